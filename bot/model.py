@@ -1,0 +1,255 @@
+"""The shared model: what providers produce, what notifiers consume, and the errors they raise.
+
+`providers/` and `notifiers/` import this module (and `bot.text`) only, never the engine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Callable, ClassVar, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+# Impact levels, lowest first; routing compares their positions.
+IMPACTS: tuple[str, ...] = ("none", "minor", "major", "critical")
+
+# Phases after which an incident or maintenance is over.
+FINAL_STATUSES = frozenset({"resolved", "postmortem", "completed", "canceled", "cancelled"})
+
+COMPONENT_OK = "operational"
+
+# How bad a component status is, for routing by `min_impact`.
+COMPONENT_IMPACT: dict[str, str] = {
+    "operational": "none",
+    "under_maintenance": "none",
+    "degraded_performance": "minor",
+    "partial_outage": "major",
+    "major_outage": "critical",
+}
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Update(Frozen):
+    """One message posted on an incident. `id` is the page's id, or a synthetic stable one."""
+
+    id: str
+    status: str
+    body: str = ""
+    created_at: datetime | None = None
+
+
+class Incident(Frozen):
+    """An incident or a maintenance, as of one fetch. `updates` are oldest first."""
+
+    id: str
+    kind: Literal["incident", "maintenance"] = "incident"
+    title: str
+    status: str
+    impact: str = "none"
+    url: str = ""
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    scheduled_for: datetime | None = None
+    scheduled_until: datetime | None = None
+    component_ids: tuple[str, ...] = ()
+    component_names: tuple[str, ...] = ()
+    updates: tuple[Update, ...] = ()
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+
+class Component(Frozen):
+    id: str
+    name: str
+    status: str
+    group_id: str | None = None
+
+
+class Snapshot(Frozen):
+    """What a page shows at one moment. Several documents of one page merge into one snapshot."""
+
+    incidents: dict[str, Incident] = {}
+    components: dict[str, Component] = {}
+
+    def merged(self, other: Snapshot) -> Snapshot:
+        """Union of two partial snapshots; of two copies of an incident, the more recent wins."""
+        incidents = dict(self.incidents)
+        for key, incident in other.incidents.items():
+            mine = incidents.get(key)
+            if mine is None or _recency(incident) > _recency(mine):
+                incidents[key] = incident
+        return Snapshot(incidents=incidents, components={**self.components, **other.components})
+
+
+def _recency(incident: Incident) -> tuple[int, str]:
+    stamp = incident.updated_at.isoformat() if incident.updated_at else ""
+    return (len(incident.updates), stamp)
+
+
+EventType = Literal[
+    "incident.created",
+    "incident.updated",
+    "incident.status",
+    "incident.edited",
+    "incident.resolved",
+    "maintenance.created",
+    "maintenance.updated",
+    "maintenance.status",
+    "maintenance.edited",
+    "maintenance.completed",
+    "component.status",
+]
+
+
+class Event(Frozen):
+    """One announceable change. `key` deduplicates it; `id` is stable for its whole life."""
+
+    id: str
+    type: EventType
+    key: str
+    provider: str  # configured provider name
+    provider_title: str  # display name, e.g. "OpenAI"
+    thread_key: str  # what groups messages into one thread: the incident, or the component
+    impact: str = "none"
+    occurred_at: datetime | None = None
+    incident: Incident | None = None
+    update: Update | None = None
+    component: Component | None = None
+    old_status: str | None = None
+    new_status: str | None = None
+
+    @property
+    def family(self) -> str:
+        """'incident', 'maintenance' or 'component': what a channel's `events` filter names."""
+        return self.type.split(".", 1)[0]
+
+    @property
+    def status(self) -> str:
+        """The phase or component status this event announces."""
+        if self.new_status:
+            return self.new_status
+        if self.update is not None:
+            return self.update.status
+        return self.incident.status if self.incident else ""
+
+
+def event_id(provider: str, key: str) -> str:
+    """A deterministic id, so the same change always carries the same idempotency key."""
+    digest = hashlib.sha256(f"{provider}\x00{key}".encode()).hexdigest()[:26]
+    return f"evt_{digest}"
+
+
+# ---------------------------------------------------------------- errors
+
+
+class StatusbotError(Exception):
+    """Base of our own errors; messages never contain secrets."""
+
+
+class ConfigError(StatusbotError):
+    """A configuration problem; the message is one line naming the key."""
+
+
+class ParseError(StatusbotError):
+    """A status page answered something we cannot read."""
+
+
+class FetchError(StatusbotError):
+    """A status page could not be fetched. `reason` is a short label for metrics and logs."""
+
+    def __init__(self, reason: str, detail: str = "", retry_after: float | None = None):
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+class DeliveryError(StatusbotError):
+    """A notifier failed to deliver; subclasses say whether trying again can help."""
+
+
+class RetryableError(DeliveryError):
+    """Worth retrying later; `retry_after` (seconds) when the destination said how long."""
+
+    def __init__(self, message: str, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class PermanentError(DeliveryError):
+    """Retrying the same request cannot help.
+
+    `disable_channel` is true when the destination itself is unusable (bad credentials, gone);
+    then the channel stops and keeps its backlog, else only this message is given up.
+    """
+
+    def __init__(self, message: str, disable_channel: bool = False):
+        super().__init__(message)
+        self.disable_channel = disable_channel
+
+
+# ---------------------------------------------------------------- plug-in contracts
+
+# What a notifier remembers about the first message of a thread (Slack ts, Discord message id).
+ThreadRef = dict[str, str]
+
+
+class Notifier(Protocol):
+    """Sends one event to one destination. Raises RetryableError or PermanentError."""
+
+    # Least seconds between two sends on one channel (the destination's rate limit).
+    min_interval: ClassVar[float]
+
+    async def send(self, event: Event, thread: ThreadRef | None) -> ThreadRef | None:
+        """Deliver `event`; `thread` is what this returned for the thread's first message."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Document:
+    """One URL a provider reads; `role` tells the parser what it is (e.g. 'summary')."""
+
+    role: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Format:
+    """A status-page format: which documents to fetch and how to parse each of them."""
+
+    kind: str
+    description: str
+    documents: Callable[[str], list[Document]]  # base URL -> documents
+    parse: Callable[[str, bytes, str], Snapshot]  # (role, body, base URL) -> partial snapshot
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A catalog entry: a well-known page under a short name."""
+
+    name: str
+    title: str
+    kind: str
+    url: str
+    note: str = ""
+
+
+JSON = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Destination:
+    """A channel type: the keys it adds to a `[[channels]]` table and how to build its notifier."""
+
+    type: str
+    settings: type[BaseModel]  # validated by the config loader; extra keys are errors
+    create: Callable[[str, Any, Any], Notifier]  # (channel name, settings, httpx.AsyncClient)
+    secret_keys: tuple[str, ...] = ()  # settings shown redacted by `statusbot check`
