@@ -1,0 +1,171 @@
+"""Delivery: one worker per channel drains that channel's outbox in order.
+
+The only retry layer of the program (client libraries' own retries are off). Stages, in order:
+take the oldest row -> send (paced, retried with tenacity) -> record: delivered (row removed,
+thread ref kept), dead (this message rejected for good), or channel disabled (credentials or
+endpoint gone: the backlog stays for when the operator fixes it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt, stop_never
+from tenacity.wait import wait_base, wait_exponential_jitter
+
+from bot.model import Notifier, PermanentError, RetryableError, ThreadRef
+from bot.state import PendingDelivery, Store
+
+log = logging.getLogger("statusbot.deliver")
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class Outcome(enum.Enum):
+    DELIVERED = "delivered"
+    DEAD = "dead"  # this message was rejected for good
+    DISABLED = "disabled"  # the channel is unusable
+    PENDING = "pending"  # still failing; kept for later
+    STOPPED = "stopped"  # shutdown interrupted the wait
+
+
+class _Stopped(Exception):
+    """Shutdown was requested while waiting to retry."""
+
+
+class RetryAfterOrBackoff(wait_base):
+    """Wait what the destination asked (Retry-After), else exponential backoff with jitter."""
+
+    def __init__(self, max_backoff: float):
+        self.backoff = wait_exponential_jitter(initial=1, max=max_backoff, jitter=1)
+
+    def __call__(self, retry_state: RetryCallState) -> float:
+        error = retry_state.outcome.exception() if retry_state.outcome else None
+        asked = getattr(error, "retry_after", None)
+        return float(asked) if asked is not None else self.backoff(retry_state)
+
+
+class DeliveryWorker:
+    def __init__(self, channel: str, notifier: Notifier, store: Store, max_backoff: float = 300.0,
+                 sleep: Sleep = asyncio.sleep):
+        self.channel = channel
+        self.notifier = notifier
+        self.store = store
+        self.max_backoff = max_backoff
+        self.sleep = sleep
+        self.wake = asyncio.Event()  # set when the poller has written rows for this channel
+        self._last_send = 0.0
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Deliver until `stop` is set or the channel is disabled."""
+        await self._forget_old_disable()
+        while not stop.is_set():
+            self.wake.clear()
+            delivery = await self.store.next_delivery(self.channel)
+            if delivery is None:
+                await _first_of(stop.wait(), self.wake.wait())
+                continue
+            if await self.deliver(delivery, stop) is Outcome.DISABLED:
+                return
+
+    async def drain(self, stop: asyncio.Event, max_attempts: int = 3) -> int:
+        """Deliver the backlog once, trying each message at most `max_attempts` times.
+
+        Returns how many messages are still pending afterwards (for `run --once`).
+        """
+        await self._forget_old_disable()
+        while not stop.is_set():
+            delivery = await self.store.next_delivery(self.channel)
+            if delivery is None:
+                break
+            outcome = await self.deliver(delivery, stop, max_attempts)
+            if outcome in (Outcome.DISABLED, Outcome.PENDING, Outcome.STOPPED):
+                break  # in order: a message that is still failing blocks the ones after it
+        return await self.store.pending_count(self.channel)
+
+    async def deliver(self, delivery: PendingDelivery, stop: asyncio.Event, max_attempts: int | None = None) -> Outcome:
+        thread = await self.store.thread(self.channel, delivery.thread_key)
+        retrying = AsyncRetrying(
+            retry=retry_if_exception_type(RetryableError),
+            wait=RetryAfterOrBackoff(self.max_backoff),
+            stop=stop_after_attempt(max_attempts) if max_attempts else stop_never,
+            sleep=self._sleep_unless(stop),
+            before_sleep=self._note_retry(delivery),
+            reraise=True,
+        )
+        try:
+            ref = await retrying(self._send, delivery, thread)
+        except _Stopped:
+            return Outcome.STOPPED
+        except RetryableError as exc:
+            await self.store.mark_attempt(delivery, str(exc))
+            log.warning("channel %s: still failing after %d attempts: %s", self.channel, max_attempts, exc)
+            return Outcome.PENDING
+        except PermanentError as exc:
+            return await self._give_up(delivery, exc)
+        await self.store.mark_delivered(delivery, None if thread else ref)
+        return Outcome.DELIVERED
+
+    async def _send(self, delivery: PendingDelivery, thread: ThreadRef | None) -> ThreadRef | None:
+        pause = self._last_send + self.notifier.min_interval - time.monotonic()
+        if pause > 0:
+            await self.sleep(pause)
+        try:
+            return await self.notifier.send(delivery.event, thread)
+        except (RetryableError, PermanentError):
+            raise
+        except Exception as exc:  # a bug in a notifier must not lose the message
+            log.exception("channel %s: unexpected error while sending", self.channel)
+            raise RetryableError(f"unexpected {type(exc).__name__}") from exc
+        finally:
+            self._last_send = time.monotonic()
+
+    async def _give_up(self, delivery: PendingDelivery, exc: PermanentError) -> Outcome:
+        if exc.disable_channel:
+            await self.store.set_disabled(self.channel, str(exc))
+            backlog = await self.store.pending_count(self.channel)
+            log.error("channel %s: disabled: %s (%d message(s) kept for when it is fixed)", self.channel, exc, backlog)
+            return Outcome.DISABLED
+        await self.store.mark_dead(delivery, str(exc))
+        log.error("channel %s: gave up on %s %s: %s", self.channel, delivery.event.type, delivery.event.key, exc)
+        return Outcome.DEAD
+
+    async def _forget_old_disable(self) -> None:
+        # A start tries a disabled channel again, since the operator may have fixed it; a still
+        # broken one fails its first message and is disabled again: never a retry loop.
+        reason = await self.store.disabled_reason(self.channel)
+        if reason:
+            log.warning("channel %s: was disabled (%s); trying it again", self.channel, reason)
+            await self.store.set_disabled(self.channel, None)
+
+    def _sleep_unless(self, stop: asyncio.Event) -> Sleep:
+        async def sleep(seconds: float) -> None:
+            await _first_of(self.sleep(seconds), stop.wait())
+            if stop.is_set():
+                raise _Stopped
+
+        return sleep
+
+    def _note_retry(self, delivery: PendingDelivery) -> Callable[[RetryCallState], Awaitable[None]]:
+        async def note(state: RetryCallState) -> None:
+            error = state.outcome.exception() if state.outcome else None
+            wait = state.next_action.sleep if state.next_action else 0
+            log.warning("channel %s: attempt %d failed: %s; retrying in %.1fs",
+                        self.channel, state.attempt_number, error, wait)
+            await self.store.mark_attempt(delivery, str(error))
+
+        return note
+
+
+async def _first_of(*aws: Awaitable[object]) -> None:
+    """Wait until the first of `aws` finishes; cancel the others."""
+    tasks = [asyncio.ensure_future(aw) for aw in aws]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()

@@ -1,0 +1,120 @@
+"""Fetching status pages: one shared HTTP client, conditional requests, a size cap, a deadline.
+
+A page that sends validators is asked `If-None-Match` / `If-Modified-Since` and may answer 304.
+A page that sends none (incident.io) is hashed: an identical body is not parsed again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from datetime import datetime, timezone
+
+import httpx
+
+from bot.model import FetchError
+from bot.state import Validators
+
+USER_AGENT = "statusbot/0.1 (self-hosted status page relay; +https://pypi.org/project/statusbot/)"
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """`body` is None when the page did not change (304, or the same bytes as last time)."""
+
+    body: bytes | None
+    validators: Validators
+
+    @property
+    def changed(self) -> bool:
+        return self.body is not None
+
+
+class Fetcher:
+    def __init__(self, timeout: float = 20.0, max_bytes: int = 5_000_000, max_connections: int = 100):
+        self.timeout = timeout
+        self.max_bytes = max_bytes
+        self._client = httpx.AsyncClient(
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+            follow_redirects=True,
+            max_redirects=5,
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json, */*;q=0.5"},
+        )
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def fetch(self, url: str, previous: Validators | None) -> FetchResult:
+        """GET `url`, conditionally on `previous`. Raises FetchError with a short reason."""
+        try:
+            # The whole exchange has one deadline: a page trickling a byte a second cannot stall us.
+            async with asyncio.timeout(self.timeout):
+                return await self._fetch(url, previous or Validators())
+        except TimeoutError:
+            raise FetchError("timeout", f"no complete answer within {self.timeout:g}s") from None
+        except httpx.TooManyRedirects:
+            raise FetchError("redirects", "too many redirects") from None
+        except httpx.TimeoutException:
+            raise FetchError("timeout", f"no complete answer within {self.timeout:g}s") from None
+        except httpx.DecodingError as exc:
+            raise FetchError("bad encoding", str(exc)) from None
+        except httpx.HTTPError as exc:
+            raise FetchError("connection", str(exc) or type(exc).__name__) from None
+
+    async def _fetch(self, url: str, previous: Validators) -> FetchResult:
+        headers = {}
+        if previous.etag:
+            headers["If-None-Match"] = previous.etag
+        if previous.last_modified:
+            headers["If-Modified-Since"] = previous.last_modified
+        async with self._client.stream("GET", url, headers=headers) as response:
+            if response.status_code == 304:
+                return FetchResult(None, previous)
+            if response.status_code != 200:
+                raise FetchError(
+                    f"HTTP {response.status_code}", retry_after=retry_after_seconds(response.headers.get("Retry-After"))
+                )
+            body = await self._read_capped(response)
+            validators = Validators(
+                etag=response.headers.get("ETag"),
+                last_modified=response.headers.get("Last-Modified"),
+                body_hash=hashlib.sha256(body).hexdigest(),
+            )
+        if validators.body_hash == previous.body_hash:
+            return FetchResult(None, validators)
+        return FetchResult(body, validators)
+
+    async def _read_capped(self, response: httpx.Response) -> bytes:
+        # Counted after decompression, so a gzip bomb is stopped at the cap as well.
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            raise FetchError("too large", f"{declared} bytes declared, cap is {self.max_bytes}")
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > self.max_bytes:
+                raise FetchError("too large", f"more than {self.max_bytes} bytes")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """A Retry-After header (seconds, or an HTTP date) as seconds from now."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max((when - datetime.now(timezone.utc)).total_seconds(), 0.0)

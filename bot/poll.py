@@ -1,0 +1,176 @@
+"""Polling one provider: fetch its documents, parse what changed, detect, persist, wake delivery."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from bot.detect import covered_keys, detect, is_deduplicated, scope, snapshot_keys
+from bot.fetch import Fetcher, FetchResult
+from bot.model import Event, FetchError, Format, ParseError, Snapshot
+from bot.route import ChannelFilter, route
+from bot.state import DocumentState, StateError, Store
+
+log = logging.getLogger("statusbot.poll")
+
+MAX_BACKOFF = 900.0  # a failing page is still tried every 15 minutes
+
+
+@dataclass(frozen=True)
+class PollTarget:
+    """What the poller needs of a provider's configuration."""
+
+    name: str
+    title: str
+    url: str
+    interval: float
+    components: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PollResult:
+    changed: bool  # some document had new content
+    events: int  # events written to the outbox (before routing)
+
+
+class ProviderPoller:
+    def __init__(
+        self,
+        target: PollTarget,
+        page_format: Format,
+        fetcher: Fetcher,
+        store: Store,
+        channels: Sequence[ChannelFilter],
+        first_run: str,
+        on_outbox: Callable[[set[str]], None],
+    ):
+        self.target = target
+        self.format = page_format
+        self.fetcher = fetcher
+        self.store = store
+        self.channels = channels
+        self.first_run = first_run
+        self.on_outbox = on_outbox
+        self.documents = page_format.documents(target.url)
+        self.consecutive_errors = 0
+        self._state: dict[str, DocumentState] | None = None  # loaded on first poll
+
+    async def poll_once(self) -> PollResult:
+        """One poll. Raises FetchError or ParseError (naming nothing secret) when the page is broken."""
+        if self._state is None:
+            self._state = await self.store.documents(self.target.name)
+        state = self._state
+        results = await asyncio.gather(
+            *(self.fetcher.fetch(doc.url, state[doc.url].validators if doc.url in state else None)
+              for doc in self.documents)
+        )
+        if not any(result.changed for result in results) and all(doc.url in state for doc in self.documents):
+            if self._validators_moved(results):
+                await self._persist(self._updated_state(results, {}), [], [], changed=False)
+            return PollResult(changed=False, events=0)
+        parsed = {
+            doc.url: self.format.parse(doc.role, result.body, self.target.url)
+            for doc, result in zip(self.documents, results)
+            if result.body is not None
+        }
+        new_state = self._updated_state(results, parsed)
+        first_sight = not state
+        old = None if first_sight else _merge(state.values())
+        new = _merge(new_state.values())
+        now = datetime.now(timezone.utc)
+        candidates = detect(
+            self.target.name,
+            self.target.title,
+            None if old is None else scope(old, self.target.components),
+            scope(new, self.target.components),
+            now,
+            self.first_run,
+        )
+        events, seen = await self._unseen(candidates)
+        if first_sight:
+            seen.extend(snapshot_keys(new))
+        deliveries = [(channel, event) for event in events for channel in route(self.channels, event)]
+        await self._persist(new_state, seen, deliveries, changed=True)
+        if deliveries:
+            self.on_outbox({channel for channel, _ in deliveries})
+        for event in events:
+            log.debug("provider %s: %s %s", self.target.name, event.type, event.key)
+        return PollResult(changed=True, events=len(events))
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Poll until `stop` is set: jittered start, jittered interval, backoff while failing."""
+        delay = random.uniform(0, min(self.target.interval, 5.0))
+        while not await _wait(stop, delay):
+            delay = await self._poll_reporting_errors()
+
+    async def _poll_reporting_errors(self) -> float:
+        """Poll once; return the seconds until the next poll."""
+        interval = self.target.interval
+        try:
+            # Shielded: a shutdown lets a poll that is writing its transaction finish it.
+            await asyncio.shield(self.poll_once())
+        except StateError:
+            raise  # the database is the one thing we cannot work without
+        except (FetchError, ParseError) as exc:
+            return await self._failed(exc, getattr(exc, "retry_after", None))
+        except Exception as exc:  # a bug met on one page must not stop the others
+            log.exception("provider %s: unexpected error", self.target.name)
+            return await self._failed(exc, None)
+        if self.consecutive_errors:
+            log.info("provider %s: recovered after %d failed polls", self.target.name, self.consecutive_errors)
+            self.consecutive_errors = 0
+        return interval * random.uniform(0.9, 1.1)
+
+    async def _failed(self, exc: Exception, retry_after: float | None) -> float:
+        self.consecutive_errors += 1
+        backoff = min(self.target.interval * 2 ** (self.consecutive_errors - 1), max(MAX_BACKOFF, self.target.interval))
+        delay = max(backoff, retry_after or 0.0)
+        log.warning(
+            "provider %s: %s (failed %d time%s in a row; next try in %.0fs)",
+            self.target.name, exc, self.consecutive_errors, "" if self.consecutive_errors == 1 else "s", delay,
+        )
+        await self.store.record_poll(self.target.name, str(exc))
+        return delay
+
+    async def _unseen(self, candidates: list[Event]) -> tuple[list[Event], list[str]]:
+        """Drop events already announced; return the rest and every key they account for."""
+        keys = [key for event in candidates for key in covered_keys(event)]
+        seen_before = await self.store.seen_among(self.target.name, keys) if keys else set()
+        fresh = [e for e in candidates if not (is_deduplicated(e) and e.key in seen_before)]
+        return fresh, [key for key in keys if key not in seen_before]
+
+    def _updated_state(self, results: Sequence[FetchResult], parsed: dict[str, Snapshot]) -> dict[str, DocumentState]:
+        state = dict(self._state or {})
+        for doc, result in zip(self.documents, results):
+            snapshot = parsed.get(doc.url, state[doc.url].snapshot if doc.url in state else Snapshot())
+            state[doc.url] = DocumentState(doc.url, result.validators, snapshot)
+        return state
+
+    def _validators_moved(self, results: Sequence[FetchResult]) -> bool:
+        assert self._state is not None
+        return any(self._state[doc.url].validators != r.validators for doc, r in zip(self.documents, results))
+
+    async def _persist(self, new_state: dict[str, DocumentState], seen: list[str],
+                       deliveries: list[tuple[str, Event]], changed: bool) -> None:
+        await self.store.commit_poll(self.target.name, new_state.values(), seen, deliveries, changed)
+        self._state = new_state
+
+
+def _merge(documents: Iterable[DocumentState]) -> Snapshot:
+    merged = Snapshot()
+    for document in documents:
+        merged = merged.merged(document.snapshot)
+    return merged
+
+
+async def _wait(stop: asyncio.Event, seconds: float) -> bool:
+    """Sleep up to `seconds`; True if `stop` was set meanwhile."""
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except TimeoutError:
+        return False
+    return True

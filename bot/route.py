@@ -1,0 +1,52 @@
+"""Routing: which channels want an event. One pure rule, so it can be read and tested at once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol
+
+from bot.model import IMPACTS, Event
+
+
+class ChannelFilter(Protocol):
+    name: str
+    providers: tuple[str, ...]
+    min_impact: str
+    events: tuple[str, ...]
+    components: tuple[str, ...]
+
+
+def wants(channel: ChannelFilter, event: Event) -> bool:
+    """Whether `channel` should hear about `event`.
+
+    - `providers`: empty means every provider.
+    - `events`: the family (incident, component, maintenance) must be listed.
+    - `min_impact`: incidents and components below it are dropped. Maintenances are planned work
+      with no impact of their own; a channel that does not want them leaves them out of `events`.
+    - `components`: when set, a component event must name one of them (by name or id), and an
+      incident must touch one of them, or name no component at all (the page did not say).
+    """
+    if channel.providers and event.provider not in channel.providers:
+        return False
+    if event.family not in channel.events:
+        return False
+    if event.family != "maintenance" and IMPACTS.index(event.impact) < IMPACTS.index(channel.min_impact):
+        return False
+    return _touches_components(channel.components, event)
+
+
+def route(channels: Iterable[ChannelFilter], event: Event) -> list[str]:
+    """The names of the channels that want `event`, in configuration order."""
+    return [channel.name for channel in channels if wants(channel, event)]
+
+
+def _touches_components(wanted: tuple[str, ...], event: Event) -> bool:
+    if not wanted:
+        return True
+    names = {w.casefold() for w in wanted}
+    if event.component is not None:
+        return event.component.name.casefold() in names or event.component.id.casefold() in names
+    if event.incident is None:
+        return True
+    refs = event.incident.component_ids + event.incident.component_names
+    return not refs or any(ref.casefold() in names for ref in refs)

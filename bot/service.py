@@ -1,0 +1,127 @@
+"""The running service: pollers and delivery workers over one store, and a clean shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Mapping
+
+import httpx
+
+from bot.config import Config
+from bot.deliver import DeliveryWorker
+from bot.fetch import USER_AGENT, Fetcher
+from bot.model import Destination, FetchError, Format, Notifier, ParseError
+from bot.poll import PollTarget, ProviderPoller
+from bot.state import StateError, Store
+
+log = logging.getLogger("statusbot")
+
+# How long a shutdown waits for in-flight polls and sends before it cancels them.
+SHUTDOWN_GRACE = 15.0
+
+
+class Service:
+    def __init__(self, config: Config, formats: Mapping[str, Format], destinations: Mapping[str, Destination]):
+        self.config = config
+        self.formats = formats
+        self.destinations = destinations
+        self.stop = asyncio.Event()
+
+    async def run(self, once: bool = False) -> int:
+        """Run until stopped (or one round with `once`); the exit status."""
+        store = await Store.open(self.config.bot.database)
+        fetcher = Fetcher(self.config.bot.timeout, self.config.bot.max_body_bytes)
+        http = httpx.AsyncClient(timeout=30.0, follow_redirects=False, headers={"User-Agent": USER_AGENT})
+        notifiers: dict[str, Notifier] = {}
+        try:
+            for channel in self.config.channels:
+                notifiers[channel.name] = self.destinations[channel.type].create(channel.name, channel.settings, http)
+            workers = {name: DeliveryWorker(name, notifier, store) for name, notifier in notifiers.items()}
+            pollers = [self._poller(p, fetcher, store, workers) for p in self.config.providers]
+            await self._warn_orphans(store)
+            self._handle_signals()
+            if once:
+                return await self._run_once(pollers, workers)
+            return await self._run_forever(pollers, workers)
+        finally:
+            for notifier in notifiers.values():
+                await notifier.aclose()
+            await http.aclose()
+            await fetcher.aclose()
+            await store.close()
+
+    def _poller(self, provider, fetcher: Fetcher, store: Store, workers: dict[str, DeliveryWorker]) -> ProviderPoller:
+        def wake(channels: set[str]) -> None:
+            for name in channels:
+                if name in workers:
+                    workers[name].wake.set()
+
+        target = PollTarget(provider.name, provider.title, provider.url, provider.interval, provider.components)
+        return ProviderPoller(
+            target, self.formats[provider.kind], fetcher, store, self.config.channels, self.config.bot.first_run, wake
+        )
+
+    async def _run_once(self, pollers: list[ProviderPoller], workers: dict[str, DeliveryWorker]) -> int:
+        results = await asyncio.gather(*(p.poll_once() for p in pollers), return_exceptions=True)
+        failed = 0
+        for poller, result in zip(pollers, results):
+            if isinstance(result, StateError):
+                raise result
+            if isinstance(result, (FetchError, ParseError)):
+                failed += 1
+                log.error("provider %s: %s", poller.target.name, result)
+            elif isinstance(result, Exception):
+                failed += 1
+                log.error("provider %s: unexpected error", poller.target.name, exc_info=result)
+        pending = 0
+        for worker in workers.values():
+            pending += await worker.drain(self.stop)
+        if pending:
+            log.warning("%d message(s) not delivered yet; they are kept and sent by the next run", pending)
+        return 1 if failed or pending else 0
+
+    async def _run_forever(self, pollers: list[ProviderPoller], workers: dict[str, DeliveryWorker]) -> int:
+        log.info(
+            "watching %d provider(s), delivering to %d channel(s); database %s",
+            len(pollers), len(workers), self.config.bot.database,
+        )
+        tasks = [asyncio.create_task(p.run(self.stop), name=f"poll {p.target.name}") for p in pollers]
+        tasks += [asyncio.create_task(w.run(self.stop), name=f"deliver {w.channel}") for w in workers.values()]
+        stopping = asyncio.create_task(self.stop.wait())
+        status = 0
+        pending = set(tasks)
+        while not self.stop.is_set():
+            done, pending = await asyncio.wait(pending | {stopping}, return_when=asyncio.FIRST_COMPLETED)
+            pending.discard(stopping)
+            for task in done - {stopping}:
+                if not task.cancelled() and task.exception() is not None:
+                    status = 1
+                    self._report_fatal(task)
+                    self.stop.set()
+        log.info("stopping: finishing in-flight polls and deliveries")
+        if pending:
+            _, late = await asyncio.wait(pending, timeout=SHUTDOWN_GRACE)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+        return status
+
+    def _report_fatal(self, task: asyncio.Task) -> None:
+        error = task.exception()
+        if isinstance(error, StateError):
+            log.error("%s", error)
+        else:
+            log.error("%s crashed", task.get_name(), exc_info=error)
+
+    async def _warn_orphans(self, store: Store) -> None:
+        known = {channel.name for channel in self.config.channels}
+        for channel in sorted(await store.pending_channels() - known):
+            count = await store.pending_count(channel)
+            log.warning("%d message(s) wait for channel %s, which is no longer configured", count, channel)
+
+    def _handle_signals(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.stop.set)

@@ -1,0 +1,325 @@
+"""Durable state in SQLite (aiosqlite, WAL): documents seen, keys seen, the outbox, thread refs.
+
+One connection serves the whole process. aiosqlite shares one transaction among all coroutines
+using a connection, so every multi-statement write runs under `self._lock` with an explicit
+`BEGIN IMMEDIATE ... COMMIT`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import time
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiosqlite
+
+from bot.model import Event, Snapshot, StatusbotError, ThreadRef
+
+
+class StateError(StatusbotError):
+    """The database cannot be opened, read or written."""
+
+
+# Each entry moves the schema from version i to i + 1. Never edit a released entry: append one.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE documents (
+        provider TEXT NOT NULL,
+        url TEXT NOT NULL,
+        etag TEXT,
+        last_modified TEXT,
+        body_hash TEXT,
+        snapshot TEXT NOT NULL,
+        PRIMARY KEY (provider, url)
+    );
+    CREATE TABLE seen (
+        provider TEXT NOT NULL,
+        key TEXT NOT NULL,
+        PRIMARY KEY (provider, key)
+    ) WITHOUT ROWID;
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        channel TEXT NOT NULL,
+        thread_key TEXT NOT NULL,
+        event TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT
+    );
+    CREATE INDEX outbox_by_channel ON outbox (channel, id);
+    CREATE TABLE dead_letters (
+        id INTEGER PRIMARY KEY,
+        channel TEXT NOT NULL,
+        event TEXT NOT NULL,
+        error TEXT NOT NULL,
+        failed_at REAL NOT NULL
+    );
+    CREATE TABLE threads (
+        channel TEXT NOT NULL,
+        thread_key TEXT NOT NULL,
+        ref TEXT NOT NULL,
+        PRIMARY KEY (channel, thread_key)
+    ) WITHOUT ROWID;
+    CREATE TABLE channels (
+        name TEXT PRIMARY KEY,
+        disabled_reason TEXT,
+        delivered INTEGER NOT NULL DEFAULT 0,
+        last_delivery_at REAL
+    );
+    CREATE TABLE providers (
+        name TEXT PRIMARY KEY,
+        last_poll_at REAL,
+        last_change_at REAL,
+        consecutive_errors INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT
+    );
+    """,
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+@dataclass(frozen=True)
+class Validators:
+    """What a page told us to send back to learn whether it changed."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+
+
+@dataclass(frozen=True)
+class DocumentState:
+    url: str
+    validators: Validators
+    snapshot: Snapshot
+
+
+@dataclass(frozen=True)
+class PendingDelivery:
+    id: int
+    channel: str
+    thread_key: str
+    event: Event
+    attempts: int
+
+
+class Store:
+    def __init__(self, db: aiosqlite.Connection, path: str):
+        self._db = db
+        self._lock = asyncio.Lock()
+        self.path = path
+
+    @classmethod
+    async def open(cls, path: str | Path) -> Store:
+        """Open (creating and migrating as needed) the database at `path`."""
+        path = str(path)
+        try:
+            db = await aiosqlite.connect(path, isolation_level=None, timeout=10)
+        except sqlite3.Error as exc:
+            raise StateError(f"cannot open database {path}: {exc}") from exc
+        store = cls(db, path)
+        try:
+            await store._prepare()
+        except sqlite3.Error as exc:
+            await db.close()
+            raise StateError(f"cannot use database {path}: {exc}") from exc
+        return store
+
+    async def _prepare(self) -> None:
+        await self._db.execute("PRAGMA journal_mode=WAL")
+        await self._db.execute("PRAGMA synchronous=NORMAL")  # durable across process crashes in WAL
+        await self._db.execute("PRAGMA busy_timeout=10000")
+        await self._db.execute("PRAGMA foreign_keys=ON")
+        version = await self._scalar("PRAGMA user_version")
+        if version > SCHEMA_VERSION:
+            raise sqlite3.DatabaseError(f"schema version {version} is newer than this statusbot ({SCHEMA_VERSION})")
+        for target, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            async with self._transaction():
+                for statement in filter(str.strip, script.split(";")):
+                    await self._db.execute(statement)
+                await self._db.execute(f"PRAGMA user_version={target}")
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    async def schema_version(self) -> int:
+        return await self._scalar("PRAGMA user_version")
+
+    # ------------------------------------------------------------ polling
+
+    async def documents(self, provider: str) -> dict[str, DocumentState]:
+        rows = await self._all(
+            "SELECT url, etag, last_modified, body_hash, snapshot FROM documents WHERE provider = ?", (provider,)
+        )
+        return {
+            url: DocumentState(url, Validators(etag, modified, digest), Snapshot.model_validate_json(snapshot))
+            for url, etag, modified, digest, snapshot in rows
+        }
+
+    async def seen_among(self, provider: str, keys: Sequence[str]) -> set[str]:
+        """Which of `keys` were seen before: an indexed lookup of just these keys."""
+        found: set[str] = set()
+        for start in range(0, len(keys), 500):  # stay under SQLite's bound-parameter limit
+            chunk = keys[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = await self._all(f"SELECT key FROM seen WHERE provider = ? AND key IN ({marks})", (provider, *chunk))
+            found.update(row[0] for row in rows)
+        return found
+
+    async def commit_poll(
+        self,
+        provider: str,
+        documents: Iterable[DocumentState],
+        seen: Iterable[str],
+        deliveries: Iterable[tuple[str, Event]],
+        changed: bool,
+    ) -> None:
+        """Persist one poll atomically: documents, seen keys and outbox rows, or none of them."""
+        now = time.time()
+        async with self._transaction():
+            await self._db.executemany(
+                "INSERT OR REPLACE INTO documents (provider, url, etag, last_modified, body_hash, snapshot)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (provider, d.url, d.validators.etag, d.validators.last_modified, d.validators.body_hash,
+                     d.snapshot.model_dump_json())
+                    for d in documents
+                ],
+            )
+            await self._db.executemany(
+                "INSERT OR IGNORE INTO seen (provider, key) VALUES (?, ?)", [(provider, key) for key in seen]
+            )
+            await self._db.executemany(
+                "INSERT INTO outbox (channel, thread_key, event, created_at) VALUES (?, ?, ?, ?)",
+                [(channel, event.thread_key, event.model_dump_json(), now) for channel, event in deliveries],
+            )
+            await self._record_poll(provider, now, changed, None)
+
+    async def record_poll(self, provider: str, error: str | None = None) -> None:
+        """Note a poll that changed nothing, or failed with `error`."""
+        async with self._transaction():
+            await self._record_poll(provider, time.time(), False, error)
+
+    async def _record_poll(self, provider: str, now: float, changed: bool, error: str | None) -> None:
+        await self._db.execute(
+            "INSERT INTO providers (name, last_poll_at, last_change_at, consecutive_errors, last_error)"
+            " VALUES (?1, ?2, CASE WHEN ?3 THEN ?2 END, ?4, ?5)"
+            " ON CONFLICT (name) DO UPDATE SET last_poll_at = ?2,"
+            " last_change_at = CASE WHEN ?3 THEN ?2 ELSE last_change_at END,"
+            " consecutive_errors = CASE WHEN ?5 IS NULL THEN 0 ELSE consecutive_errors + 1 END,"
+            " last_error = ?5",
+            (provider, now, changed, 0 if error is None else 1, error),
+        )
+
+    # ------------------------------------------------------------ delivery
+
+    async def next_delivery(self, channel: str) -> PendingDelivery | None:
+        """The oldest undelivered event of `channel`: the outbox drains in order."""
+        rows = await self._all(
+            "SELECT id, thread_key, event, attempts FROM outbox WHERE channel = ? ORDER BY id LIMIT 1", (channel,)
+        )
+        if not rows:
+            return None
+        row_id, thread_key, event, attempts = rows[0]
+        return PendingDelivery(row_id, channel, thread_key, Event.model_validate_json(event), attempts)
+
+    async def pending_count(self, channel: str | None = None) -> int:
+        if channel is None:
+            return await self._scalar("SELECT COUNT(*) FROM outbox")
+        return await self._scalar("SELECT COUNT(*) FROM outbox WHERE channel = ?", (channel,))
+
+    async def pending_channels(self) -> set[str]:
+        return {row[0] for row in await self._all("SELECT DISTINCT channel FROM outbox")}
+
+    async def thread(self, channel: str, thread_key: str) -> ThreadRef | None:
+        rows = await self._all("SELECT ref FROM threads WHERE channel = ? AND thread_key = ?", (channel, thread_key))
+        return json.loads(rows[0][0]) if rows else None
+
+    async def mark_delivered(self, delivery: PendingDelivery, ref: ThreadRef | None) -> None:
+        """Remove the row and remember the thread's first message, in one transaction."""
+        async with self._transaction():
+            await self._db.execute("DELETE FROM outbox WHERE id = ?", (delivery.id,))
+            if ref:
+                await self._db.execute(
+                    "INSERT OR IGNORE INTO threads (channel, thread_key, ref) VALUES (?, ?, ?)",
+                    (delivery.channel, delivery.thread_key, json.dumps(ref)),
+                )
+            await self._db.execute(
+                "INSERT INTO channels (name, delivered, last_delivery_at) VALUES (?1, 1, ?2)"
+                " ON CONFLICT (name) DO UPDATE SET delivered = delivered + 1, last_delivery_at = ?2",
+                (delivery.channel, time.time()),
+            )
+
+    async def mark_attempt(self, delivery: PendingDelivery, error: str) -> None:
+        async with self._transaction():
+            await self._db.execute(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?", (error, delivery.id)
+            )
+
+    async def mark_dead(self, delivery: PendingDelivery, error: str) -> None:
+        """Give up one message for good: it moves to `dead_letters`, where it stays visible."""
+        async with self._transaction():
+            await self._db.execute("DELETE FROM outbox WHERE id = ?", (delivery.id,))
+            await self._db.execute(
+                "INSERT INTO dead_letters (id, channel, event, error, failed_at) VALUES (?, ?, ?, ?, ?)",
+                (delivery.id, delivery.channel, delivery.event.model_dump_json(), error, time.time()),
+            )
+
+    async def set_disabled(self, channel: str, reason: str | None) -> None:
+        async with self._transaction():
+            await self._db.execute(
+                "INSERT INTO channels (name, disabled_reason) VALUES (?1, ?2)"
+                " ON CONFLICT (name) DO UPDATE SET disabled_reason = ?2",
+                (channel, reason),
+            )
+
+    async def disabled_reason(self, channel: str) -> str | None:
+        rows = await self._all("SELECT disabled_reason FROM channels WHERE name = ?", (channel,))
+        return rows[0][0] if rows else None
+
+    async def dead_letters(self, channel: str) -> list[tuple[Event, str]]:
+        rows = await self._all("SELECT event, error FROM dead_letters WHERE channel = ? ORDER BY id", (channel,))
+        return [(Event.model_validate_json(event), error) for event, error in rows]
+
+    # ------------------------------------------------------------ plumbing
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[None]:
+        async with self._lock:
+            try:
+                await self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise StateError(f"database {self.path}: {exc}") from exc
+            try:
+                yield
+                await self._db.execute("COMMIT")
+            except BaseException as exc:
+                await self._rollback()
+                if isinstance(exc, sqlite3.Error):
+                    raise StateError(f"database {self.path}: {exc}") from exc
+                raise
+
+    async def _rollback(self) -> None:
+        # The COMMIT may have run even if its waiter was cancelled; then there is nothing to undo.
+        if self._db.in_transaction:
+            try:
+                await self._db.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+
+    async def _all(self, sql: str, params: Sequence[object] = ()) -> list[tuple]:
+        try:
+            async with self._db.execute(sql, params) as cursor:
+                return list(await cursor.fetchall())
+        except sqlite3.Error as exc:
+            raise StateError(f"database {self.path}: {exc}") from exc
+
+    async def _scalar(self, sql: str, params: Sequence[object] = ()) -> int:
+        rows = await self._all(sql, params)
+        return int(rows[0][0])

@@ -1,0 +1,185 @@
+"""A local status-page server that speaks Statuspage's and incident.io's JSON API over real HTTP.
+
+It runs in a daemon thread, so in-process tests and a bot started as a subprocess can both use
+it. Pages are driven through `PageScript`: open an incident, post updates, change components;
+each change re-renders `summary.json` and `incidents.json` the way the real platforms do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+START = datetime(2026, 11, 1, 9, 0, tzinfo=timezone.utc)
+
+
+class PageScript:
+    """The state of one page; renders like Atlassian Statuspage, or like incident.io's compat API."""
+
+    def __init__(self, name: str, flavour: str = "statuspage"):
+        self.name = name
+        self.flavour = flavour  # "statuspage" or "incidentio"
+        self.components: dict[str, dict[str, Any]] = {}
+        self.incidents: dict[str, dict[str, Any]] = {}
+        self._clock = START
+        self._sequence = 0
+
+    def _tick(self) -> str:
+        self._clock += timedelta(minutes=7)
+        return self._clock.isoformat().replace("+00:00", "Z")
+
+    def _next_id(self, prefix: str) -> str:
+        self._sequence += 1
+        return f"{prefix}{self._sequence:04d}"
+
+    def component(self, cid: str, name: str, status: str = "operational") -> None:
+        self.components[cid] = {"id": cid, "name": name, "status": status, "updated_at": self._tick()}
+
+    def open_incident(self, iid: str, name: str, body: str, impact: str = "major",
+                      status: str = "investigating", components: tuple[str, ...] = ()) -> None:
+        now = self._tick()
+        self.incidents[iid] = {
+            "id": iid, "name": name, "status": status, "impact": impact, "created_at": now, "updated_at": now,
+            "shortlink": f"https://stspg.io/{iid}", "incident_updates": [], "components": list(components),
+        }
+        self.update(iid, status, body)
+
+    def update(self, iid: str, status: str, body: str) -> str:
+        incident = self.incidents[iid]
+        now = self._tick()
+        uid = self._next_id("u")
+        incident["incident_updates"].insert(0, {  # newest first, as the API sends them
+            "id": uid, "incident_id": iid, "status": status, "body": body, "created_at": now,
+            "updated_at": now, "display_at": now,
+            "affected_components": [
+                {"code": c, "name": self.components[c]["name"], "old_status": "operational",
+                 "new_status": self.components[c]["status"]}
+                for c in incident["components"] if c in self.components
+            ],
+        })
+        incident["status"] = status
+        incident["updated_at"] = now
+        return uid
+
+    def edit_update(self, iid: str, uid: str, body: str) -> None:
+        for update in self.incidents[iid]["incident_updates"]:
+            if update["id"] == uid:
+                update["body"] = body
+                update["updated_at"] = self._tick()
+
+    def render_incident(self, incident: dict[str, Any]) -> dict[str, Any]:
+        rendered = {k: v for k, v in incident.items() if k != "components"}
+        rendered["components"] = [self.components[c] for c in incident["components"] if c in self.components]
+        if self.flavour == "incidentio":  # incident.io's compat API lacks these
+            for key in ("shortlink", "components"):
+                rendered.pop(key)
+            rendered["incident_updates"] = [
+                {k: v for k, v in u.items() if k != "affected_components"} for u in rendered["incident_updates"]
+            ]
+        return rendered
+
+    def page(self) -> dict[str, Any]:
+        return {"id": "page0001", "name": self.name, "url": f"https://status.{self.name.lower()}.example"}
+
+    def summary(self) -> dict[str, Any]:
+        unresolved = [self.render_incident(i) for i in self.incidents.values()
+                      if i["status"] not in ("resolved", "postmortem")]
+        document: dict[str, Any] = {
+            "page": self.page(),
+            "status": {"indicator": "major" if unresolved else "none", "description": "…"},
+            "components": list(self.components.values()),
+        }
+        if unresolved or self.flavour == "statuspage":  # incident.io omits the key when empty
+            document["incidents"] = unresolved
+        if self.flavour == "statuspage":
+            document["scheduled_maintenances"] = []
+        return document
+
+    def incidents_document(self) -> dict[str, Any]:
+        newest_first = sorted(self.incidents.values(), key=lambda i: i["created_at"], reverse=True)
+        return {"page": self.page(), "incidents": [self.render_incident(i) for i in newest_first[:50]]}
+
+
+class _Page:
+    def __init__(self, body: bytes, etag: bool, status: int = 200, headers: dict[str, str] | None = None):
+        self.body = body
+        self.etag = f'"{hashlib.sha256(body).hexdigest()[:20]}"' if etag else None
+        self.status = status
+        self.headers = headers or {}
+
+
+class StatusPageServer:
+    """Serves documents by path; answers If-None-Match with 304 where a page has an ETag."""
+
+    def __init__(self) -> None:
+        self._pages: dict[str, _Page] = {}
+        self._lock = threading.Lock()
+        self.hits: Counter[str] = Counter()
+        self.not_modified: Counter[str] = Counter()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> StatusPageServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def serve(self, path: str, body: bytes | dict | list, etag: bool = True, status: int = 200,
+              headers: dict[str, str] | None = None) -> None:
+        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+        with self._lock:
+            self._pages[path] = _Page(raw, etag, status, headers)
+
+    def publish(self, prefix: str, script: PageScript) -> None:
+        """Serve a script's current state under `prefix` (e.g. "/acme"); incident.io sends no ETag."""
+        etag = script.flavour == "statuspage"
+        self.serve(f"{prefix}/api/v2/summary.json", script.summary(), etag=etag)
+        self.serve(f"{prefix}/api/v2/incidents.json", script.incidents_document(), etag=etag)
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+                with server._lock:
+                    page = server._pages.get(self.path)
+                    server.hits[self.path] += 1
+                if page is None:
+                    self._answer(404, b'{"error": "not found"}')
+                elif page.etag and self.headers.get("If-None-Match") == page.etag:
+                    with server._lock:
+                        server.not_modified[self.path] += 1
+                    self._answer(304, b"", {"ETag": page.etag})
+                else:
+                    headers = dict(page.headers)
+                    if page.etag:
+                        headers["ETag"] = page.etag
+                    self._answer(page.status, page.body, headers)
+
+            def _answer(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+                self.send_response(status)
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
+                if status != 304:
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if status != 304:
+                    self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        return Handler
