@@ -1,0 +1,106 @@
+"""HTTP helpers shared by the notifiers that talk to a web endpoint (webhook, Slack, Discord).
+
+One table says what an HTTP status means for a delivery, so every notifier answers the engine's
+delivery worker the same way. Messages carry the channel label and the status only: never the
+URL (which may embed a token), never the response body (which may echo it).
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from http import HTTPStatus
+
+import httpx
+
+from bot.model import PermanentError, RetryableError
+
+# Statuses that say the endpoint itself is unusable: stop the channel, keep its backlog.
+_DISABLING = frozenset({401, 403, 404, 410})
+# Statuses that say "not now": throttled, timed out, or the server is in trouble.
+_RETRYABLE = frozenset({408, 425, 429})
+
+
+class Outcome(enum.Enum):
+    SUCCESS = "success"
+    RETRY = "retry"  # RetryableError
+    DROP = "drop"  # PermanentError: this message only
+    DISABLE = "disable"  # PermanentError(disable_channel=True)
+
+
+def classify_status(status: int) -> Outcome:
+    """What an HTTP status means for one delivery attempt."""
+    if 200 <= status < 300:
+        return Outcome.SUCCESS
+    if 300 <= status < 400 or status in _DISABLING:
+        return Outcome.DISABLE  # redirects are never followed: the configured URL is wrong
+    if status in _RETRYABLE or 500 <= status < 600:
+        return Outcome.RETRY
+    if 400 <= status < 500:
+        return Outcome.DROP  # the endpoint rejected this payload; the next one may pass
+    return Outcome.RETRY  # outside HTTP's range: safe to retry, the idempotency key dedups
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header: delay-seconds or an HTTP-date; None if absent or unreadable."""
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)  # lenient: some servers send fractions
+    except ValueError:
+        return _seconds_until(value, now or datetime.now(UTC))
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
+
+
+def _seconds_until(http_date: str, now: datetime) -> float | None:
+    try:
+        when = parsedate_to_datetime(http_date)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)  # HTTP-dates are GMT by definition
+    return max((when - now).total_seconds(), 0.0)
+
+
+def status_text(status: int) -> str:
+    """'HTTP 503 Service Unavailable': the standard phrase, never the server's own text."""
+    try:
+        return f"HTTP {status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return f"HTTP {status}"
+
+
+def raise_for_response(response: httpx.Response, label: str) -> None:
+    """Return on 2xx, else raise the typed error the delivery worker expects."""
+    status = response.status_code
+    outcome = classify_status(status)
+    if outcome is Outcome.SUCCESS:
+        return
+    if outcome is Outcome.RETRY:
+        retry_after = parse_retry_after(response.headers.get("retry-after"))
+        hint = f" (retry after {retry_after:g}s)" if retry_after is not None else ""
+        raise RetryableError(f"{label}: {status_text(status)}{hint}", retry_after=retry_after)
+    if outcome is Outcome.DISABLE:
+        raise PermanentError(f"{label}: {_disable_reason(status)}", disable_channel=True)
+    raise PermanentError(f"{label}: {status_text(status)}: message rejected")
+
+
+def _disable_reason(status: int) -> str:
+    if status == 410:
+        return "HTTP 410 Gone: endpoint disabled"
+    if 300 <= status < 400:
+        return f"{status_text(status)}: redirects are not followed, channel disabled"
+    return f"{status_text(status)}: channel disabled"
+
+
+def transport_error(exc: httpx.RequestError, label: str) -> RetryableError:
+    """A retryable error naming only the failure's kind: httpx messages may quote the URL.
+
+    Raise it `from None`, so a logged traceback does not print the httpx exception either.
+    """
+    if isinstance(exc, httpx.TimeoutException):
+        return RetryableError(f"{label}: timed out ({type(exc).__name__})")
+    return RetryableError(f"{label}: request failed ({type(exc).__name__})")

@@ -1,0 +1,119 @@
+"""Console notifier: one line per event on stdout, e.g. (here wrapped)
+
+    2026-02-24 00:54:58 | INFO | New Event | Provider=OpenAI | Product=Chat Completions
+    | Status=investigating | Message=Elevated error rates detected
+
+Level: WARNING while a major or critical incident or outage is ongoing, INFO otherwise (and for
+every resolution), so `grep WARNING` finds what hurts right now.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from datetime import UTC, datetime
+from typing import ClassVar
+
+import httpx
+from pydantic import BaseModel, ConfigDict
+
+from bot.model import COMPONENT_OK, FINAL_STATUSES, Destination, Event, RetryableError, ThreadRef
+from bot.text import one_line
+
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+LABELS: dict[str, str] = {
+    "incident.created": "New Event",
+    "maintenance.created": "New Event",
+    "incident.updated": "Update",
+    "maintenance.updated": "Update",
+    "incident.status": "Status Change",
+    "maintenance.status": "Status Change",
+    "incident.edited": "Edited",
+    "maintenance.edited": "Edited",
+    "incident.resolved": "Resolved",
+    "maintenance.completed": "Resolved",
+    "component.status": "Component",
+}
+
+_LOUD_IMPACTS = frozenset({"major", "critical"})
+_ENDINGS = frozenset({"incident.resolved", "maintenance.completed"})
+# C0 and C1 control characters: an ESC sequence from a status page must not drive the terminal.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+class ConsoleSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def format_line(event: Event, now: datetime) -> str:
+    """The whole log line for `event`, stamped `now` (shown in UTC)."""
+    return " | ".join(
+        (
+            now.astimezone(UTC).strftime(TIME_FORMAT),
+            level_for(event),
+            LABELS[event.type],
+            f"Provider={safe_field(event.provider_title)}",
+            f"Product={safe_field(_product(event))}",
+            f"Status={safe_field(event.status)}",
+            f"Message={safe_field(_message(event))}",
+        )
+    )
+
+
+def level_for(event: Event) -> str:
+    over = event.type in _ENDINGS or event.status in FINAL_STATUSES or event.status == COMPONENT_OK
+    return "WARNING" if event.impact in _LOUD_IMPACTS and not over else "INFO"
+
+
+def safe_field(text: str) -> str:
+    """Untrusted text as one field: one line, no control characters, no '|' to fake a field."""
+    return one_line(_CONTROL.sub(" ", text)).replace("|", "¦")
+
+
+def _product(event: Event) -> str:
+    if event.family == "component":
+        return event.component.name if event.component else ""
+    if event.incident is None:
+        return ""
+    return ", ".join(event.incident.component_names) or event.incident.title
+
+
+def _message(event: Event) -> str:
+    if event.family == "component":
+        new = event.new_status or (event.component.status if event.component else "")
+        return f"{event.old_status} → {new}" if event.old_status else new
+    if event.update is not None and event.update.body.strip():
+        return event.update.body
+    return event.incident.title if event.incident else ""
+
+
+class ConsoleNotifier:
+    min_interval: ClassVar[float] = 0.0
+
+    def __init__(self, channel: str) -> None:
+        self._label = f"console channel '{channel}'"
+
+    async def send(self, event: Event, thread: ThreadRef | None) -> ThreadRef | None:
+        line = format_line(event, datetime.now(UTC)) + "\n"
+        stream = sys.stdout  # looked up per call: tests and the CLI may swap it
+        # An encoding that cannot show "→" or "¦" must not turn into an endless retry.
+        encoding = getattr(stream, "encoding", None) or "utf-8"
+        line = line.encode(encoding, "replace").decode(encoding)
+        try:
+            stream.write(line)
+            stream.flush()
+        except (OSError, ValueError) as exc:
+            raise RetryableError(f"{self._label}: cannot write to stdout ({type(exc).__name__})") from None
+        return None
+
+    async def aclose(self) -> None:
+        return None
+
+
+def create(channel: str, settings: ConsoleSettings, http: httpx.AsyncClient) -> ConsoleNotifier:
+    """The console needs no HTTP client; the signature is the one every destination shares."""
+    return ConsoleNotifier(channel)
+
+
+DESTINATION = Destination(type="console", settings=ConsoleSettings, create=create)

@@ -1,0 +1,32 @@
+"""Status-page formats and the catalog of presets.
+
+A new format is one module exposing `FORMAT` plus one entry in the registry table below.
+Modules here import only `bot.model` and `bot.text`, never the engine.
+"""
+
+from __future__ import annotations
+
+from bot.model import Format, Preset
+from providers import catalog, incidentio, statuspage
+
+# The registry: one entry per format module.
+_REGISTERED: tuple[Format, ...] = (statuspage.FORMAT, incidentio.FORMAT)
+
+FORMATS: dict[str, Format] = {f.kind: f for f in _REGISTERED}
+if len(FORMATS) != len(_REGISTERED):
+    raise ValueError("providers: two formats share one kind")
+
+
+def _presets(presets: tuple[Preset, ...]) -> dict[str, Preset]:
+    """The catalog by name; a duplicate name or an unknown kind fails at import, not at run."""
+    table: dict[str, Preset] = {}
+    for preset in presets:
+        if preset.name in table:
+            raise ValueError(f"catalog: duplicate preset name {preset.name!r}")
+        if preset.kind not in FORMATS:
+            raise ValueError(f"catalog: preset {preset.name!r} has unknown kind {preset.kind!r}")
+        table[preset.name] = preset
+    return table
+
+
+PRESETS: dict[str, Preset] = _presets(catalog.PRESETS)

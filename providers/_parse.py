@@ -1,0 +1,116 @@
+"""Tolerant readers for untrusted JSON documents, shared by the JSON-based formats.
+
+A status page may answer anything: an HTML error page, a truncated body, a field of the wrong
+type. These helpers turn the document into plain values with safe defaults, and raise
+`ParseError` (never anything else) when the document as a whole is unreadable.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timezone
+from typing import Any
+
+from bot.model import JSON, ParseError
+from bot.text import one_line, truncate
+
+# Control characters other than tab, newline and carriage return: never useful in page text,
+# and a NUL would corrupt keys and log lines downstream.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+# JSON may escape lone surrogates ("\ud800"), which no UTF-8 encoder (SQLite, httpx) accepts;
+# json.loads has already joined the valid pairs, so any left are lone.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def load_object(body: bytes) -> JSON:
+    """The JSON object in `body`, or a ParseError that says what the body looks like instead."""
+    if not body.strip():
+        raise ParseError("empty body")
+    try:
+        document = json.loads(body.decode("utf-8-sig"))
+    # ValueError covers bad UTF-8, bad JSON and oversized integers; RecursionError deep nesting.
+    except (ValueError, RecursionError):
+        raise ParseError(f"not JSON: {describe(body)}") from None
+    if not isinstance(document, dict):
+        raise ParseError(f"not a JSON object: top level is {_json_type(document)}")
+    return document
+
+
+def describe(body: bytes) -> str:
+    """A short, log-safe guess at what a non-JSON body is."""
+    if body.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "looks like UTF-16 text"
+    try:
+        text = body.decode("utf-8-sig").lstrip()
+    except UnicodeDecodeError:
+        return "not UTF-8 text (binary data or another encoding)"
+    head = text[:512].lower()
+    if head.startswith("<!doctype html") or "<html" in head:
+        return "looks like an HTML page"
+    if head.startswith(("<?xml", "<rss", "<feed")):
+        return "looks like an XML document or feed"
+    if head.startswith(("{", "[")):
+        return "looks like truncated or malformed JSON"
+    return f"starts with {truncate(one_line(clean(text)), 40)!r}"
+
+
+def clean(value: str) -> str:
+    """Page text made safe to store and send: no control characters, no lone surrogates."""
+    return _SURROGATE.sub("\ufffd", _CONTROL.sub("", value))
+
+
+def text(item: JSON, key: str, default: str = "") -> str:
+    """A string field, cleaned; anything else (missing, null, a number) gives `default`."""
+    value = item.get(key)
+    return clean(value) if isinstance(value, str) else default
+
+
+def ident(item: JSON, key: str = "id") -> str | None:
+    """A usable identifier: a non-blank string or an integer (some formats use numbers)."""
+    value = item.get(key)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, str):
+        return clean(value).strip() or None
+    return None
+
+
+def objects(item: JSON, key: str) -> list[JSON]:
+    """The objects of an array field; a missing, null or mistyped array is empty."""
+    value = item.get(key)
+    if not isinstance(value, list):
+        return []
+    return [entry for entry in value if isinstance(entry, dict)]
+
+
+def mapping(item: JSON, key: str) -> JSON:
+    """An object field, or an empty one."""
+    value = item.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def timestamp(item: JSON, key: str) -> datetime | None:
+    """An ISO 8601 field as an aware UTC datetime; a missing or unreadable one is None."""
+    value = item.get(key)
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip())
+        if moment.tzinfo is None:
+            return moment.replace(tzinfo=timezone.utc)
+        return moment.astimezone(timezone.utc)
+    # OverflowError: an offset that pushes year 1 or 9999 out of range.
+    except (ValueError, OverflowError):
+        return None
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    if value is None:
+        return "null"
+    return "a boolean" if isinstance(value, bool) else "a number"

@@ -1,0 +1,213 @@
+"""Atlassian Statuspage: the public `/api/v2/summary.json` and `/api/v2/incidents.json`.
+
+summary.json gives the components, the unresolved incidents and the upcoming or running
+maintenances; incidents.json the 50 most recent incidents, resolved ones included. Each parses
+into a partial snapshot that the engine merges. incident.io's Statuspage-compatible API has the
+same shapes with fewer fields, so `providers.incidentio` reuses this parser as it is.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from urllib.parse import quote
+
+from bot.model import (
+    COMPONENT_OK,
+    IMPACTS,
+    JSON,
+    Component,
+    Document,
+    Format,
+    Incident,
+    ParseError,
+    Snapshot,
+    Update,
+)
+from bot.text import one_line, tidy
+from providers._parse import ident, load_object, mapping, objects, text, timestamp
+
+# Top-level keys of the Statuspage v2 documents; JSON with none of them (a broken page's error
+# object, say) must be reported, not read as "no incidents, no components".
+_DOCUMENT_KEYS = ("page", "status", "components", "incidents", "scheduled_maintenances")
+
+# incident.io's compatible API names the maintenance phases its own way.
+_STATUS_ALIASES = {
+    "maintenance_scheduled": "scheduled",
+    "maintenance_in_progress": "in_progress",
+    "maintenance_complete": "completed",
+}
+
+# Phases only a maintenance has: such an item is one even when listed among incidents.
+_MAINTENANCE_STATUSES = frozenset({"scheduled", "in_progress", "verifying", "completed"})
+
+# An absolute web link without whitespace or chat markup characters.
+_WEB_URL = re.compile(r"https?://[^\s<>|\"]+", re.IGNORECASE)
+
+_UNDATED = datetime.min.replace(tzinfo=timezone.utc)
+
+
+def documents(base_url: str) -> list[Document]:
+    """The two documents of a page; a path prefix in `base_url` is kept."""
+    base = base_url.rstrip("/")
+    return [
+        Document("summary", f"{base}/api/v2/summary.json"),
+        Document("incidents", f"{base}/api/v2/incidents.json"),
+    ]
+
+
+def parse(role: str, body: bytes, base_url: str) -> Snapshot:
+    """A partial snapshot of one document. Raises ParseError only."""
+    document = load_object(body)
+    if not any(key in document for key in _DOCUMENT_KEYS):
+        raise ParseError(f"not a Statuspage {role}: none of the keys {', '.join(_DOCUMENT_KEYS)}")
+    site = _site_url(document, base_url)
+    incidents = _incidents(objects(document, "incidents"), site, listed_as_maintenance=False)
+    maintenances = _incidents(
+        objects(document, "scheduled_maintenances"), site, listed_as_maintenance=True
+    )
+    snapshot = Snapshot(incidents=incidents, components=_components(document))
+    return snapshot.merged(Snapshot(incidents=maintenances))
+
+
+# ---------------------------------------------------------------- components
+
+
+def _components(document: JSON) -> dict[str, Component]:
+    components = (_component(item) for item in objects(document, "components"))
+    return {component.id: component for component in components if component is not None}
+
+
+def _component(item: JSON) -> Component | None:
+    component_id = ident(item)
+    # A group is a container: its status only echoes its children, which are listed themselves.
+    if component_id is None or item.get("group") is True:
+        return None
+    return Component(
+        id=component_id,
+        name=text(item, "name").strip() or component_id,
+        # Without a readable status, do not invent an outage.
+        status=_status(item) or COMPONENT_OK,
+        group_id=ident(item, "group_id"),
+    )
+
+
+# ---------------------------------------------------------------- incidents and maintenances
+
+
+def _incidents(items: list[JSON], site: str, listed_as_maintenance: bool) -> dict[str, Incident]:
+    incidents = (_incident(item, site, listed_as_maintenance) for item in items)
+    return {incident.id: incident for incident in incidents if incident is not None}
+
+
+def _incident(item: JSON, site: str, listed_as_maintenance: bool) -> Incident | None:
+    incident_id = ident(item)
+    if incident_id is None:
+        return None
+    raw_updates = _chronological(objects(item, "incident_updates"))
+    updates = _updates(raw_updates)
+    status = _status(item) or (updates[-1].status if updates else "")
+    scheduled_for = timestamp(item, "scheduled_for")
+    maintenance = (
+        listed_as_maintenance
+        or text(item, "impact").strip().lower() == "maintenance"
+        or status in _MAINTENANCE_STATUSES
+        or scheduled_for is not None
+    )
+    component_ids, component_names = _affected(item, raw_updates)
+    return Incident(
+        id=incident_id,
+        kind="maintenance" if maintenance else "incident",
+        title=one_line(text(item, "name")),
+        status=status,
+        impact=_impact(item),
+        url=_link(item, incident_id, site),
+        created_at=timestamp(item, "created_at"),
+        updated_at=timestamp(item, "updated_at"),
+        scheduled_for=scheduled_for,
+        scheduled_until=timestamp(item, "scheduled_until"),
+        component_ids=component_ids,
+        component_names=component_names,
+        updates=updates,
+    )
+
+
+def _chronological(raw_updates: list[JSON]) -> list[JSON]:
+    """Updates oldest first. The API lists them newest first: reversing before the stable sort
+    keeps updates posted within the same instant in the order they were posted."""
+    return sorted(reversed(raw_updates), key=_posted_at)
+
+
+def _posted_at(update: JSON) -> tuple[bool, datetime]:
+    moment = timestamp(update, "created_at")
+    return (moment is not None, moment or _UNDATED)
+
+
+def _updates(raw_updates: list[JSON]) -> tuple[Update, ...]:
+    updates: dict[str, Update] = {}
+    for entry in raw_updates:
+        update_id = ident(entry)
+        # One update per id: of repeated copies, the last in time order (listed first) wins.
+        if update_id is not None:
+            updates[update_id] = Update(
+                id=update_id,
+                status=_status(entry),
+                body=tidy(text(entry, "body")),
+                created_at=timestamp(entry, "created_at"),
+            )
+    return tuple(updates.values())
+
+
+def _affected(item: JSON, raw_updates: list[JSON]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Component ids and names of an incident: its `components`, else those its updates touch.
+
+    Ids keep their first-seen position; a name seen later wins, since pages rename components
+    and `affected_components` carries the name as of each update.
+    """
+    found = {
+        component_id: text(entry, "name").strip() or component_id
+        for entry in objects(item, "components")
+        if (component_id := ident(entry)) is not None
+    }
+    if not found:
+        for update in raw_updates:
+            for entry in objects(update, "affected_components"):
+                code = ident(entry, "code")
+                if code is not None:
+                    found[code] = text(entry, "name").strip() or code
+    return tuple(found), tuple(found.values())
+
+
+# ---------------------------------------------------------------- fields
+
+
+def _status(item: JSON) -> str:
+    status = text(item, "status").strip().lower()
+    return _STATUS_ALIASES.get(status, status)
+
+
+def _impact(item: JSON) -> str:
+    """none|minor|major|critical; a maintenance's "maintenance" and anything unknown are none."""
+    impact = text(item, "impact").strip().lower()
+    return impact if impact in IMPACTS else "none"
+
+
+def _link(item: JSON, incident_id: str, site: str) -> str:
+    shortlink = text(item, "shortlink").strip()
+    if _WEB_URL.fullmatch(shortlink):
+        return shortlink
+    return f"{site}/incidents/{quote(incident_id, safe='')}"
+
+
+def _site_url(document: JSON, base_url: str) -> str:
+    """The page's public address (incident.io's ends with "/"), else the configured base URL."""
+    page_url = text(mapping(document, "page"), "url").strip()
+    return (page_url if _WEB_URL.fullmatch(page_url) else base_url).rstrip("/")
+
+
+FORMAT = Format(
+    kind="statuspage",
+    description="Atlassian Statuspage (/api/v2/summary.json and /api/v2/incidents.json)",
+    documents=documents,
+    parse=parse,
+)

@@ -1,0 +1,130 @@
+"""The fetcher against real local HTTP servers: validators, body hashes, caps and deadlines."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+
+import pytest
+
+from bot.fetch import Fetcher, retry_after_seconds
+from bot.model import FetchError
+from tests.fakes.status_page import StatusPageServer
+
+
+@pytest.fixture
+def pages():
+    with StatusPageServer() as server:
+        yield server
+
+
+@pytest.fixture
+async def fetcher():
+    client = Fetcher(timeout=2.0, max_bytes=100_000)
+    yield client
+    await client.aclose()
+
+
+async def test_etag_page_answers_304_once_known(pages, fetcher):
+    pages.serve("/s.json", {"a": 1})
+    first = await fetcher.fetch(f"{pages.url}/s.json", None)
+    assert first.changed and first.validators.etag
+    second = await fetcher.fetch(f"{pages.url}/s.json", first.validators)
+    assert not second.changed and pages.not_modified["/s.json"] == 1
+    pages.serve("/s.json", {"a": 2})
+    third = await fetcher.fetch(f"{pages.url}/s.json", second.validators)
+    assert third.changed and third.body == b'{"a": 2}'
+
+
+async def test_page_without_validators_is_recognised_by_body_hash(pages, fetcher):
+    pages.serve("/s.json", {"a": 1}, etag=False)
+    first = await fetcher.fetch(f"{pages.url}/s.json", None)
+    assert first.validators.etag is None and first.validators.body_hash
+    again = await fetcher.fetch(f"{pages.url}/s.json", first.validators)
+    assert not again.changed and pages.not_modified["/s.json"] == 0
+
+
+@pytest.mark.parametrize("status,headers,reason,retry_after", [
+    (500, {}, "HTTP 500", None),
+    (404, {}, "HTTP 404", None),
+    (429, {"Retry-After": "30"}, "HTTP 429", 30.0),
+    (503, {"Retry-After": "5"}, "HTTP 503", 5.0),
+])
+async def test_http_errors_carry_a_short_reason(pages, fetcher, status, headers, reason, retry_after):
+    pages.serve("/s.json", b"oops", status=status, headers=headers)
+    with pytest.raises(FetchError) as caught:
+        await fetcher.fetch(f"{pages.url}/s.json", None)
+    assert caught.value.reason == reason and caught.value.retry_after == retry_after
+
+
+async def test_declared_oversize_body_is_refused(pages, fetcher):
+    pages.serve("/big.json", b"x" * 200_000)
+    with pytest.raises(FetchError, match="too large"):
+        await fetcher.fetch(f"{pages.url}/big.json", None)
+
+
+async def raw_server(handler):
+    server = await asyncio.start_server(handler, "127.0.0.1", 0)
+    return server, f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+
+
+async def test_gzip_bomb_is_stopped_at_the_cap(fetcher):
+    bomb = gzip.compress(b"\0" * 20_000_000)
+
+    async def handler(reader, writer):
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n" % len(bomb) + bomb)
+        await writer.drain()
+        writer.close()
+
+    server, url = await raw_server(handler)
+    async with server:
+        with pytest.raises(FetchError, match="too large"):
+            await fetcher.fetch(url, None)
+
+
+async def test_undeclared_stream_is_stopped_at_the_cap(fetcher):
+    async def handler(reader, writer):
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n")
+        for _ in range(50):
+            writer.write(b"y" * 10_000)
+            await writer.drain()
+        writer.close()
+
+    server, url = await raw_server(handler)
+    async with server:
+        with pytest.raises(FetchError, match="too large"):
+            await fetcher.fetch(url, None)
+
+
+async def test_a_page_trickling_bytes_hits_the_deadline(fetcher):
+    async def handler(reader, writer):
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n")
+        try:
+            for _ in range(100):
+                writer.write(b"{")
+                await writer.drain()
+                await asyncio.sleep(0.3)  # each byte arrives well within any read timeout
+        except ConnectionError:
+            pass
+
+    server, url = await raw_server(handler)
+    async with server:
+        with pytest.raises(FetchError, match="timeout"):
+            await fetcher.fetch(url, None)
+
+
+async def test_redirect_loop_and_refused_connection_are_reported(pages, fetcher):
+    pages.serve("/loop", b"", status=302, headers={"Location": "/loop"})
+    with pytest.raises(FetchError, match="redirects"):
+        await fetcher.fetch(f"{pages.url}/loop", None)
+    with pytest.raises(FetchError, match="connection"):
+        await fetcher.fetch("http://127.0.0.1:9/nothing", None)
+
+
+def test_retry_after_accepts_seconds_and_dates():
+    assert retry_after_seconds("12") == 12.0
+    assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
+    assert retry_after_seconds("soon") is None and retry_after_seconds(None) is None

@@ -1,0 +1,117 @@
+"""The SQLite store on a real database file (WAL is never exercised on :memory:)."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timezone
+
+import pytest
+
+from bot.model import Event, Incident, Snapshot, Update
+from bot.state import MIGRATIONS, SCHEMA_VERSION, DocumentState, StateError, Store, Validators
+
+
+def make_event(n: int, thread: str = "acme:incident:i1") -> Event:
+    incident = Incident(id="i1", title="API errors", status="investigating")
+    update = Update(id=f"u{n}", status="investigating", body=f"update {n}",
+                    created_at=datetime(2026, 11, 1, tzinfo=timezone.utc))
+    return Event(id=f"evt_{n}", type="incident.updated", key=f"upd:i1:u{n}", provider="acme", provider_title="Acme",
+                 thread_key=thread, incident=incident, update=update)
+
+
+@pytest.fixture
+async def store(tmp_path):
+    opened = await Store.open(tmp_path / "state.db")
+    yield opened
+    await opened.close()
+
+
+async def test_database_file_uses_wal_and_current_schema(store, tmp_path):
+    assert await store.schema_version() == SCHEMA_VERSION
+    with sqlite3.connect(tmp_path / "state.db") as raw:
+        assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+async def test_commit_poll_writes_documents_seen_keys_and_outbox_together(store):
+    doc = DocumentState("http://x/summary.json", Validators('"e1"', None, "h1"), Snapshot())
+    await store.commit_poll("acme", [doc], ["inc:i1", "upd:i1:u1"], [("hooks", make_event(1))], changed=True)
+    assert (await store.documents("acme"))["http://x/summary.json"].validators.etag == '"e1"'
+    assert await store.seen_among("acme", ["inc:i1", "inc:i2", "upd:i1:u1"]) == {"inc:i1", "upd:i1:u1"}
+    assert await store.seen_among("other", ["inc:i1"]) == set()
+    pending = await store.next_delivery("hooks")
+    assert pending is not None and pending.event == make_event(1)
+
+
+async def test_failed_transaction_leaves_nothing_behind(store):
+    doc = DocumentState("http://x/summary.json", Validators(), Snapshot())
+    await store.commit_poll("acme", [doc], ["inc:i1"], [], changed=True)
+    with pytest.raises(StateError):
+        # The same outbox row twice is fine; a seen key with a NULL provider breaks the NOT NULL rule.
+        await store.commit_poll(None, [doc], ["inc:i9"], [("hooks", make_event(2))], changed=True)  # type: ignore[arg-type]
+    assert await store.pending_count() == 0
+    assert await store.seen_among("acme", ["inc:i9"]) == set()
+
+
+async def test_outbox_drains_in_order_and_keeps_thread_refs(store):
+    events = [make_event(n) for n in range(1, 4)]
+    await store.commit_poll("acme", [], [], [("hooks", e) for e in events], changed=True)
+    seen = []
+    while (pending := await store.next_delivery("hooks")) is not None:
+        seen.append(pending.event.id)
+        await store.mark_delivered(pending, {"ts": "1.0"} if not seen[:-1] else {"ts": "ignored"})
+    assert seen == ["evt_1", "evt_2", "evt_3"]
+    assert await store.thread("hooks", "acme:incident:i1") == {"ts": "1.0"}, "the first message is the thread"
+
+
+async def test_dead_letters_and_disabled_channels_are_recorded(store):
+    await store.commit_poll("acme", [], [], [("hooks", make_event(1)), ("hooks", make_event(2))], changed=True)
+    first = await store.next_delivery("hooks")
+    await store.mark_attempt(first, "HTTP 503")
+    await store.mark_dead(first, "HTTP 400")
+    assert [(e.id, err) for e, err in await store.dead_letters("hooks")] == [("evt_1", "HTTP 400")]
+    await store.set_disabled("hooks", "HTTP 410")
+    assert await store.disabled_reason("hooks") == "HTTP 410"
+    assert (await store.next_delivery("hooks")).event.id == "evt_2", "a disabled channel keeps its backlog"
+
+
+async def test_state_survives_reopening(tmp_path):
+    path = tmp_path / "state.db"
+    first = await Store.open(path)
+    await first.commit_poll("acme", [], ["inc:i1"], [("hooks", make_event(1))], changed=True)
+    await first.close()
+    second = await Store.open(path)
+    assert await second.seen_among("acme", ["inc:i1"]) == {"inc:i1"}
+    assert await second.pending_count("hooks") == 1
+    await second.close()
+
+
+async def test_migrates_every_earlier_version(tmp_path):
+    for version in range(SCHEMA_VERSION):
+        path = tmp_path / f"v{version}.db"
+        with sqlite3.connect(path) as raw:
+            for script in MIGRATIONS[:version]:
+                raw.executescript(script)
+            raw.execute(f"PRAGMA user_version={version}")
+        store = await Store.open(path)
+        assert await store.schema_version() == SCHEMA_VERSION
+        await store.close()
+
+
+async def test_newer_schema_is_refused(tmp_path):
+    path = tmp_path / "future.db"
+    with sqlite3.connect(path) as raw:
+        raw.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
+    with pytest.raises(StateError, match="newer"):
+        await Store.open(path)
+
+
+async def test_corrupt_file_is_a_clear_error(tmp_path):
+    path = tmp_path / "corrupt.db"
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StateError, match="corrupt.db"):
+        await Store.open(path)
+
+
+async def test_missing_directory_is_a_clear_error(tmp_path):
+    with pytest.raises(StateError, match="cannot"):
+        await Store.open(tmp_path / "no" / "such" / "dir" / "state.db")
