@@ -1,0 +1,154 @@
+"""The delivery worker: order, retries, Retry-After, permanent failures — with the real webhook
+notifier against a real local receiver. Waits are recorded instead of slept where the test is
+about what was waited, not about time passing."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+import httpx
+import pytest
+
+from bot.deliver import DeliveryWorker
+from bot.model import Event, Incident, Update
+from bot.state import Store
+from notifiers.webhook import DESTINATION as WEBHOOK
+from tests.fakes.webhook_receiver import WebhookReceiver
+
+
+def make_event(n: int) -> Event:
+    incident = Incident(id="i1", title="API errors", status="investigating")
+    return Event(id=f"evt_{n}", type="incident.updated", key=f"upd:i1:u{n}", provider="acme", provider_title="Acme",
+                 thread_key="acme:incident:i1", incident=incident,
+                 update=Update(id=f"u{n}", status="investigating", body=f"message {n}"))
+
+
+class RecordedSleep:
+    """Stands in for asyncio.sleep: remembers each wait and returns at once."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        await asyncio.sleep(0)
+
+
+@pytest.fixture
+def receiver():
+    with WebhookReceiver() as server:
+        yield server
+
+
+@pytest.fixture
+async def setup(tmp_path, receiver):
+    store = await Store.open(tmp_path / "state.db")
+    http = httpx.AsyncClient()
+    settings = WEBHOOK.settings(url=f"{receiver.url}/hook", timeout=2)
+    notifier = WEBHOOK.create("hooks", settings, http)
+    sleep = RecordedSleep()
+    worker = DeliveryWorker("hooks", notifier, store, sleep=sleep)
+    yield store, worker, sleep
+    await http.aclose()
+    await store.close()
+
+
+async def enqueue(store: Store, *numbers: int) -> None:
+    await store.commit_poll("acme", [], [], [("hooks", make_event(n)) for n in numbers], changed=True)
+
+
+def bodies(receiver: WebhookReceiver) -> list[str]:
+    return [json.loads(r.body)["data"]["update"]["body"] for r in receiver.requests]
+
+
+async def test_outage_is_retried_with_growing_backoff_and_drains_in_order(setup, receiver):
+    store, worker, sleep = setup
+    receiver.respond(503, times=3)
+    await enqueue(store, 1, 2, 3)
+    assert await worker.drain(asyncio.Event(), max_attempts=10) == 0
+    assert bodies(receiver) == ["message 1"] * 4 + ["message 2", "message 3"]
+    assert len(sleep.waits) == 3 and sleep.waits[0] < sleep.waits[1] < sleep.waits[2]
+    assert 1 <= sleep.waits[0] <= 2 and 4 <= sleep.waits[2] <= 5
+
+
+async def test_retry_after_is_waited_exactly(setup, receiver):
+    store, worker, sleep = setup
+    receiver.respond(429, headers={"Retry-After": "7"})
+    await enqueue(store, 1)
+    assert await worker.drain(asyncio.Event()) == 0
+    assert sleep.waits == [7.0]
+
+
+async def test_retry_after_is_really_waited(tmp_path, receiver):
+    store = await Store.open(tmp_path / "state.db")
+    async with httpx.AsyncClient() as http:
+        notifier = WEBHOOK.create("hooks", WEBHOOK.settings(url=f"{receiver.url}/hook"), http)
+        worker = DeliveryWorker("hooks", notifier, store)
+        receiver.respond(429, headers={"Retry-After": "1"})
+        await enqueue(store, 1)
+        started = time.monotonic()
+        assert await worker.drain(asyncio.Event()) == 0
+        assert time.monotonic() - started >= 1.0
+    await store.close()
+
+
+async def test_rejected_message_is_dead_lettered_and_the_next_goes_on(setup, receiver):
+    store, worker, _ = setup
+    receiver.respond(422)
+    await enqueue(store, 1, 2)
+    assert await worker.drain(asyncio.Event()) == 0
+    assert bodies(receiver) == ["message 1", "message 2"]
+    [(event, error)] = await store.dead_letters("hooks")
+    assert event.id == "evt_1" and "422" in error
+
+
+async def test_gone_endpoint_disables_the_channel_and_keeps_the_backlog(setup, receiver, caplog):
+    store, worker, _ = setup
+    receiver.respond(410, times=10)
+    await enqueue(store, 1, 2)
+    await asyncio.wait_for(worker.run(asyncio.Event()), timeout=5)  # returns: the channel is disabled
+    assert len(receiver.requests) == 1
+    assert "410" in (await store.disabled_reason("hooks") or "")
+    assert await store.pending_count("hooks") == 2
+    assert sum("disabled" in r.getMessage() for r in caplog.records) == 1, "reported once"
+
+
+async def test_still_failing_message_stays_pending_after_bounded_drain(setup, receiver):
+    store, worker, sleep = setup
+    receiver.respond(500, times=10)
+    await enqueue(store, 1, 2)
+    assert await worker.drain(asyncio.Event(), max_attempts=3) == 2
+    assert len(receiver.requests) == 3, "in order: message 2 waits behind message 1"
+    assert (await store.next_delivery("hooks")).attempts == 3
+
+
+async def test_shutdown_interrupts_a_retry_wait(tmp_path, receiver):
+    store = await Store.open(tmp_path / "state.db")
+    async with httpx.AsyncClient() as http:
+        notifier = WEBHOOK.create("hooks", WEBHOOK.settings(url=f"{receiver.url}/hook"), http)
+        worker = DeliveryWorker("hooks", notifier, store)
+        receiver.respond(429, headers={"Retry-After": "60"})
+        await enqueue(store, 1)
+        stop = asyncio.Event()
+        task = asyncio.create_task(worker.run(stop))
+        await asyncio.to_thread(receiver.wait_for, 1)
+        stop.set()
+        await asyncio.wait_for(task, timeout=5)
+        assert await store.pending_count("hooks") == 1, "kept for the next start"
+    await store.close()
+
+
+async def test_a_worker_wakes_when_rows_arrive(setup, receiver):
+    store, worker, _ = setup
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker.run(stop))
+    await asyncio.sleep(0.1)
+    await enqueue(store, 1)
+    worker.wake.set()
+    await asyncio.to_thread(receiver.wait_for, 1)
+    stop.set()
+    await asyncio.wait_for(task, timeout=5)
+    assert bodies(receiver) == ["message 1"]
+
