@@ -138,7 +138,7 @@ class ProviderPoller:
 
     async def _unseen(self, candidates: list[Event]) -> tuple[list[Event], list[str]]:
         """Drop events already announced; return the rest and every key they account for."""
-        keys = [key for event in candidates for key in covered_keys(event)]
+        keys = [key for event in candidates if is_deduplicated(event) for key in covered_keys(event)]
         seen_before = await self.store.seen_among(self.target.name, keys) if keys else set()
         fresh = [e for e in candidates if not (is_deduplicated(e) and e.key in seen_before)]
         return fresh, [key for key in keys if key not in seen_before]
@@ -146,7 +146,13 @@ class ProviderPoller:
     def _updated_state(self, results: Sequence[FetchResult], parsed: dict[str, Snapshot]) -> dict[str, DocumentState]:
         state = dict(self._state or {})
         for doc, result in zip(self.documents, results):
-            snapshot = parsed.get(doc.url, state[doc.url].snapshot if doc.url in state else Snapshot())
+            previous = state[doc.url].snapshot if doc.url in state else Snapshot()
+            snapshot = parsed.get(doc.url, previous)
+            if snapshot is not previous and previous.components:
+                # Pages (incident.io) sometimes leave components out of one answer: a component
+                # keeps its last known status until the page lists it again.
+                snapshot = Snapshot(incidents=snapshot.incidents,
+                                    components={**previous.components, **snapshot.components})
             state[doc.url] = DocumentState(doc.url, result.validators, snapshot)
         return state
 
