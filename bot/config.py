@@ -18,7 +18,14 @@ from typing import Annotated, Any, Literal, TypeVar, get_args
 from urllib.parse import SplitResult, urlsplit
 
 from dotenv import dotenv_values
-from pydantic import BaseModel, BeforeValidator, Field, SecretStr, StringConstraints, ValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    Field,
+    SecretStr,
+    StringConstraints,
+    ValidationError,
+)
 from pydantic_core import to_jsonable_python
 
 from bot.model import ConfigError, Destination, Format, Frozen, Preset

@@ -14,13 +14,22 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt, stop_never
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    stop_after_attempt,
+    stop_never,
+)
 from tenacity.wait import wait_base, wait_exponential_jitter
 
 from bot.model import Notifier, PermanentError, RetryableError, ThreadRef
 from bot.state import PendingDelivery, Store
 
 log = logging.getLogger("statusbot.deliver")
+
+# A destination asking for more than this is probably confused; we try again after an hour.
+MAX_RETRY_AFTER = 3600.0
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -46,7 +55,9 @@ class RetryAfterOrBackoff(wait_base):
     def __call__(self, retry_state: RetryCallState) -> float:
         error = retry_state.outcome.exception() if retry_state.outcome else None
         asked = getattr(error, "retry_after", None)
-        return float(asked) if asked is not None else self.backoff(retry_state)
+        if asked is None:
+            return self.backoff(retry_state)
+        return min(float(asked), MAX_RETRY_AFTER)
 
 
 class DeliveryWorker:

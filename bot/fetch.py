@@ -9,13 +9,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
-from datetime import datetime, timezone
 
 import httpx
 
 from bot.model import FetchError
 from bot.state import Validators
+from bot.wire import parse_retry_after
 
 USER_AGENT = "statusbot/0.1 (self-hosted status page relay; +https://pypi.org/project/statusbot/)"
 
@@ -75,7 +74,7 @@ class Fetcher:
                 return FetchResult(None, previous)
             if response.status_code != 200:
                 raise FetchError(
-                    f"HTTP {response.status_code}", retry_after=retry_after_seconds(response.headers.get("Retry-After"))
+                    f"HTTP {response.status_code}", retry_after=parse_retry_after(response.headers.get("Retry-After"))
                 )
             body = await self._read_capped(response)
             validators = Validators(
@@ -100,21 +99,3 @@ class Fetcher:
                 raise FetchError("too large", f"more than {self.max_bytes} bytes")
             chunks.append(chunk)
         return b"".join(chunks)
-
-
-def retry_after_seconds(value: str | None) -> float | None:
-    """A Retry-After header (seconds, or an HTTP date) as seconds from now."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max((when - datetime.now(timezone.utc)).total_seconds(), 0.0)

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
@@ -250,6 +251,6 @@ class Destination:
     """A channel type: the keys it adds to a `[[channels]]` table and how to build its notifier."""
 
     type: str
-    settings: type[BaseModel]  # validated by the config loader; extra keys are errors
+    settings: builtins.type[BaseModel]  # validated by the config loader; extra keys are errors
     create: Callable[[str, Any, Any], Notifier]  # (channel name, settings, httpx.AsyncClient)
     secret_keys: tuple[str, ...] = ()  # settings shown redacted by `statusbot check`

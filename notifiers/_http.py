@@ -8,14 +8,12 @@ URL (which may embed a token), never the response body (which may echo it).
 from __future__ import annotations
 
 import enum
-import math
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 
 import httpx
 
 from bot.model import PermanentError, RetryableError
+from bot.wire import parse_retry_after
 
 # Statuses that say the endpoint itself is unusable: stop the channel, keep its backlog.
 _DISABLING = frozenset({401, 403, 404, 410})
@@ -41,28 +39,6 @@ def classify_status(status: int) -> Outcome:
     if 400 <= status < 500:
         return Outcome.DROP  # the endpoint rejected this payload; the next one may pass
     return Outcome.RETRY  # outside HTTP's range: safe to retry, the idempotency key dedups
-
-
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header: delay-seconds or an HTTP-date; None if absent or unreadable."""
-    if value is None or not value.strip():
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)  # lenient: some servers send fractions
-    except ValueError:
-        return _seconds_until(value, now or datetime.now(UTC))
-    return seconds if math.isfinite(seconds) and seconds >= 0 else None
-
-
-def _seconds_until(http_date: str, now: datetime) -> float | None:
-    try:
-        when = parsedate_to_datetime(http_date)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)  # HTTP-dates are GMT by definition
-    return max((when - now).total_seconds(), 0.0)
 
 
 def status_text(status: int) -> str:

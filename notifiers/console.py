@@ -17,7 +17,14 @@ from typing import ClassVar
 import httpx
 from pydantic import BaseModel, ConfigDict
 
-from bot.model import COMPONENT_OK, FINAL_STATUSES, Destination, Event, RetryableError, ThreadRef
+from bot.model import (
+    COMPONENT_OK,
+    FINAL_STATUSES,
+    Destination,
+    Event,
+    RetryableError,
+    ThreadRef,
+)
 from bot.text import one_line
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"

@@ -7,7 +7,7 @@ import gzip
 
 import pytest
 
-from bot.fetch import Fetcher, retry_after_seconds
+from bot.fetch import Fetcher
 from bot.model import FetchError
 from tests.fakes.status_page import StatusPageServer
 
@@ -123,8 +123,3 @@ async def test_redirect_loop_and_refused_connection_are_reported(pages, fetcher)
     with pytest.raises(FetchError, match="connection"):
         await fetcher.fetch("http://127.0.0.1:9/nothing", None)
 
-
-def test_retry_after_accepts_seconds_and_dates():
-    assert retry_after_seconds("12") == 12.0
-    assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
-    assert retry_after_seconds("soon") is None and retry_after_seconds(None) is None

@@ -14,7 +14,8 @@ import httpx
 import pytest
 
 from bot.model import Event, Incident, PermanentError, RetryableError
-from notifiers._http import Outcome, classify_status, parse_retry_after
+from bot.wire import parse_retry_after
+from notifiers._http import Outcome, classify_status
 from notifiers.webhook import WebhookNotifier, WebhookSettings
 from tests.fakes import WebhookReceiver
 

@@ -14,9 +14,25 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from bot.model import Component, DeliveryError, Event, Incident, PermanentError, RetryableError, Update
+from bot.model import (
+    Component,
+    DeliveryError,
+    Event,
+    Incident,
+    PermanentError,
+    RetryableError,
+    Update,
+)
 from notifiers import DESTINATIONS
-from notifiers.webhook import WebhookNotifier, WebhookSettings, build_payload, encode, envelope, sign, signing_key
+from notifiers.webhook import (
+    WebhookNotifier,
+    WebhookSettings,
+    build_payload,
+    encode,
+    envelope,
+    sign,
+    signing_key,
+)
 from tests.fakes import WebhookReceiver, verify_standard_webhook
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"

@@ -8,7 +8,14 @@ from datetime import datetime, timezone
 import pytest
 
 from bot.model import Event, Incident, Snapshot, Update
-from bot.state import MIGRATIONS, SCHEMA_VERSION, DocumentState, StateError, Store, Validators
+from bot.state import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    DocumentState,
+    StateError,
+    Store,
+    Validators,
+)
 
 
 def make_event(n: int, thread: str = "acme:incident:i1") -> Event:
