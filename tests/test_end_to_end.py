@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import signal
 import time
 from pathlib import Path
 
@@ -262,3 +263,18 @@ def test_a_broken_page_is_reported_by_name_and_the_others_keep_flowing(world):
     assert [summary(p)[1] for p in world.delivered()] == ["Elevated latency"]
     errors = [line for line in bot.stderr if "provider acme" in line]
     assert errors and "HTML" in errors[0]
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_stop_signal_lets_the_send_in_flight_finish(world, sig):
+    world.receiver.respond(200, delay=2)  # the first delivery takes two seconds
+    world.acme.open_incident("i1", "API errors", "Investigating")
+    world.publish()
+    with world.bot() as bot:
+        world.expect(1)
+        bot.signal(sig)
+        assert bot.wait() == 0
+    with world.bot() as bot:
+        settle(2)
+        assert bot.stop() == 0
+    assert len(world.receiver.requests) == 1, "delivered once, not again after the restart"

@@ -1,0 +1,150 @@
+"""One provider's poller, in process, against a real local page and a real database file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from bot.fetch import Fetcher
+from bot.model import FetchError, ParseError
+from bot.poll import MAX_BACKOFF, PollTarget, ProviderPoller
+from bot.state import Store
+from providers import FORMATS
+from tests.fakes.status_page import PageScript, StatusPageServer
+
+
+@dataclass(frozen=True)
+class Channel:
+    name: str = "hooks"
+    providers: tuple[str, ...] = ()
+    min_impact: str = "none"
+    events: tuple[str, ...] = ("incident", "component", "maintenance")
+    components: tuple[str, ...] = ()
+
+
+class Rig:
+    def __init__(self, pages: StatusPageServer, store: Store, fetcher: Fetcher, flavour: str = "statuspage"):
+        self.pages = pages
+        self.store = store
+        self.script = PageScript("Acme", flavour=flavour)
+        self.script.component("api", "API")
+        self.woken: list[set[str]] = []
+        target = PollTarget("acme", "Acme", f"{pages.url}/acme", interval=10.0, components=())
+        kind = "statuspage" if flavour == "statuspage" else "incidentio"
+        self.poller = ProviderPoller(target, FORMATS[kind], fetcher, store, [Channel()], "active", self.woken.append)
+
+    def publish(self) -> None:
+        self.pages.publish("/acme", self.script)
+
+    async def poll(self) -> list[tuple[str, str]]:
+        """Poll once; the (type, key) of what reached the outbox."""
+        await self.poller.poll_once()
+        queued = []
+        while (row := await self.store.next_delivery("hooks")) is not None:
+            queued.append((row.event.type, row.event.key))
+            await self.store.mark_delivered(row, None)
+        return queued
+
+
+@pytest.fixture
+async def rig(tmp_path):
+    store = await Store.open(tmp_path / "state.db")
+    fetcher = Fetcher(timeout=5)
+    with StatusPageServer() as pages:
+        rig = Rig(pages, store, fetcher)
+        rig.publish()
+        yield rig
+    await fetcher.aclose()
+    await store.close()
+
+
+async def test_first_sight_then_only_changes(rig):
+    rig.script.open_incident("i1", "API errors", "Investigating")
+    rig.publish()
+    assert await rig.poll() == [("incident.created", "inc:i1")]
+    assert rig.woken == [{"hooks"}]
+    assert await rig.poll() == []
+    assert sum(rig.pages.not_modified.values()) == 2, "both documents answered 304"
+    uid = rig.script.update("i1", "identified", "Found it")
+    rig.publish()
+    assert await rig.poll() == [("incident.status", f"upd:i1:{uid}")]
+
+
+async def test_an_edited_update_is_announced_once(rig):
+    rig.script.open_incident("i1", "API errors", "Investigating")
+    uid = rig.script.update("i1", "resolved", "Resolved. A root cause will follow.")
+    rig.publish()
+    await rig.poll()
+    rig.script.edit_update("i1", uid, "Resolved. Root cause: an expired certificate.")
+    rig.publish()
+    events = await rig.poll()
+    assert [t for t, _ in events] == ["incident.edited"]
+    rig.script.component("api", "API")  # another change on the page, same edit still in place
+    rig.publish()
+    assert await rig.poll() == []
+
+
+async def test_deleted_and_reentering_incidents_are_not_news(rig):
+    rig.script.open_incident("i1", "Posted in error", "Test")
+    rig.script.open_incident("i2", "API errors", "Investigating")
+    rig.publish()
+    await rig.poll()
+    removed = rig.script.incidents.pop("i1")
+    rig.publish()
+    assert await rig.poll() == []
+    rig.script.incidents["i1"] = removed  # back in the window, unchanged
+    rig.publish()
+    assert await rig.poll() == []
+
+
+async def test_state_survives_a_new_poller_on_the_same_database(rig, tmp_path):
+    rig.script.open_incident("i1", "API errors", "Investigating")
+    rig.publish()
+    await rig.poll()
+    fresh = Rig(rig.pages, rig.store, rig.poller.fetcher)
+    assert await fresh.poll() == []
+    assert rig.pages.not_modified["/acme/api/v2/summary.json"] == 1, "validators were persisted"
+
+
+async def test_incidentio_page_is_not_reparsed_when_unchanged(tmp_path):
+    store = await Store.open(tmp_path / "state.db")
+    fetcher = Fetcher(timeout=5)
+    with StatusPageServer() as pages:
+        rig = Rig(pages, store, fetcher, flavour="incidentio")
+        rig.script.open_incident("01J0000000000000000000000A", "Chat slow", "")
+        rig.publish()
+        assert [t for t, _ in await rig.poll()] == ["incident.created"]
+        result = await rig.poller.poll_once()
+        assert not result.changed and sum(pages.not_modified.values()) == 0
+        # incident.io sometimes leaves components out: no news, and no news when they return.
+        pages.serve("/acme/api/v2/summary.json", {"page": {"id": "p", "name": "Acme"}, "components": []}, etag=False)
+        assert await rig.poll() == []
+        rig.publish()
+        assert await rig.poll() == []
+    await fetcher.aclose()
+    await store.close()
+
+
+async def test_a_failing_page_backs_off_and_recovers(rig, caplog):
+    rig.pages.serve("/acme/api/v2/summary.json", b"down", status=503)
+    with pytest.raises(FetchError):
+        await rig.poller.poll_once()
+    delays = [await rig.poller._poll_reporting_errors() for _ in range(8)]
+    assert delays[:3] == [10.0, 20.0, 40.0]
+    assert delays[-1] == MAX_BACKOFF
+    assert all("provider acme: HTTP 503" in r.getMessage() for r in caplog.records if r.levelname == "WARNING")
+    rig.pages.serve("/acme/api/v2/summary.json", b"slow down", status=429, headers={"Retry-After": "3000"})
+    assert await rig.poller._poll_reporting_errors() == 3000.0
+    rig.publish()
+    assert 9.0 <= await rig.poller._poll_reporting_errors() <= 11.0
+    assert rig.poller.consecutive_errors == 0
+
+
+async def test_a_page_that_is_not_json_is_a_parse_error_and_changes_nothing(rig):
+    await rig.poll()
+    rig.pages.serve("/acme/api/v2/incidents.json", b"<!doctype html><p>maintenance</p>")
+    with pytest.raises(ParseError, match="HTML"):
+        await rig.poller.poll_once()
+    rig.publish()
+    assert await rig.poll() == []
