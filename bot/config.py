@@ -90,6 +90,7 @@ class ChannelConfig:
     events: tuple[EventFamily, ...]
     components: tuple[str, ...]  # empty: all
     mention: str | None
+    mention_min_impact: Impact
     settings: BaseModel  # the destination's own settings model, built from the table's other keys
 
 
@@ -170,7 +171,7 @@ def describe(config: Config) -> str:
             ("min_impact", c.min_impact),
             ("events", ",".join(c.events)),
             ("components", _all(c.components)),
-            ("mention", c.mention or "-"),
+            ("mention", f"{c.mention} (from {c.mention_min_impact})" if c.mention else "-"),
             *_settings_fields(c.settings),
         ]))
     secrets = _worth_hiding(config.secrets)
@@ -440,7 +441,8 @@ class _ChannelTable(Frozen):
     min_impact: Impact = "none"
     events: Annotated[tuple[EventFamily, ...], Field(min_length=1)] = EVENT_FAMILIES
     components: tuple[str, ...] = ()
-    mention: str | None = None
+    mention: str | None = None  # the channel's own ping, e.g. "<!here>"; never taken from page text
+    mention_min_impact: Impact = "major"
 
 
 _Channels = tuple[tuple[ChannelConfig, ...], frozenset[str]]  # the channels and their secrets
@@ -487,6 +489,7 @@ def _channel(
         events=common.events,
         components=common.components,
         mention=common.mention,
+        mention_min_impact=common.mention_min_impact,
         settings=settings,
     )
     return channel, table.secrets | _secret_values(destination, rest, settings)

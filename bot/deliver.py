@@ -23,7 +23,8 @@ from tenacity import (
 )
 from tenacity.wait import wait_base, wait_exponential_jitter
 
-from bot.model import Notifier, PermanentError, RetryableError, ThreadRef
+from bot.message import compose
+from bot.model import Event, Notifier, PermanentError, RetryableError, ThreadRef
 from bot.state import PendingDelivery, Store
 
 log = logging.getLogger("statusbot.deliver")
@@ -62,9 +63,10 @@ class RetryAfterOrBackoff(wait_base):
 
 class DeliveryWorker:
     def __init__(self, channel: str, notifier: Notifier, store: Store, max_backoff: float = 300.0,
-                 sleep: Sleep = asyncio.sleep):
+                 sleep: Sleep = asyncio.sleep, mention: Callable[[Event], str | None] = lambda event: None):
         self.channel = channel
         self.notifier = notifier
+        self.mention = mention
         self.store = store
         self.max_backoff = max_backoff
         self.sleep = sleep
@@ -118,7 +120,7 @@ class DeliveryWorker:
             return Outcome.PENDING
         except PermanentError as exc:
             return await self._give_up(delivery, exc)
-        await self.store.mark_delivered(delivery, None if thread else ref)
+        await self.store.mark_delivered(delivery, ref)
         return Outcome.DELIVERED
 
     async def _send(self, delivery: PendingDelivery, thread: ThreadRef | None) -> ThreadRef | None:
@@ -126,7 +128,7 @@ class DeliveryWorker:
         if pause > 0:
             await self.sleep(pause)
         try:
-            return await self.notifier.send(delivery.event, thread)
+            return await self.notifier.send(compose(delivery.event, self.mention(delivery.event)), thread)
         except (RetryableError, PermanentError):
             raise
         except Exception as exc:  # a bug in a notifier must not lose the message

@@ -9,9 +9,12 @@ import builtins
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable, ClassVar, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:
+    from bot.message import Message
 
 # Impact levels, lowest first; routing compares their positions.
 IMPACTS: tuple[str, ...] = ("none", "minor", "major", "critical")
@@ -202,13 +205,14 @@ ThreadRef = dict[str, str]
 
 
 class Notifier(Protocol):
-    """Sends one event to one destination. Raises RetryableError or PermanentError."""
+    """Sends one message to one destination. Raises RetryableError or PermanentError."""
 
     # Least seconds between two sends on one channel (the destination's rate limit).
     min_interval: ClassVar[float]
 
-    async def send(self, event: Event, thread: ThreadRef | None) -> ThreadRef | None:
-        """Deliver `event`; `thread` is what this returned for the thread's first message."""
+    async def send(self, message: Message, thread: ThreadRef | None) -> ThreadRef | None:
+        """Deliver `message`. `thread` is what this returned for the thread's first message in
+        this channel, if any; return a ref only when this send started a (new) thread."""
         ...
 
     async def aclose(self) -> None: ...

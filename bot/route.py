@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol
 
-from bot.model import IMPACTS, Event
+from bot.model import COMPONENT_OK, IMPACTS, Event
 
 
 class ChannelFilter(Protocol):
@@ -14,6 +14,8 @@ class ChannelFilter(Protocol):
     min_impact: str
     events: tuple[str, ...]
     components: tuple[str, ...]
+    mention: str | None
+    mention_min_impact: str
 
 
 def wants(channel: ChannelFilter, event: Event) -> bool:
@@ -33,6 +35,20 @@ def wants(channel: ChannelFilter, event: Event) -> bool:
     if event.family != "maintenance" and IMPACTS.index(event.impact) < IMPACTS.index(channel.min_impact):
         return False
     return _touches_components(channel.components, event)
+
+
+def mention_for(channel: ChannelFilter, event: Event) -> str | None:
+    """The channel's own mention, if this event deserves it: news that something broke (a new
+    incident, a component going down) at `mention_min_impact` or worse. Updates, edits and
+    recoveries never ping. Page text is never a mention; this is the only source of one."""
+    if not channel.mention:
+        return None
+    news = event.type in ("incident.created", "maintenance.created") or (
+        event.type == "component.status" and event.new_status != COMPONENT_OK
+    )
+    if not news or IMPACTS.index(event.impact) < IMPACTS.index(channel.mention_min_impact):
+        return None
+    return channel.mention
 
 
 def route(channels: Iterable[ChannelFilter], event: Event) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import signal
 from collections.abc import Mapping
@@ -14,6 +15,7 @@ from bot.deliver import DeliveryWorker
 from bot.fetch import USER_AGENT, Fetcher
 from bot.model import Destination, FetchError, Format, Notifier, ParseError
 from bot.poll import PollTarget, ProviderPoller
+from bot.route import mention_for
 from bot.state import StateError, Store
 
 log = logging.getLogger("statusbot")
@@ -38,7 +40,11 @@ class Service:
         try:
             for channel in self.config.channels:
                 notifiers[channel.name] = self.destinations[channel.type].create(channel.name, channel.settings, http)
-            workers = {name: DeliveryWorker(name, notifier, store) for name, notifier in notifiers.items()}
+            workers = {
+                channel.name: DeliveryWorker(channel.name, notifiers[channel.name], store,
+                                             mention=functools.partial(mention_for, channel))
+                for channel in self.config.channels
+            }
             pollers = [self._poller(p, fetcher, store, workers) for p in self.config.providers]
             await self._warn_orphans(store)
             self._handle_signals()

@@ -242,12 +242,13 @@ class Store:
         return json.loads(rows[0][0]) if rows else None
 
     async def mark_delivered(self, delivery: PendingDelivery, ref: ThreadRef | None) -> None:
-        """Remove the row and remember the thread's first message, in one transaction."""
+        """Remove the row and remember the thread's first message (a new one replaces an old
+        one: its message may have been deleted), in one transaction."""
         async with self._transaction():
             await self._db.execute("DELETE FROM outbox WHERE id = ?", (delivery.id,))
             if ref:
                 await self._db.execute(
-                    "INSERT OR IGNORE INTO threads (channel, thread_key, ref) VALUES (?, ?, ?)",
+                    "INSERT OR REPLACE INTO threads (channel, thread_key, ref) VALUES (?, ?, ?)",
                     (delivery.channel, delivery.thread_key, json.dumps(ref)),
                 )
             await self._db.execute(

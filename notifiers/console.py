@@ -25,6 +25,7 @@ from bot.model import (
     RetryableError,
     ThreadRef,
 )
+from bot.message import Message
 from bot.text import one_line
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -101,8 +102,8 @@ class ConsoleNotifier:
     def __init__(self, channel: str) -> None:
         self._label = f"console channel '{channel}'"
 
-    async def send(self, event: Event, thread: ThreadRef | None) -> ThreadRef | None:
-        line = format_line(event, datetime.now(UTC)) + "\n"
+    async def send(self, message: Message, thread: ThreadRef | None) -> ThreadRef | None:
+        line = format_line(message.event, datetime.now(UTC)) + "\n"
         stream = sys.stdout  # looked up per call: tests and the CLI may swap it
         # An encoding that cannot show "→" or "¦" must not turn into an endless retry.
         encoding = getattr(stream, "encoding", None) or "utf-8"

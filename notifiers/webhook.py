@@ -22,6 +22,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bot.model import Component, Destination, Event, Incident, ThreadRef, Update
+from bot.message import Message
 from bot.text import truncate
 
 from ._http import raise_for_response, transport_error
@@ -167,7 +168,8 @@ class WebhookNotifier:
         self._http = http
         self._clock = clock
 
-    async def send(self, event: Event, thread: ThreadRef | None) -> ThreadRef | None:
+    async def send(self, message: Message, thread: ThreadRef | None) -> ThreadRef | None:
+        event = message.event
         now = self._clock()
         body = encode(envelope(event, now))
         headers = request_headers(event.id, int(now.timestamp()), body, self._key)

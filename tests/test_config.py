@@ -327,7 +327,7 @@ ERRORS = [
     (
         "another destination's key",
         PROVIDER + CONSOLE + 'token = "${SLACK_BOT_TOKEN}"\n',
-        "channels[0] (log).token: unknown key; valid keys: components, events, mention, min_impact, name, providers, type",
+        "channels[0] (log).token: unknown key; valid keys: components, events, mention, mention_min_impact, min_impact, name, providers, type",
     ),
     (
         "unknown kind",

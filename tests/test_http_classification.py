@@ -13,6 +13,7 @@ from email.utils import format_datetime
 import httpx
 import pytest
 
+from bot.message import compose
 from bot.model import Event, Incident, PermanentError, RetryableError
 from bot.wire import parse_retry_after
 from notifiers._http import Outcome, classify_status
@@ -66,7 +67,7 @@ async def webhook(receiver: WebhookReceiver) -> AsyncIterator[WebhookNotifier]:
 
 async def outcome_of(notifier: WebhookNotifier) -> Outcome:
     try:
-        await notifier.send(EVENT, None)
+        await notifier.send(compose(EVENT), None)
     except RetryableError:
         return Outcome.RETRY
     except PermanentError as error:
@@ -102,7 +103,7 @@ async def test_webhook_outcome_per_status(
 async def test_error_messages(status: int, message: str, receiver: WebhookReceiver, webhook: WebhookNotifier) -> None:
     receiver.respond(status, body=b"server text is never quoted")
     with pytest.raises((RetryableError, PermanentError)) as caught:
-        await webhook.send(EVENT, None)
+        await webhook.send(compose(EVENT), None)
     assert str(caught.value) == message
 
 
@@ -110,7 +111,7 @@ async def test_error_messages(status: int, message: str, receiver: WebhookReceiv
 async def test_retry_after_seconds(status: int, receiver: WebhookReceiver, webhook: WebhookNotifier) -> None:
     receiver.respond(status, headers={"Retry-After": "7"})
     with pytest.raises(RetryableError) as caught:
-        await webhook.send(EVENT, None)
+        await webhook.send(compose(EVENT), None)
     assert caught.value.retry_after == 7.0
     assert str(caught.value).endswith("(retry after 7s)")
 
@@ -119,7 +120,7 @@ async def test_retry_after_http_date(receiver: WebhookReceiver, webhook: Webhook
     when = datetime.now(UTC) + timedelta(seconds=120)
     receiver.respond(503, headers={"Retry-After": format_datetime(when, usegmt=True)})
     with pytest.raises(RetryableError) as caught:
-        await webhook.send(EVENT, None)
+        await webhook.send(compose(EVENT), None)
     assert caught.value.retry_after is not None
     assert 115 <= caught.value.retry_after <= 120
 
@@ -127,7 +128,7 @@ async def test_retry_after_http_date(receiver: WebhookReceiver, webhook: Webhook
 async def test_retryable_without_retry_after(receiver: WebhookReceiver, webhook: WebhookNotifier) -> None:
     receiver.respond(502)
     with pytest.raises(RetryableError) as caught:
-        await webhook.send(EVENT, None)
+        await webhook.send(compose(EVENT), None)
     assert caught.value.retry_after is None
 
 

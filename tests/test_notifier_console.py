@@ -10,6 +10,7 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
+from bot.message import compose
 from bot.model import Component, Event, Incident, Update
 from notifiers import DESTINATIONS
 from notifiers.console import ConsoleNotifier, ConsoleSettings, format_line
@@ -155,7 +156,7 @@ def test_time_is_shown_in_utc() -> None:
 async def test_send_writes_exactly_one_flushed_line(capsys: pytest.CaptureFixture[str]) -> None:
     notifier = ConsoleNotifier("log")
     event = incident_event(body="multi\nline\nbody")
-    assert await notifier.send(event, None) is None
+    assert await notifier.send(compose(event), None) is None
     out = capsys.readouterr().out
     assert out.count("\n") == 1 and out.endswith("\n")
     assert re.fullmatch(
@@ -171,7 +172,7 @@ async def test_created_through_the_registry_with_no_keys(capsys: pytest.CaptureF
     settings = destination.settings.model_validate({})
     async with httpx.AsyncClient() as http:
         notifier = destination.create("log", settings, http)
-        await notifier.send(incident_event(), None)
+        await notifier.send(compose(incident_event()), None)
     assert notifier.min_interval == 0
     assert capsys.readouterr().out.count("\n") == 1
     assert destination.secret_keys == ()

@@ -14,6 +14,7 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
+from bot.message import compose
 from bot.model import (
     Component,
     DeliveryError,
@@ -184,7 +185,7 @@ def test_plain_secret_is_used_as_utf8_bytes() -> None:
 
 async def test_post_is_signed_over_the_exact_bytes(receiver: WebhookReceiver, http: httpx.AsyncClient) -> None:
     before = int(time.time())
-    assert await notifier_for(f"{receiver.url}/in?x=1", http, secret=SECRET).send(EVENT, None) is None
+    assert await notifier_for(f"{receiver.url}/in?x=1", http, secret=SECRET).send(compose(EVENT), None) is None
     (request,) = receiver.wait_for(1)
     assert (request.method, request.path) == ("POST", "/in?x=1")
     assert request.body == encode(envelope(EVENT, NOW))  # occurred_at is set: the body is deterministic
@@ -195,14 +196,14 @@ async def test_post_is_signed_over_the_exact_bytes(receiver: WebhookReceiver, ht
 
 
 async def test_plain_secret_signature_verifies(receiver: WebhookReceiver, http: httpx.AsyncClient) -> None:
-    await notifier_for(receiver.url, http, secret="correct horse battery staple").send(COMPONENT_EVENT, None)
+    await notifier_for(receiver.url, http, secret="correct horse battery staple").send(compose(COMPONENT_EVENT), None)
     (request,) = receiver.wait_for(1)
     assert verify_standard_webhook("correct horse battery staple", request.headers, request.body)
     assert not verify_standard_webhook("wrong", request.headers, request.body)
 
 
 async def test_no_secret_no_signature(receiver: WebhookReceiver, http: httpx.AsyncClient) -> None:
-    await notifier_for(receiver.url, http).send(EVENT, None)
+    await notifier_for(receiver.url, http).send(compose(EVENT), None)
     (request,) = receiver.wait_for(1)
     assert "webhook-signature" not in request.headers
     assert request.headers["webhook-id"] == EVENT.id
@@ -215,8 +216,8 @@ async def test_webhook_id_is_stable_across_attempts(receiver: WebhookReceiver, h
     notifier = WebhookNotifier("hooks", settings, http, clock=lambda: next(attempts))
     undated = EVENT.model_copy(update={"occurred_at": None})
     with pytest.raises(RetryableError):
-        await notifier.send(undated, None)
-    await notifier.send(undated, None)
+        await notifier.send(compose(undated), None)
+    await notifier.send(compose(undated), None)
     first, second = receiver.wait_for(2)
     assert first.headers["webhook-id"] == second.headers["webhook-id"] == EVENT.id
     assert (first.headers["webhook-timestamp"], second.headers["webhook-timestamp"]) == (
@@ -233,7 +234,7 @@ async def test_created_through_the_registry(receiver: WebhookReceiver, http: htt
     destination = DESTINATIONS["webhook"]
     settings = destination.settings.model_validate({"url": receiver.url, "secret": SECRET})
     notifier = destination.create("hooks", settings, http)
-    await notifier.send(EVENT, None)
+    await notifier.send(compose(EVENT), None)
     await notifier.aclose()
     assert notifier.min_interval == 0
     (request,) = receiver.wait_for(1)
@@ -288,14 +289,14 @@ def free_port() -> int:
 async def test_timeout_is_retryable(receiver: WebhookReceiver, http: httpx.AsyncClient) -> None:
     receiver.respond(200, delay=2.0)
     with pytest.raises(RetryableError) as caught:
-        await notifier_for(receiver.url, http, timeout=0.2).send(EVENT, None)
+        await notifier_for(receiver.url, http, timeout=0.2).send(compose(EVENT), None)
     assert str(caught.value) == "webhook channel 'hooks': timed out (ReadTimeout)"
     assert caught.value.retry_after is None
 
 
 async def test_connection_refused_is_retryable(http: httpx.AsyncClient) -> None:
     with pytest.raises(RetryableError) as caught:
-        await notifier_for(f"http://127.0.0.1:{free_port()}/x", http).send(EVENT, None)
+        await notifier_for(f"http://127.0.0.1:{free_port()}/x", http).send(compose(EVENT), None)
     assert str(caught.value) == "webhook channel 'hooks': request failed (ConnectError)"
 
 
@@ -318,7 +319,7 @@ async def test_no_error_or_log_record_reveals_url_or_secret(
     errors: list[DeliveryError] = []
     for attempt in [*(notifier for _ in statuses), notifier, refused]:
         with pytest.raises(DeliveryError) as caught:
-            await attempt.send(EVENT, None)
+            await attempt.send(compose(EVENT), None)
         errors.append(caught.value)
 
     assert sum(isinstance(error, PermanentError) for error in errors) == 8
