@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from bot import compose
 from bot.config import describe
 from bot.logs import REDACTOR, setup_logging
-from bot.model import ConfigError, StatusbotError
+from bot.model import ConfigError, DeliveryError, StatusbotError
+from bot.sample import find_channel, send_sample
 
 log = logging.getLogger("statusbot")
 
@@ -46,6 +47,19 @@ def _check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _send_test(args: argparse.Namespace) -> int:
+    config = compose.load(args.config)
+    REDACTOR.add(config.secrets)
+    channel = find_channel(config, args.channel)
+    try:
+        asyncio.run(send_sample(channel, compose.DESTINATIONS))
+    except DeliveryError as exc:
+        print(f"statusbot: sample message NOT delivered: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    print(f"sample message delivered to channel {channel.name} ({channel.type})")
+    return EXIT_OK
+
+
 def _providers(args: argparse.Namespace) -> int:
     rows = [(p.name, p.kind, p.url) for p in compose.PRESETS.values()]
     widths = [max(len(row[i]) for row in rows + [("name", "kind", "url")]) for i in range(2)]
@@ -69,6 +83,11 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="validate the configuration and print it, secrets redacted")
     check.add_argument("--config", help="TOML configuration file")
     check.set_defaults(command=_check)
+
+    test = commands.add_parser("send-test", help="send a sample message to one channel, to check its set-up")
+    test.add_argument("channel", help="the channel's name in the configuration")
+    test.add_argument("--config", help="TOML configuration file")
+    test.set_defaults(command=_send_test)
 
     listing = commands.add_parser("providers", help="list the catalog of preset status pages")
     listing.set_defaults(command=_providers)

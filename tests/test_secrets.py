@@ -75,3 +75,4 @@ url = "htp:/nowhere/{TOKEN}"
     assert check.run() == 2
     [line] = check.stderr
     assert "channels[0] (hooks).url" in line and TOKEN not in line
+
