@@ -12,17 +12,10 @@ import httpx
 import pytest
 
 from bot.deliver import DeliveryWorker
-from bot.model import Event, Incident, Update
 from bot.state import Store
 from notifiers.webhook import DESTINATION as WEBHOOK
+from tests.builders import update_event
 from tests.fakes.webhook_receiver import WebhookReceiver
-
-
-def make_event(n: int) -> Event:
-    incident = Incident(id="i1", title="API errors", status="investigating")
-    return Event(id=f"evt_{n}", type="incident.updated", key=f"upd:i1:u{n}", provider="acme", provider_title="Acme",
-                 thread_key="acme:incident:i1", incident=incident,
-                 update=Update(id=f"u{n}", status="investigating", body=f"message {n}"))
 
 
 class RecordedSleep:
@@ -56,7 +49,7 @@ async def setup(tmp_path, receiver):
 
 
 async def enqueue(store: Store, *numbers: int) -> None:
-    await store.commit_poll("acme", [], [], [("hooks", make_event(n)) for n in numbers], changed=True)
+    await store.commit_poll("acme", [], [], [("hooks", update_event(n)) for n in numbers], changed=True)
 
 
 def bodies(receiver: WebhookReceiver) -> list[str]:

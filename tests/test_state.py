@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime, timezone
 
 import pytest
 
-from bot.model import Event, Incident, Snapshot, Update
+from bot.model import Snapshot
 from bot.state import (
     MIGRATIONS,
     SCHEMA_VERSION,
@@ -16,14 +15,7 @@ from bot.state import (
     Store,
     Validators,
 )
-
-
-def make_event(n: int, thread: str = "acme:incident:i1") -> Event:
-    incident = Incident(id="i1", title="API errors", status="investigating")
-    update = Update(id=f"u{n}", status="investigating", body=f"update {n}",
-                    created_at=datetime(2026, 11, 1, tzinfo=timezone.utc))
-    return Event(id=f"evt_{n}", type="incident.updated", key=f"upd:i1:u{n}", provider="acme", provider_title="Acme",
-                 thread_key=thread, incident=incident, update=update)
+from tests.builders import update_event
 
 
 @pytest.fixture
@@ -41,12 +33,12 @@ async def test_database_file_uses_wal_and_current_schema(store, tmp_path):
 
 async def test_commit_poll_writes_documents_seen_keys_and_outbox_together(store):
     doc = DocumentState("http://x/summary.json", Validators('"e1"', None, "h1"), Snapshot())
-    await store.commit_poll("acme", [doc], ["inc:i1", "upd:i1:u1"], [("hooks", make_event(1))], changed=True)
+    await store.commit_poll("acme", [doc], ["inc:i1", "upd:i1:u1"], [("hooks", update_event(1))], changed=True)
     assert (await store.documents("acme"))["http://x/summary.json"].validators.etag == '"e1"'
     assert await store.seen_among("acme", ["inc:i1", "inc:i2", "upd:i1:u1"]) == {"inc:i1", "upd:i1:u1"}
     assert await store.seen_among("other", ["inc:i1"]) == set()
     pending = await store.next_delivery("hooks")
-    assert pending is not None and pending.event == make_event(1)
+    assert pending is not None and pending.event == update_event(1)
 
 
 async def test_failed_transaction_leaves_nothing_behind(store):
@@ -54,13 +46,13 @@ async def test_failed_transaction_leaves_nothing_behind(store):
     await store.commit_poll("acme", [doc], ["inc:i1"], [], changed=True)
     with pytest.raises(StateError):
         # The same outbox row twice is fine; a seen key with a NULL provider breaks the NOT NULL rule.
-        await store.commit_poll(None, [doc], ["inc:i9"], [("hooks", make_event(2))], changed=True)  # type: ignore[arg-type]
+        await store.commit_poll(None, [doc], ["inc:i9"], [("hooks", update_event(2))], changed=True)  # type: ignore[arg-type]
     assert await store.pending_count() == 0
     assert await store.seen_among("acme", ["inc:i9"]) == set()
 
 
 async def test_outbox_drains_in_order_and_keeps_thread_refs(store):
-    events = [make_event(n) for n in range(1, 4)]
+    events = [update_event(n) for n in range(1, 4)]
     await store.commit_poll("acme", [], [], [("hooks", e) for e in events], changed=True)
     seen = []
     refs = [{"ts": "1.0"}, None, {"ts": "3.0"}]  # the third send had to start the thread anew
@@ -74,7 +66,7 @@ async def test_outbox_drains_in_order_and_keeps_thread_refs(store):
 
 
 async def test_dead_letters_and_disabled_channels_are_recorded(store):
-    await store.commit_poll("acme", [], [], [("hooks", make_event(1)), ("hooks", make_event(2))], changed=True)
+    await store.commit_poll("acme", [], [], [("hooks", update_event(1)), ("hooks", update_event(2))], changed=True)
     first = await store.next_delivery("hooks")
     await store.mark_attempt(first, "HTTP 503")
     await store.mark_dead(first, "HTTP 400")
@@ -87,7 +79,7 @@ async def test_dead_letters_and_disabled_channels_are_recorded(store):
 async def test_state_survives_reopening(tmp_path):
     path = tmp_path / "state.db"
     first = await Store.open(path)
-    await first.commit_poll("acme", [], ["inc:i1"], [("hooks", make_event(1))], changed=True)
+    await first.commit_poll("acme", [], ["inc:i1"], [("hooks", update_event(1))], changed=True)
     await first.close()
     second = await Store.open(path)
     assert await second.seen_among("acme", ["inc:i1"]) == {"inc:i1"}
