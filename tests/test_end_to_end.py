@@ -7,80 +7,15 @@ changes made meanwhile) and the first run over a page that already has history.
 
 from __future__ import annotations
 
-import base64
-import json
 import signal
 import time
-from pathlib import Path
 
 import pytest
 
 from tests.bot_process import BotProcess
-from tests.fakes.status_page import PageScript, StatusPageServer
+from tests.fakes.status_page import StatusPageServer
 from tests.fakes.webhook_receiver import WebhookReceiver, verify_standard_webhook
-
-SECRET = "whsec_" + base64.b64encode(b"statusbot-test-secret-32-bytes!!").decode()
-
-
-class World:
-    """Two local pages (Statuspage with ETags, incident.io without) and a webhook receiver."""
-
-    def __init__(self, tmp: Path, pages: StatusPageServer, receiver: WebhookReceiver):
-        self.tmp = tmp
-        self.pages = pages
-        self.receiver = receiver
-        self.acme = PageScript("Acme")
-        self.acme.component("api", "API")
-        self.acme.component("web", "Website")
-        self.nova = PageScript("Nova", flavour="incidentio")
-        self.nova.component("01JCHAT000000000000000000", "Chat")
-        self.publish()
-
-    def publish(self) -> None:
-        self.pages.publish("/acme", self.acme)
-        self.pages.publish("/nova", self.nova)
-
-    def config(self, first_run: str = "active") -> Path:
-        path = self.tmp / "statusbot.toml"
-        path.write_text(f"""
-[bot]
-database = "{self.tmp / 'state.db'}"
-interval = 0.3
-first_run = "{first_run}"
-
-[[providers]]
-name = "acme"
-title = "Acme"
-kind = "statuspage"
-url = "{self.pages.url}/acme"
-
-[[providers]]
-name = "nova"
-title = "Nova"
-kind = "incidentio"
-url = "{self.pages.url}/nova"
-
-[[channels]]
-name = "log"
-type = "console"
-
-[[channels]]
-name = "hooks"
-type = "webhook"
-url = "{self.receiver.url}/hook"
-secret = "{SECRET}"
-""")
-        return path
-
-    def bot(self, *extra: str) -> BotProcess:
-        return BotProcess("run", "--config", str(self.config()), *extra, cwd=self.tmp)
-
-    def delivered(self) -> list[dict]:
-        return [json.loads(request.body) for request in self.receiver.requests]
-
-    def expect(self, count: int) -> list[dict]:
-        self.receiver.wait_for(count, timeout=30)
-        return self.delivered()
+from tests.world import SECRET, World
 
 
 @pytest.fixture
