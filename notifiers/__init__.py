@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from bot.model import Destination
 
-from . import console, webhook
+from . import console, discord, webhook
 
-DESTINATIONS: dict[str, Destination] = {d.type: d for d in (console.DESTINATION, webhook.DESTINATION)}
+DESTINATIONS: dict[str, Destination] = {
+    d.type: d
+    for d in (
+        console.DESTINATION,
+        webhook.DESTINATION,
+        discord.DESTINATION,
+    )
+}

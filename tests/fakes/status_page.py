@@ -151,6 +151,7 @@ class StatusPageServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go out in two writes
 
             def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
                 with server._lock:
