@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.model import Destination
 
-from . import console, discord, webhook
+from . import console, discord, slack, webhook
 
 DESTINATIONS: dict[str, Destination] = {
     d.type: d
@@ -12,5 +12,6 @@ DESTINATIONS: dict[str, Destination] = {
         console.DESTINATION,
         webhook.DESTINATION,
         discord.DESTINATION,
+        slack.DESTINATION,
     )
 }

@@ -17,6 +17,7 @@ from typing import ClassVar
 import httpx
 from pydantic import BaseModel, ConfigDict
 
+from bot.message import Message
 from bot.model import (
     COMPONENT_OK,
     FINAL_STATUSES,
@@ -25,7 +26,6 @@ from bot.model import (
     RetryableError,
     ThreadRef,
 )
-from bot.message import Message
 from bot.text import one_line
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"

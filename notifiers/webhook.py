@@ -21,8 +21,8 @@ from urllib.parse import urlsplit
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from bot.model import Component, Destination, Event, Incident, ThreadRef, Update
 from bot.message import Message
+from bot.model import Component, Destination, Event, Incident, ThreadRef, Update
 from bot.text import truncate
 
 from ._http import raise_for_response, transport_error

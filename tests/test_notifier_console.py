@@ -184,7 +184,7 @@ def test_console_settings_reject_unknown_keys() -> None:
 
 
 def test_registry_table() -> None:
-    assert sorted(DESTINATIONS) == ["console", "discord", "webhook"]
+    assert sorted(DESTINATIONS) == ["console", "discord", "slack", "webhook"]
     assert all(key == destination.type for key, destination in DESTINATIONS.items())
     assert set(DESTINATIONS["webhook"].secret_keys) == {"url", "secret"}
     for destination in DESTINATIONS.values():

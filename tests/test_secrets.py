@@ -6,6 +6,8 @@ import logging
 
 from bot.logs import MASK, RedactSecrets
 from tests.bot_process import BotProcess
+from tests.fakes.discord import FakeDiscord
+from tests.fakes.slack import FakeSlack
 from tests.fakes.status_page import PageScript, StatusPageServer
 from tests.fakes.webhook_receiver import WebhookReceiver
 
@@ -76,3 +78,51 @@ url = "htp:/nowhere/{TOKEN}"
     [line] = check.stderr
     assert "channels[0] (hooks).url" in line and TOKEN not in line
 
+
+
+def test_no_notifier_leaks_its_credentials(tmp_path):
+    """Every chat destination failing, at DEBUG: the output names channels, never credentials."""
+    script = PageScript("Acme")
+    script.open_incident("i1", "API down", "Investigating")
+    slack_token = f"xoxb-token-revoked-{TOKEN}"
+    with StatusPageServer() as pages, FakeSlack() as slack, FakeDiscord() as discord:
+        pages.publish("/acme", script)
+        hook_url = slack.webhook_url("gone")
+        discord_url = discord.webhook_url("gone")
+        config = tmp_path / "statusbot.toml"
+        config.write_text(f"""
+[bot]
+database = "{tmp_path / 'state.db'}"
+
+[[providers]]
+name = "acme"
+kind = "statuspage"
+url = "{pages.url}/acme"
+
+[[channels]]
+name = "slack-bot"
+type = "slack"
+token = "${{SLACK_TOKEN}}"
+channel = "#ops"
+api_url = "{slack.api_url}"
+
+[[channels]]
+name = "slack-hook"
+type = "slack"
+webhook_url = "${{SLACK_HOOK}}"
+
+[[channels]]
+name = "discord"
+type = "discord"
+webhook_url = "${{DISCORD_HOOK}}"
+""")
+        env = {"SLACK_TOKEN": slack_token, "SLACK_HOOK": hook_url, "DISCORD_HOOK": discord_url}
+        run = BotProcess("--log-level", "DEBUG", "run", "--once", "--config", str(config), cwd=tmp_path, env=env)
+        assert run.run() == 1
+        check = BotProcess("check", "--config", str(config), cwd=tmp_path, env=env)
+        assert check.run() == 0
+    output = "".join(run.stdout + run.stderr + check.stdout + check.stderr)
+    for channel in ("slack-bot", "slack-hook", "discord"):
+        assert f"channel {channel}: disabled" in output
+    for secret in (slack_token, TOKEN, hook_url.split("/services/")[1], discord_url.split("/webhooks/")[1]):
+        assert secret not in output

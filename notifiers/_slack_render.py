@@ -1,0 +1,108 @@
+"""Slack rendering: pure functions from the neutral `Message` to chat.postMessage / chat.update kwargs.
+
+Layout: a short top-level `text` (push notifications, screen readers), then one attachment whose
+colour is the bar beside the message, holding mrkdwn section blocks: headline and status, the
+update's text, the components. Every page-provided text is escaped (`&`, `<`, `>`), so
+`<!channel>` or `<@U123>` arrives as literal text, and a bare `@here` gets a zero-width space;
+sections are `verbatim` so Slack auto-parses nothing either. The channel's own `mention` is
+operator text and goes in raw: it is the only way a message pings anyone.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from bot.message import Message
+from bot.text import one_line, truncate
+
+MAX_TEXT = 4_000  # top-level `text`: chat.update documents 4,000 characters
+MAX_SECTION = 3_000  # a section block's text
+MAX_HEADLINE = 300  # a title is one line, not a body
+MAX_STATUS = 200
+MAX_COMPONENTS = 1_000
+MAX_URL = 2_000
+
+ZERO_WIDTH_SPACE = "\u200b"
+_BARE_MENTION = re.compile(r"@(here|channel|everyone)\b", re.IGNORECASE)
+# Characters that would end or split `<url|label>`, or make the URL something else.
+_UNSAFE_URL = re.compile(r"[|<>\s\x00-\x1f\x7f]")
+
+Payload = dict[str, Any]
+
+
+def parent_payload(message: Message, plain: bool = False) -> Payload:
+    """The thread's first message: headline, the thread's current phase, this update."""
+    return _payload(message, _status(None, message.current_phase, message.impact), message.current_colour, plain)
+
+
+def update_payload(message: Message, plain: bool = False) -> Payload:
+    """One update on its own: a thread reply, or an incoming-webhook message."""
+    return _payload(message, _status(message.label, message.phase, message.impact), message.colour, plain)
+
+
+def escape(text: str) -> str:
+    """Untrusted text made inert: Slack's three control characters, and bare mentions broken."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _BARE_MENTION.sub(lambda match: f"@{ZERO_WIDTH_SPACE}{match.group(1)}", text)
+
+
+def fit(text: str, limit: int) -> str:
+    """`text` escaped and at most `limit` characters long: cut before escaping, so no entity is split."""
+    budget = limit
+    while budget > 0:
+        escaped = escape(truncate(text, budget))
+        if len(escaped) <= limit:
+            return escaped
+        budget = min(budget - 1, budget * limit // len(escaped))  # shrink by how much escaping grew it
+    return ""
+
+
+def link(url: str, label: str) -> str:
+    """`<url|label>` when the URL is ours to link (http(s), nothing that breaks the markup), else `label`."""
+    if len(url) > MAX_URL or _UNSAFE_URL.search(url):
+        return label
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return label
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return label
+    return f"<{url.replace('&', '&amp;')}|{label}>"
+
+
+def _payload(message: Message, status: str, colour: int, plain: bool) -> Payload:
+    prefix = f"{message.mention} " if message.mention else ""
+    headline = one_line(message.headline)
+    heading = f"{prefix}*{link(message.url, fit(headline, MAX_HEADLINE))}*\n{fit(status, MAX_STATUS)}"
+    components = _components(message)
+    if plain:
+        used = len(heading) + 1 + (len(components) + 1 if components else 0)
+        parts = [heading, fit(message.text, MAX_TEXT - used), components]
+        return {"text": "\n".join(part for part in parts if part)}
+    sections = [heading, fit(message.text, MAX_SECTION), components]
+    blocks = [_section(text) for text in sections if text]
+    summary = f"{truncate(headline, MAX_HEADLINE)} — {status}"
+    return {
+        "text": prefix + fit(summary, MAX_TEXT - len(prefix)),
+        "attachments": [{"color": f"#{colour:06x}", "blocks": blocks}],
+    }
+
+
+def _status(label: str | None, phase: str, impact: str) -> str:
+    """'Status change: Identified · Major impact'; the label is left out where it says the same."""
+    status = phase if label is None or label.lower() == phase.lower() else f"{label}: {phase}"
+    if impact and impact != "none":
+        status += f" · {impact.capitalize()} impact"
+    return status
+
+
+def _components(message: Message) -> str:
+    if not message.components or message.components == (message.title,):
+        return ""  # a component's own message already names it
+    return "Components: " + fit(", ".join(message.components), MAX_COMPONENTS)
+
+
+def _section(text: str) -> Payload:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text, "verbatim": True}}
