@@ -7,6 +7,7 @@
 | update id not in old, status unchanged                     | `*.updated`                                      |
 | update id not in old, status changed, not final            | `*.status`                                       |
 | update id not in old, status became final                  | `incident.resolved` / `maintenance.completed`    |
+| update id not in old, same status and text as the one before | nothing (pages repeat themselves)              |
 | incident status changed with no new update carrying it     | `*.status` or `*.resolved`/`*.completed`         |
 | known update id, body changed                              | `*.edited`                                       |
 | title, `updated_at`, component list changed                | nothing                                          |
@@ -58,9 +59,10 @@ def detect(
     new: Snapshot,
     now: datetime,
     first_run: str = "active",
+    page_url: str = "",
 ) -> list[Event]:
     """The events between two snapshots of one provider, oldest change first per incident."""
-    source = _Source(provider, title, now)
+    source = _Source(provider, title, now, page_url)
     if old is None:
         return list(_first_sight(source, new, first_run))
     events: list[Event] = []
@@ -95,20 +97,19 @@ def is_deduplicated(event: Event) -> bool:
 
 
 def scope(snapshot: Snapshot, wanted: tuple[str, ...]) -> Snapshot:
-    """Only the components named (by name or id) and the incidents touching them.
+    """Only the components named (by name, id, or their group's name) and the incidents hitting them.
 
     An incident that names no components at all is kept: the page did not say, so it may matter.
     """
     if not wanted:
         return snapshot
     names = {w.casefold() for w in wanted}
-    components = {
-        cid: c for cid, c in snapshot.components.items() if c.id.casefold() in names or c.name.casefold() in names
-    }
+    components = {cid: c for cid, c in snapshot.components.items() if names & c.aliases()}
+    kept_refs = names | {c.id.casefold() for c in components.values()} | {c.name.casefold() for c in components.values()}
 
     def touches(incident: Incident) -> bool:
-        refs = incident.component_ids + incident.component_names
-        return not refs or any(r.casefold() in names for r in refs) or any(r in components for r in refs)
+        refs = {r.casefold() for r in incident.component_ids + incident.component_names}
+        return not refs or bool(refs & kept_refs)
 
     incidents = {iid: i for iid, i in snapshot.incidents.items() if touches(i)}
     return Snapshot(incidents=incidents, components=components)
@@ -120,10 +121,11 @@ def scope(snapshot: Snapshot, wanted: tuple[str, ...]) -> Snapshot:
 class _Source:
     """Who the events are about, and when they were noticed."""
 
-    def __init__(self, provider: str, title: str, now: datetime):
+    def __init__(self, provider: str, title: str, now: datetime, page_url: str):
         self.provider = provider
         self.title = title
         self.now = now
+        self.page_url = page_url
 
 
 def _first_sight(source: _Source, new: Snapshot, mode: str) -> Iterator[Event]:
@@ -146,9 +148,11 @@ def _incident_changes(source: _Source, before: Incident | None, after: Incident)
         first = fresh.pop(0) if fresh else None
         yield _incident_event(source, after, "created", _incident_key(after), first)
         phase = first.status if first else after.status
+    previous = _latest_before(after, fresh[0]) if fresh else None
     for update in fresh:
-        yield _incident_event(source, after, _transition(phase, update.status), _update_key(after, update), update)
-        phase = update.status
+        if not _repeats(previous, update):
+            yield _incident_event(source, after, _transition(phase, update.status), _update_key(after, update), update)
+        phase, previous = update.status, update
     if after.status != phase:
         key = f"phase:{after.id}:{after.status}"
         yield _incident_event(source, after, _transition(phase, after.status), key, None)
@@ -157,6 +161,20 @@ def _incident_changes(source: _Source, before: Incident | None, after: Incident)
         if old is not None and old.body != update.body:
             key = f"edit:{after.id}:{update.id}:{_digest(update.body)}"
             yield _incident_event(source, after, "edited", key, update)
+
+
+def _latest_before(incident: Incident, update: Update) -> Update | None:
+    position = incident.updates.index(update)
+    return incident.updates[position - 1] if position else None
+
+
+def _repeats(previous: Update | None, update: Update) -> bool:
+    """The same status and the same words as the update before: nothing new to say."""
+    return (
+        previous is not None
+        and previous.status == update.status
+        and " ".join(previous.body.split()).casefold() == " ".join(update.body.split()).casefold()
+    )
 
 
 def _transition(old: str | None, new: str) -> str:
@@ -182,6 +200,7 @@ def _incident_event(source: _Source, incident: Incident, verb: str, key: str, up
         occurred_at=occurred,
         incident=incident,
         update=update,
+        url=incident.url or source.page_url,
     )
 
 
@@ -209,6 +228,7 @@ def _component_event(source: _Source, old_status: str | None, component: Compone
         component=component,
         old_status=old_status,
         new_status=component.status,
+        url=source.page_url,
     )
 
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 import builtins
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Literal, Protocol
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Annotated, Any, Callable, ClassVar, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict
 
 if TYPE_CHECKING:
     from bot.message import Message
@@ -34,6 +34,16 @@ COMPONENT_IMPACT: dict[str, str] = {
 }
 
 
+def _utc(moment: datetime) -> datetime:
+    """Every time in the model is UTC; a time without a zone is taken as UTC already."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+UtcTime = Annotated[datetime, AfterValidator(_utc)]
+
+
 class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -44,7 +54,7 @@ class Update(Frozen):
     id: str
     status: str
     body: str = ""
-    created_at: datetime | None = None
+    created_at: UtcTime | None = None
 
 
 class Incident(Frozen):
@@ -56,10 +66,10 @@ class Incident(Frozen):
     status: str
     impact: str = "none"
     url: str = ""
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
-    scheduled_for: datetime | None = None
-    scheduled_until: datetime | None = None
+    created_at: UtcTime | None = None
+    updated_at: UtcTime | None = None
+    scheduled_for: UtcTime | None = None
+    scheduled_until: UtcTime | None = None
     component_ids: tuple[str, ...] = ()
     component_names: tuple[str, ...] = ()
     updates: tuple[Update, ...] = ()
@@ -74,6 +84,11 @@ class Component(Frozen):
     name: str
     status: str
     group_id: str | None = None
+    group: str | None = None  # the group's name, so a scope may name a whole group
+
+    def aliases(self) -> set[str]:
+        """What a scope may call this component, case-folded: id, name, its group's id or name."""
+        return {n.casefold() for n in (self.id, self.name, self.group_id, self.group) if n}
 
 
 class Snapshot(Frozen):
@@ -122,12 +137,13 @@ class Event(Frozen):
     provider_title: str  # display name, e.g. "OpenAI"
     thread_key: str  # what groups messages into one thread: the incident, or the component
     impact: str = "none"
-    occurred_at: datetime | None = None
+    occurred_at: UtcTime | None = None
     incident: Incident | None = None
     update: Update | None = None
     component: Component | None = None
     old_status: str | None = None
     new_status: str | None = None
+    url: str = ""  # where a reader learns more: the incident's page, else the status page
 
     @property
     def family(self) -> str:

@@ -89,6 +89,7 @@ class ProviderPoller:
             scope(new, self.target.components),
             now,
             self.first_run,
+            page_url=self.target.url,
         )
         events, seen = await self._unseen(candidates)
         if first_sight:

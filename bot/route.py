@@ -61,7 +61,7 @@ def _touches_components(wanted: tuple[str, ...], event: Event) -> bool:
         return True
     names = {w.casefold() for w in wanted}
     if event.component is not None:
-        return event.component.name.casefold() in names or event.component.id.casefold() in names
+        return bool(names & event.component.aliases())
     if event.incident is None:
         return True
     refs = event.incident.component_ids + event.incident.component_names

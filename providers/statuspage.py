@@ -74,21 +74,26 @@ def parse(role: str, body: bytes, base_url: str) -> Snapshot:
 
 
 def _components(document: JSON) -> dict[str, Component]:
-    components = (_component(item) for item in objects(document, "components"))
+    items = objects(document, "components")
+    groups = {gid: text(item, "name").strip() for item in items if item.get("group") is True and (gid := ident(item))}
+    components = (_component(item, groups) for item in items)
     return {component.id: component for component in components if component is not None}
 
 
-def _component(item: JSON) -> Component | None:
+def _component(item: JSON, groups: dict[str, str]) -> Component | None:
     component_id = ident(item)
     # A group is a container: its status only echoes its children, which are listed themselves.
+    # Children carry the group's name instead, so a scope may name the whole group.
     if component_id is None or item.get("group") is True:
         return None
+    group_id = ident(item, "group_id")
     return Component(
         id=component_id,
         name=text(item, "name").strip() or component_id,
         # Without a readable status, do not invent an outage.
         status=_status(item) or COMPONENT_OK,
-        group_id=ident(item, "group_id"),
+        group_id=group_id,
+        group=groups.get(group_id or "") or None,
     )
 
 
@@ -159,22 +164,33 @@ def _updates(raw_updates: list[JSON]) -> tuple[Update, ...]:
 
 
 def _affected(item: JSON, raw_updates: list[JSON]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Component ids and names of an incident: its `components`, else those its updates touch.
+    """Component ids and names an incident really hit.
 
-    Ids keep their first-seen position; a name seen later wins, since pages rename components
-    and `affected_components` carries the name as of each update.
+    Pages often tie an incident to every component although one was degraded (so a channel
+    scoped to another component would hear of it): the components that some update moved off
+    `operational` are the ones hit. Without such transitions, the incident's `components`, else
+    every component its updates mention. Ids keep their first-seen position; a name seen later
+    wins, since pages rename components and each update carries the name of its time.
     """
-    found = {
+    mentioned: dict[str, str] = {}
+    hit: dict[str, str] = {}
+    for update in raw_updates:
+        for entry in objects(update, "affected_components"):
+            code = ident(entry, "code")
+            if code is None:
+                continue
+            name = text(entry, "name").strip() or code
+            mentioned[code] = name
+            moved = {text(entry, key).strip().lower() for key in ("old_status", "new_status")}
+            if moved - {"", COMPONENT_OK}:
+                hit[code] = name
+    listed = {
         component_id: text(entry, "name").strip() or component_id
         for entry in objects(item, "components")
         if (component_id := ident(entry)) is not None
     }
-    if not found:
-        for update in raw_updates:
-            for entry in objects(update, "affected_components"):
-                code = ident(entry, "code")
-                if code is not None:
-                    found[code] = text(entry, "name").strip() or code
+    # Of two names for one id, the incident's own list has the component's current one.
+    found = {code: listed.get(code, name) for code, name in hit.items()} or listed or mentioned
     return tuple(found), tuple(found.values())
 
 

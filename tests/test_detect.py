@@ -72,6 +72,11 @@ INCIDENT_TABLE = [
     ("deleted incident: nothing", snap(inc("i1", U1), inc("i2", U1)), snap(inc("i2", U1)), []),
     ("postmortem after resolved is a status change",
      snap(inc("i1", U5)), snap(inc("i1", U5, upd("u6", "postmortem", minute=9))), [("incident.status", "upd:i1:u6")]),
+    ("repeated identical update: announced once",
+     snap(inc("i1", upd("u1", "investigating", "Looking into it", 1))),
+     snap(inc("i1", upd("u1", "investigating", "Looking into it", 1), upd("u2", "investigating", "Looking  into it", 2),
+              upd("u3", "investigating", "Found a lead", 3))),
+     [("incident.updated", "upd:i1:u3")]),
     ("maintenance lifecycle",
      snap(inc("m1", upd("s1", "scheduled"), kind="maintenance")),
      snap(inc("m1", upd("s1", "scheduled"), upd("s2", "in_progress", minute=1), upd("s3", "verifying", minute=2),
@@ -173,3 +178,29 @@ def test_scope_keeps_named_components_and_the_incidents_touching_them():
     assert set(scoped.components) == {"c1"}
     assert set(scoped.incidents) == {"a", "u"}
     assert scope(snapshot, ()) is snapshot
+
+
+def test_events_link_to_the_incident_else_the_page():
+    linked = Incident(id="i1", title="x", status="investigating", url="https://stspg.io/i1")
+    [incident_event] = detect("acme", "Acme", snap(), snap(linked), NOW, page_url="https://status.acme.test")
+    [component_event] = detect("acme", "Acme", snap(components=(comp("c1", "operational"),)),
+                               snap(components=(comp("c1", "major_outage"),)), NOW, page_url="https://status.acme.test")
+    assert incident_event.url == "https://stspg.io/i1"
+    assert component_event.url == "https://status.acme.test"
+
+
+def test_scope_by_group_name_keeps_every_child_and_what_hits_them():
+    api = Component(id="c1", name="API", status="operational", group_id="g1", group="Platform")
+    web = Component(id="c2", name="Web", status="operational", group_id="g1", group="Platform")
+    docs = Component(id="c3", name="Docs", status="operational")
+    hit_web = Incident(id="w", title="Web down", status="investigating", component_ids=("c2",))
+    hit_docs = Incident(id="d", title="Docs down", status="investigating", component_ids=("c3",))
+    snapshot = Snapshot(incidents={"w": hit_web, "d": hit_docs}, components={"c1": api, "c2": web, "c3": docs})
+    scoped = scope(snapshot, ("platform",))
+    assert set(scoped.components) == {"c1", "c2"} and set(scoped.incidents) == {"w"}
+
+
+def test_times_are_held_in_utc():
+    pacific = datetime(2026, 6, 16, 10, 0, tzinfo=timezone(timedelta(hours=-7)))
+    assert Update(id="u", status="x", created_at=pacific).created_at == datetime(2026, 6, 16, 17, 0, tzinfo=timezone.utc)
+    assert Update(id="u", status="x", created_at=datetime(2026, 1, 1)).created_at.tzinfo == timezone.utc

@@ -163,11 +163,38 @@ def test_components_of_an_incident_come_from_its_components_list(summary: Snapsh
     assert incident.component_names == ("REST API",)
 
 
-def test_components_else_come_from_the_updates_in_first_seen_order(summary: Snapshot) -> None:
+def test_components_are_those_an_update_moved_off_operational(summary: Snapshot) -> None:
     incident = summary.incidents["inc2nolink01"]
-    # The oldest update touched only the dashboard (then named "Web Dashboard").
-    assert incident.component_ids == ("cmpdash00001", "cmpgraphql01")
-    assert incident.component_names == ("Dashboard", "API - GraphQL API")
+    # The dashboard went down (named "Web Dashboard", later "Dashboard"); the GraphQL API was
+    # only tied to the incident (operational -> operational): a scope on it must not hear of it.
+    assert incident.component_ids == ("cmpdash00001",)
+    assert incident.component_names == ("Dashboard",)
+
+
+def test_an_incident_tied_to_every_component_names_only_the_one_hit() -> None:
+    document = {
+        "page": {"id": "p", "name": "Acme", "url": "https://status.acme.test"},
+        "components": [
+            {"id": "grp", "name": "Platform", "status": "partial_outage", "group": True},
+            {"id": "api", "name": "API", "status": "partial_outage", "group_id": "grp"},
+            {"id": "web", "name": "Web", "status": "operational", "group_id": "grp"},
+        ],
+        "incidents": [{
+            "id": "i1", "name": "API errors", "status": "investigating", "impact": "major",
+            "components": [{"id": "api", "name": "API"}, {"id": "web", "name": "Web"}],
+            "incident_updates": [{
+                "id": "u1", "status": "investigating", "body": "Looking", "created_at": "2026-01-01T00:00:00Z",
+                "affected_components": [
+                    {"code": "api", "name": "Platform - API", "old_status": "operational", "new_status": "partial_outage"},
+                    {"code": "web", "name": "Platform - Web", "old_status": "operational", "new_status": "operational"},
+                ],
+            }],
+        }],
+    }
+    snapshot = statuspage.parse("summary", json.dumps(document).encode(), "https://status.acme.test")
+    assert snapshot.incidents["i1"].component_ids == ("api",)
+    assert snapshot.incidents["i1"].component_names == ("API",)
+    assert snapshot.components["web"].group == "Platform" and "grp" not in snapshot.components
 
 
 def test_null_affected_components_are_tolerated(summary: Snapshot) -> None:
