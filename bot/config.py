@@ -76,7 +76,7 @@ class ProviderConfig:
     name: str
     title: str  # display name
     kind: str
-    url: str  # base URL, no trailing slash
+    url: str  # as configured: a page's base URL, or a feed's own URL
     interval: float
     components: tuple[str, ...] = ()  # empty: all
 
@@ -404,18 +404,18 @@ def _provider(table: _Table, bot: BotSettings, formats: Formats, presets: Preset
         name=raw.name,
         title=raw.title or (preset.title if preset else raw.name),
         kind=kind,
-        url=_base_url(url, where.key("url")),
+        url=_checked_url(url, where.key("url")),
         interval=raw.interval or bot.interval,
         components=raw.components,
     )
 
 
-def _base_url(url: str, key: str) -> str:
-    """`url` without a trailing slash; the value is never echoed (a URL may carry a token)."""
-    parts = _web_url(url)
-    if parts is None:
+def _checked_url(url: str, key: str) -> str:
+    """`url` as written (a format appends its paths; a feed's URL is used as is); the value is
+    never echoed, since a URL may carry a token."""
+    if _web_url(url) is None:
         raise ConfigError(f"{key}: not a valid http(s) URL with a host")
-    return url if parts.query or parts.fragment else url.rstrip("/")
+    return url
 
 
 def _web_url(url: str) -> SplitResult | None:

@@ -1,7 +1,8 @@
-"""Small builders of model objects shared by the tests."""
+"""Small builders of model objects, and test doubles, shared by the tests."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timezone
 
 from bot.model import Event, Incident, Update
@@ -14,3 +15,14 @@ def update_event(n: int, thread: str = "acme:incident:i1") -> Event:
                     created_at=datetime(2026, 11, 1, tzinfo=timezone.utc))
     return Event(id=f"evt_{n}", type="incident.updated", key=f"upd:i1:u{n}", provider="acme", provider_title="Acme",
                  thread_key=thread, incident=incident, update=update)
+
+
+class RecordedSleep:
+    """Stands in for asyncio.sleep: remembers each wait and returns at once."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        await asyncio.sleep(0)

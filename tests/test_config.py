@@ -207,7 +207,7 @@ components = ["Actions"]
 """
     (github,) = load(tmp_path, text + CONSOLE).providers
     assert (github.title, github.kind, github.url, github.interval, github.components) == (
-        "GitHub (mirror)", "statuspage", "http://127.0.0.1:8000/github", 15.0, ("Actions",)
+        "GitHub (mirror)", "statuspage", "http://127.0.0.1:8000/github/", 15.0, ("Actions",)
     )
 
 

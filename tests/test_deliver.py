@@ -14,19 +14,8 @@ import pytest
 from bot.deliver import DeliveryWorker
 from bot.state import Store
 from notifiers.webhook import DESTINATION as WEBHOOK
-from tests.builders import update_event
+from tests.builders import RecordedSleep, update_event
 from tests.fakes.webhook_receiver import WebhookReceiver
-
-
-class RecordedSleep:
-    """Stands in for asyncio.sleep: remembers each wait and returns at once."""
-
-    def __init__(self) -> None:
-        self.waits: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        await asyncio.sleep(0)
 
 
 @pytest.fixture

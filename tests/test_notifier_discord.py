@@ -45,6 +45,7 @@ from notifiers.discord import (
     neutralise,
     update_payload,
 )
+from tests.builders import RecordedSleep
 from tests.fakes.discord import FakeDiscord
 
 ZW = "\u200b"
@@ -76,17 +77,6 @@ COMPONENT_EVENT = Event(
 )
 HOSTILE = "@everyone @here <@123> <@!124> <@&456> <#789> [sign in](https://evil.example)"
 RAW_MENTIONS = ("@everyone", "@here", "<@123>", "<@!124>", "<@&456>", "<#789>", "](https")
-
-
-class RecordedSleep:
-    """Stands in for asyncio.sleep: remembers each wait and returns at once."""
-
-    def __init__(self) -> None:
-        self.waits: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        await asyncio.sleep(0)
 
 
 @pytest.fixture

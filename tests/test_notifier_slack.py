@@ -47,6 +47,7 @@ from notifiers.slack import (
     SlackSettings,
     SlackWebhookNotifier,
 )
+from tests.builders import RecordedSleep
 from tests.fakes.slack import FakeSlack, Request
 
 CHANNEL = "ops"
@@ -94,17 +95,6 @@ COMPONENT_EVENT = Event(
     thread_key="openai:component:c1", impact="critical", old_status="operational", new_status="major_outage",
     component=Component(id="c1", name="Chat API", status="major_outage"),
 )
-
-
-class RecordedSleep:
-    """Stands in for asyncio.sleep: remembers each wait and returns at once."""
-
-    def __init__(self) -> None:
-        self.waits: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        await asyncio.sleep(0)
 
 
 # ---------------------------------------------------------------- fixtures

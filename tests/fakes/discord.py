@@ -25,21 +25,18 @@ The token in the URL picks a scenario:
 from __future__ import annotations
 
 import copy
-import functools
 import json
 import math
 import re
-import sys
-import threading
 import time
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from ._server import FakeHandler, ThreadedFake
 
 DISCORD_EPOCH_MS = 1_420_070_400_000
 CHANNEL_ID = "1200000000000000001"
@@ -103,29 +100,21 @@ def _error(status: int, code: int, message: str, **extra: Any) -> _Reply:
     return _Reply(status, {"message": message, "code": code, **extra})
 
 
-class FakeDiscord:
+class FakeDiscord(ThreadedFake[Call, _Reply]):
+    noun = "calls"
+
     def __init__(self, limit: int = 5, window: float = 2.0, retry_after: float = 1.2) -> None:
+        super().__init__(_Handler, name="fake-discord")
         self.limit = limit  # requests per bucket window, per webhook
         self.window = window  # seconds
         self.retry_after = retry_after  # what the `ratelimited-once` scenario asks for
-        self._changed = threading.Condition()
-        self._calls: list[Call] = []
-        self._script: deque[_Reply] = deque()
         self._messages: dict[str, StoredMessage] = {}
         self._buckets: dict[tuple[str, str], _Bucket] = {}
         self._per_token: Counter[str] = Counter()
         self._sequence = 0
-        self._stopping = threading.Event()
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.fake = self
-        serve = functools.partial(self._server.serve_forever, poll_interval=0.02)
-        self._thread = threading.Thread(target=serve, name="fake-discord", daemon=True)
 
     # ------------------------------------------------------------ test API
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_port}"
+    # (`url`, `requests`, `wait_for`, `start`, `stop` come from ThreadedFake)
 
     def webhook_url(self, token: str = "ok", webhook_id: str = "1100000000000000001") -> str:
         return f"{self.url}/api/webhooks/{webhook_id}/{token}"
@@ -134,13 +123,7 @@ class FakeDiscord:
                 times: int = 1, raw: bytes | None = None, delay: float = 0.0) -> None:
         """Answer the next `times` calls like this (a JSON body, or `raw` bytes), on any path."""
         reply = _Reply(status, json_body, dict(headers or {}), raw, delay)
-        with self._changed:
-            self._script.extend(copy.deepcopy(reply) for _ in range(times))
-
-    @property
-    def requests(self) -> list[Call]:
-        with self._changed:
-            return list(self._calls)
+        self._queue(copy.deepcopy(reply) for _ in range(times))
 
     @property
     def messages(self) -> list[StoredMessage]:
@@ -157,29 +140,6 @@ class FakeDiscord:
         with self._changed:
             self._messages[message_id].deleted = True
 
-    def wait_for(self, count: int, timeout: float = 5.0) -> list[Call]:
-        """Block until at least `count` calls arrived; TimeoutError names how many did."""
-        with self._changed:
-            if not self._changed.wait_for(lambda: len(self._calls) >= count, timeout):
-                raise TimeoutError(f"expected {count} calls within {timeout}s, got {len(self._calls)}")
-            return list(self._calls)
-
-    def start(self) -> Self:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
-        self.stop()
-
     # ------------------------------------------------------------ serving
 
     def _serve(self, method: str, target: str, raw: bytes) -> _Reply:
@@ -187,14 +147,11 @@ class FakeDiscord:
         query = dict(parse_qsl(parts.query))
         body = _parse(raw)
         with self._changed:
-            reply = self._answer(method, parts.path, query, body)
-            self._calls.append(Call(method, parts.path, query, body, reply.status, time.monotonic()))
-            self._changed.notify_all()
+            reply = self._scripted() or self._answer(method, parts.path, query, body)
+            self._record(Call(method, parts.path, query, body, reply.status, time.monotonic()))
         return reply
 
     def _answer(self, method: str, path: str, query: dict[str, str], body: Any) -> _Reply:
-        if self._script:
-            return self._script.popleft()
         route = _ROUTE.fullmatch(path)
         if route is None:
             return _error(404, 0, "404: Not Found")
@@ -439,39 +396,11 @@ def _now() -> str:
 # ---------------------------------------------------------------- HTTP plumbing
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    fake: FakeDiscord
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # A client that timed out and hung up is a scenario under test, not a failure.
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    # Headers and body leave in two writes; with Nagle each keep-alive answer would stall ~40 ms.
-    disable_nagle_algorithm = True
-    server: _Server
-
+class _Handler(FakeHandler):
     def _handle(self) -> None:
-        raw = self.rfile.read(int(self.headers.get("content-length") or 0))
-        fake = self.server.fake
-        reply = fake._serve(self.command, self.path, raw)
-        if reply.delay:
-            fake._stopping.wait(reply.delay)
+        reply = self.server.fake._serve(self.command, self.path, self._body())
         payload = reply.encoded()
-        self.send_response(reply.status)
-        if payload:
-            self.send_header("content-type", "application/json" if reply.raw is None else "text/html")
-        for name, value in reply.headers.items():
-            self.send_header(name, value)
-        self.send_header("content-length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+        content_type = {"content-type": "application/json" if reply.raw is None else "text/html"} if payload else {}
+        self._send(reply.status, {**content_type, **reply.headers}, payload, reply.delay)
 
     do_GET = do_POST = do_PATCH = do_DELETE = _handle
-
-    def log_message(self, format: str, *args: object) -> None:
-        return None

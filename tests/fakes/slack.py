@@ -34,19 +34,16 @@ Webhook scenarios (`webhook_url(scenario)`, the same `-anything` suffix allowed)
 
 from __future__ import annotations
 
-import functools
 import itertools
 import json
 import re
-import sys
-import threading
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from ._server import FakeHandler, ThreadedFake
 
 SCENARIOS = ("ok", "ratelimited-once", "5xx", "invalid-auth", "token-revoked", "not-in-channel",
              "edit-window-closed", "rejects-blocks")
@@ -100,28 +97,21 @@ class Answer:
     delay: float = 0.0
 
 
-class FakeSlack:
+class FakeSlack(ThreadedFake[Request, Answer]):
     def __init__(self) -> None:
-        self._lock = threading.Condition()
-        self._requests: list[Request] = []
-        self._script: deque[Answer] = deque()
+        super().__init__(_Handler, name="fake-slack")
         self._calls: Counter[str] = Counter()  # per token or webhook path: for the "once"/"N" scenarios
         self._channels: dict[str, str] = {}  # name -> id
         self._messages: dict[str, list[Posted]] = {}  # channel id -> messages, oldest first
         self._webhook_posts: dict[str, list[dict[str, Any]]] = {}
         self._ts = itertools.count(100, 100)
         self._ids = itertools.count(1)
-        self._stopping = threading.Event()
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.fake = self
-        serve = functools.partial(self._server.serve_forever, poll_interval=0.02)
-        self._thread = threading.Thread(target=serve, name="fake-slack", daemon=True)
 
     # ------------------------------------------------------------ set-up
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_port}"
+        return self.url
 
     @property
     def api_url(self) -> str:
@@ -139,51 +129,23 @@ class FakeSlack:
         delay: float = 0.0,
     ) -> None:
         """Answer the next `times` requests (any path) like this, ahead of every scenario."""
-        with self._lock:
-            self._script.extend([Answer(status, body, dict(headers or {}), delay)] * times)
-
-    def start(self) -> Self:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
-        self.stop()
+        self._queue([Answer(status, body, dict(headers or {}), delay)] * times)
 
     # ------------------------------------------------------------ what happened
-
-    @property
-    def requests(self) -> list[Request]:
-        with self._lock:
-            return list(self._requests)
-
-    def wait_for(self, count: int, timeout: float = 5.0) -> list[Request]:
-        """Block until at least `count` requests arrived; TimeoutError names how many did."""
-        with self._lock:
-            if not self._lock.wait_for(lambda: len(self._requests) >= count, timeout):
-                raise TimeoutError(f"expected {count} requests within {timeout}s, got {len(self._requests)}")
-            return list(self._requests)
+    # (`requests` and `wait_for` come from ThreadedFake)
 
     def channel_id(self, channel: str) -> str:
-        with self._lock:
+        with self._changed:
             return self._resolve(channel)
 
     def messages(self, channel: str) -> list[Posted]:
         """Every message of `channel` (name or id), deleted ones included, oldest first."""
-        with self._lock:
+        with self._changed:
             return list(self._messages.get(self._resolve(channel), []))
 
     def delete(self, channel: str, ts: str) -> None:
         """What a person deleting the message in Slack does."""
-        with self._lock:
+        with self._changed:
             message = self._find(self._resolve(channel), ts)
             if message is None:
                 raise KeyError(f"no message {ts} in {channel}")
@@ -191,17 +153,17 @@ class FakeSlack:
 
     def webhook_posts(self, name: str = "ok") -> list[dict[str, Any]]:
         """The bodies a webhook accepted; `name` as given to `webhook_url`."""
-        with self._lock:
+        with self._changed:
             return list(self._webhook_posts.get(name, []))
 
     # ------------------------------------------------------------ serving (under the lock)
 
     def _answer(self, request: Request) -> Answer:
-        with self._lock:
-            self._requests.append(request)
-            self._lock.notify_all()
-            if self._script:
-                return self._script.popleft()
+        with self._changed:
+            self._record(request)
+            scripted = self._scripted()
+            if scripted is not None:
+                return scripted
             if request.path.startswith(WEBHOOK_PREFIX):
                 return self._webhook(request.path.removeprefix(WEBHOOK_PREFIX), request.body)
             return self._api(request)
@@ -329,43 +291,19 @@ def _parse(content_type: str, raw: bytes) -> dict[str, Any]:
     return fields
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    fake: FakeSlack
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # A client that timed out and hung up is a scenario under test, not a failure.
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, like Slack
-    disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms stall
-    server: _Server
-
+class _Handler(FakeHandler):
     def do_POST(self) -> None:
-        raw = self.rfile.read(int(self.headers.get("content-length") or 0))
+        raw = self._body()
         headers = {name.lower(): value for name, value in self.headers.items()}
         body = _parse(headers.get("content-type", ""), raw)
         bearer = headers.get("authorization", "")
         token = bearer.removeprefix("Bearer ") if bearer.startswith("Bearer ") else body.pop("token", None)
-        fake = self.server.fake
-        answer = fake._answer(Request(self.command, urlsplit(self.path).path, token, body, headers))
-        if answer.delay:
-            fake._stopping.wait(answer.delay)
+        answer = self.server.fake._answer(Request(self.command, urlsplit(self.path).path, token, body, headers))
         if isinstance(answer.body, str):
             content_type, payload = "text/plain; charset=utf-8", answer.body.encode()
         else:
             content_type, payload = "application/json; charset=utf-8", json.dumps(answer.body).encode()
-        self.send_response(answer.status)
-        self.send_header("Content-Type", answer.headers.get("Content-Type", content_type))
-        for name, value in answer.headers.items():
-            if name.lower() != "content-type":
-                self.send_header(name, value)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, format: str, *args: object) -> None:
-        return None  # the test output is for assertions, not access logs
+        # An answer's own Content-Type wins over the one its body implies.
+        sent = {"Content-Type": answer.headers.get("Content-Type", content_type)}
+        sent.update((name, value) for name, value in answer.headers.items() if name.lower() != "content-type")
+        self._send(answer.status, sent, payload, answer.delay)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 from collections import Counter
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Never
+
+from ._server import FakeHandler, ThreadedFake
 
 START = datetime(2026, 11, 1, 9, 0, tzinfo=timezone.utc)
 
@@ -113,31 +113,19 @@ class _Page:
         self.headers = headers or {}
 
 
-class StatusPageServer:
+class StatusPageServer(ThreadedFake[str, Never]):  # logs each path asked for; nothing is scripted
     """Serves documents by path; answers If-None-Match with 304 where a page has an ETag."""
 
     def __init__(self) -> None:
+        super().__init__(_Handler, name="status-page")
         self._pages: dict[str, _Page] = {}
-        self._lock = threading.Lock()
         self.hits: Counter[str] = Counter()
         self.not_modified: Counter[str] = Counter()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def __enter__(self) -> StatusPageServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
     def serve(self, path: str, body: bytes | dict | list, etag: bool = True, status: int = 200,
               headers: dict[str, str] | None = None) -> None:
         raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-        with self._lock:
+        with self._changed:
             self._pages[path] = _Page(raw, etag, status, headers)
 
     def publish(self, prefix: str, script: PageScript) -> None:
@@ -146,41 +134,23 @@ class StatusPageServer:
         self.serve(f"{prefix}/api/v2/summary.json", script.summary(), etag=etag)
         self.serve(f"{prefix}/api/v2/incidents.json", script.incidents_document(), etag=etag)
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        server = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True  # headers and body go out in two writes
-
-            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-                with server._lock:
-                    page = server._pages.get(self.path)
-                    server.hits[self.path] += 1
-                if page is None:
-                    self._answer(404, b'{"error": "not found"}')
-                elif page.etag and self.headers.get("If-None-Match") == page.etag:
-                    with server._lock:
-                        server.not_modified[self.path] += 1
-                    self._answer(304, b"", {"ETag": page.etag})
-                else:
-                    headers = dict(page.headers)
-                    if page.etag:
-                        headers["ETag"] = page.etag
-                    self._answer(page.status, page.body, headers)
-
-            def _answer(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
-                self.send_response(status)
-                for name, value in (headers or {}).items():
-                    self.send_header(name, value)
-                if status != 304:
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                if status != 304:
-                    self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        return Handler
+class _Handler(FakeHandler):
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        server = self.server.fake
+        with server._changed:
+            page = server._pages.get(self.path)
+            fresh = page is not None and page.etag is not None and self.headers.get("If-None-Match") == page.etag
+            server.hits[self.path] += 1
+            if fresh:
+                server.not_modified[self.path] += 1
+            server._record(self.path)
+        if page is None:
+            self._send(404, {"Content-Type": "application/json"}, b'{"error": "not found"}')
+        elif fresh:
+            self._send(304, {"ETag": page.etag}, b"")
+        else:
+            headers = dict(page.headers)
+            if page.etag:
+                headers["ETag"] = page.etag
+            self._send(page.status, {**headers, "Content-Type": "application/json"}, page.body)

@@ -12,18 +12,13 @@ both post to it. Every request is recorded; responses follow a script (`respond`
 from __future__ import annotations
 
 import base64
-import functools
 import hashlib
 import hmac
-import sys
-import threading
 import time
-from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any, Self
+
+from ._server import FakeHandler, ThreadedFake
 
 
 @dataclass(frozen=True)
@@ -42,28 +37,10 @@ class Reply:
     delay: float = 0.0  # seconds to wait before answering
 
 
-class WebhookReceiver:
+class WebhookReceiver(ThreadedFake[Received, Reply]):
     def __init__(self, delay: float = 0.0) -> None:
+        super().__init__(_Handler, name="webhook-receiver")
         self.delay = delay  # for replies that do not set their own
-        self._changed = threading.Condition()
-        self._requests: list[Received] = []
-        self._script: deque[Reply] = deque()
-        self._stopping = threading.Event()
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.receiver = self
-        # A short poll interval keeps shutdown, and so each test's teardown, fast.
-        serve = functools.partial(self._server.serve_forever, poll_interval=0.02)
-        self._thread = threading.Thread(target=serve, name="webhook-receiver", daemon=True)
-
-    @property
-    def url(self) -> str:
-        """Base URL, no trailing slash: append any path."""
-        return f"http://127.0.0.1:{self._server.server_port}"
-
-    @property
-    def requests(self) -> list[Received]:
-        with self._changed:
-            return list(self._requests)
 
     def respond(
         self,
@@ -75,74 +52,23 @@ class WebhookReceiver:
     ) -> None:
         """Queue `times` replies; once the script runs out every request gets a plain 200."""
         reply = Reply(status, dict(headers or {}), body, self.delay if delay is None else delay)
+        self._queue([reply] * times)
+
+    def _reply(self, request: Received) -> Reply:
         with self._changed:
-            self._script.extend([reply] * times)
-
-    def wait_for(self, count: int, timeout: float = 5.0) -> list[Received]:
-        """Block until at least `count` requests arrived; TimeoutError names how many did."""
-        with self._changed:
-            if not self._changed.wait_for(lambda: len(self._requests) >= count, timeout):
-                raise TimeoutError(f"expected {count} requests within {timeout}s, got {len(self._requests)}")
-            return list(self._requests)
-
-    def start(self) -> Self:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()  # wakes replies that are still sleeping out their delay
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
-        self.stop()
-
-    def _record(self, request: Received) -> Reply:
-        with self._changed:
-            self._requests.append(request)
-            self._changed.notify_all()
-            return self._script.popleft() if self._script else Reply(delay=self.delay)
-
-    def _pause(self, seconds: float) -> None:
-        self._stopping.wait(seconds)
+            self._record(request)
+            scripted = self._scripted()
+            return Reply(delay=self.delay) if scripted is None else scripted
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    receiver: WebhookReceiver
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # A client that timed out and hung up is a scenario under test, not a failure.
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, like real endpoints
-    disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms stall
-    server: _Server
-
+class _Handler(FakeHandler):
     def _serve(self) -> None:
-        body = self.rfile.read(int(self.headers.get("content-length") or 0))
+        body = self._body()
         headers = {name.lower(): value for name, value in self.headers.items()}
-        reply = self.server.receiver._record(Received(self.command, self.path, headers, body))
-        if reply.delay:
-            self.server.receiver._pause(reply.delay)
-        self.send_response(reply.status)
-        for name, value in reply.headers.items():
-            self.send_header(name, value)
-        self.send_header("content-length", str(len(reply.body)))
-        self.end_headers()
-        self.wfile.write(reply.body)
+        reply = self.server.fake._reply(Received(self.command, self.path, headers, body))
+        self._send(reply.status, reply.headers, reply.body, reply.delay)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
-
-    def log_message(self, format: str, *args: object) -> None:
-        return None  # the test output is for assertions, not access logs
 
 
 def verify_standard_webhook(
