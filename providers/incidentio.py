@@ -15,6 +15,6 @@ from providers import statuspage
 FORMAT = Format(
     kind="incidentio",
     description="incident.io status pages (Statuspage-compatible /api/v2 summary and incidents)",
-    documents=statuspage.documents,
+    documents=statuspage.compatible_documents,
     parse=statuspage.parse,
 )

@@ -48,12 +48,26 @@ _UNDATED = datetime.min.replace(tzinfo=timezone.utc)
 
 
 def documents(base_url: str) -> list[Document]:
-    """The two documents of a page; a path prefix in `base_url` is kept."""
-    base = base_url.rstrip("/")
+    """What a Statuspage page is read from; a path prefix in `base_url` is kept.
+
+    summary.json lists only upcoming and running maintenances: the completed ones, and so a
+    maintenance's last update, are in scheduled-maintenances.json.
+    """
+    maintenances = Document("maintenances", f"{_base(base_url)}/api/v2/scheduled-maintenances.json")
+    return [*compatible_documents(base_url), maintenances]
+
+
+def compatible_documents(base_url: str) -> list[Document]:
+    """The documents incident.io's Statuspage-compatible API also serves."""
+    base = _base(base_url)
     return [
         Document("summary", f"{base}/api/v2/summary.json"),
         Document("incidents", f"{base}/api/v2/incidents.json"),
     ]
+
+
+def _base(base_url: str) -> str:
+    return base_url.rstrip("/")
 
 
 def parse(role: str, body: bytes, base_url: str) -> Snapshot:
@@ -223,7 +237,7 @@ def _site_url(document: JSON, base_url: str) -> str:
 
 FORMAT = Format(
     kind="statuspage",
-    description="Atlassian Statuspage (/api/v2/summary.json and /api/v2/incidents.json)",
+    description="Atlassian Statuspage (/api/v2/summary.json, incidents.json, scheduled-maintenances.json)",
     documents=documents,
     parse=parse,
 )

@@ -65,7 +65,7 @@ async def test_first_sight_then_only_changes(rig):
     assert await rig.poll() == [("incident.created", "inc:i1")]
     assert rig.woken == [{"hooks"}]
     assert await rig.poll() == []
-    assert sum(rig.pages.not_modified.values()) == 2, "both documents answered 304"
+    assert sum(rig.pages.not_modified.values()) == 3, "every document answered 304"
     uid = rig.script.update("i1", "identified", "Found it")
     rig.publish()
     assert await rig.poll() == [("incident.status", f"upd:i1:{uid}")]
@@ -148,3 +148,34 @@ async def test_a_page_that_is_not_json_is_a_parse_error_and_changes_nothing(rig)
         await rig.poller.poll_once()
     rig.publish()
     assert await rig.poll() == []
+
+
+async def test_a_maintenance_is_announced_once_through_to_completion(rig):
+    await rig.poll()
+    rig.script.schedule_maintenance("m1", "Database upgrade", "Scheduled for Sunday night")
+    rig.publish()
+    assert await rig.poll() == [("maintenance.created", "inc:m1")]
+    assert await rig.poll() == [], "an upcoming maintenance is announced once"
+    for status in ("in_progress", "verifying", "completed"):
+        rig.script.update("m1", status, f"Now {status}")
+        rig.publish()
+        events = await rig.poll()
+        assert [t for t, _ in events] == ["maintenance.completed" if status == "completed" else "maintenance.status"]
+    assert not rig.script.summary()["scheduled_maintenances"], "gone from summary.json once completed"
+    assert await rig.poll() == []
+
+
+async def test_a_channel_can_leave_maintenances_out(tmp_path):
+    store = await Store.open(tmp_path / "state.db")
+    fetcher = Fetcher(timeout=5)
+    with StatusPageServer() as pages:
+        rig = Rig(pages, store, fetcher)
+        rig.poller.channels = [Channel(events=("incident", "component"))]
+        rig.publish()
+        await rig.poll()
+        rig.script.schedule_maintenance("m1", "Database upgrade", "Sunday")
+        rig.script.open_incident("i1", "API errors", "Investigating")
+        rig.publish()
+        assert [t for t, _ in await rig.poll()] == ["incident.created"]
+    await fetcher.aclose()
+    await store.close()

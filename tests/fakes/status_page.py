@@ -2,7 +2,8 @@
 
 It runs in a daemon thread, so in-process tests and a bot started as a subprocess can both use
 it. Pages are driven through `PageScript`: open an incident, post updates, change components;
-each change re-renders `summary.json` and `incidents.json` the way the real platforms do.
+each change re-renders `summary.json`, `incidents.json` and (Statuspage only)
+`scheduled-maintenances.json` the way the real platforms do.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ class PageScript:
         self.flavour = flavour  # "statuspage" or "incidentio"
         self.components: dict[str, dict[str, Any]] = {}
         self.incidents: dict[str, dict[str, Any]] = {}
+        self.maintenances: dict[str, dict[str, Any]] = {}
         self._clock = START
         self._sequence = 0
 
@@ -49,8 +51,18 @@ class PageScript:
         }
         self.update(iid, status, body)
 
+    def schedule_maintenance(self, mid: str, name: str, body: str, components: tuple[str, ...] = ()) -> None:
+        now = self._tick()
+        self.maintenances[mid] = {
+            "id": mid, "name": name, "status": "scheduled", "impact": "maintenance", "created_at": now,
+            "updated_at": now, "scheduled_for": "2026-12-01T02:00:00Z", "scheduled_until": "2026-12-01T04:00:00Z",
+            "shortlink": f"https://stspg.io/{mid}", "incident_updates": [], "components": list(components),
+        }
+        self.update(mid, "scheduled", body)
+
     def update(self, iid: str, status: str, body: str) -> str:
-        incident = self.incidents[iid]
+        """Post an update on an incident or a maintenance."""
+        incident = self.incidents.get(iid) or self.maintenances[iid]
         now = self._tick()
         uid = self._next_id("u")
         incident["incident_updates"].insert(0, {  # newest first, as the API sends them
@@ -67,7 +79,7 @@ class PageScript:
         return uid
 
     def edit_update(self, iid: str, uid: str, body: str) -> None:
-        for update in self.incidents[iid]["incident_updates"]:
+        for update in (self.incidents.get(iid) or self.maintenances[iid])["incident_updates"]:
             if update["id"] == uid:
                 update["body"] = body
                 update["updated_at"] = self._tick()
@@ -96,9 +108,15 @@ class PageScript:
         }
         if unresolved or self.flavour == "statuspage":  # incident.io omits the key when empty
             document["incidents"] = unresolved
-        if self.flavour == "statuspage":
-            document["scheduled_maintenances"] = []
+        if self.flavour == "statuspage":  # upcoming and in progress only, as Statuspage lists them
+            document["scheduled_maintenances"] = [
+                self.render_incident(m) for m in self.maintenances.values() if m["status"] != "completed"
+            ]
         return document
+
+    def maintenances_document(self) -> dict[str, Any]:
+        newest_first = sorted(self.maintenances.values(), key=lambda m: m["created_at"], reverse=True)
+        return {"page": self.page(), "scheduled_maintenances": [self.render_incident(m) for m in newest_first[:50]]}
 
     def incidents_document(self) -> dict[str, Any]:
         newest_first = sorted(self.incidents.values(), key=lambda i: i["created_at"], reverse=True)
@@ -133,6 +151,8 @@ class StatusPageServer(ThreadedFake[str, Never]):  # logs each path asked for; n
         etag = script.flavour == "statuspage"
         self.serve(f"{prefix}/api/v2/summary.json", script.summary(), etag=etag)
         self.serve(f"{prefix}/api/v2/incidents.json", script.incidents_document(), etag=etag)
+        if script.flavour == "statuspage":
+            self.serve(f"{prefix}/api/v2/scheduled-maintenances.json", script.maintenances_document())
 
 
 class _Handler(FakeHandler):
