@@ -6,12 +6,12 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from bot import compose
 from bot.config import describe
 from bot.logs import REDACTOR, setup_logging
-from bot.model import ConfigError, DeliveryError, StatusbotError
+from bot.model import ConfigError, DeliveryError, Preset, StatusbotError
 from bot.sample import find_channel, send_sample
 
 log = logging.getLogger("statusbot")
@@ -60,13 +60,45 @@ def _send_test(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+_NOTE_MARK = "*"  # after a preset's name in `statusbot providers`: the preset has a note
+
+
 def _providers(args: argparse.Namespace) -> int:
-    rows = [(p.name, p.kind, p.url) for p in compose.PRESETS.values()]
-    widths = [max(len(row[i]) for row in rows + [("name", "kind", "url")]) for i in range(2)]
-    print(f"{'name':<{widths[0]}}  {'kind':<{widths[1]}}  url")
-    for name, kind, url in rows:
-        print(f"{name:<{widths[0]}}  {kind:<{widths[1]}}  {url}")
+    texts = [text for text in (args.text, args.search) if text]
+    presets = _matching_presets(compose.PRESETS.values(), args.kind, texts)
+    if not presets:
+        print("no preset matches")
+        return EXIT_OK
+    print("\n".join(_preset_table(presets, args.notes)))
     return EXIT_OK
+
+
+def _matching_presets(presets: Iterable[Preset], kind: str | None, texts: Sequence[str]) -> list[Preset]:
+    """The presets of `kind` (any kind when None) whose name, title or URL contains every text,
+    ignoring case; by name."""
+    wanted = [text.casefold() for text in texts]
+
+    def matches(preset: Preset) -> bool:
+        haystack = f"{preset.name}\n{preset.title}\n{preset.url}".casefold()
+        return (kind is None or preset.kind == kind) and all(text in haystack for text in wanted)
+
+    return sorted(filter(matches, presets), key=lambda preset: preset.name)
+
+
+def _preset_table(presets: Sequence[Preset], notes: bool) -> list[str]:
+    """name, kind and URL, one preset a line; a note, when asked for, on the line below its preset."""
+    names = [preset.name + (f" {_NOTE_MARK}" if preset.note else "") for preset in presets]
+    name_width = max(len(name) for name in [*names, "name"])
+    kind_width = max(len(kind) for kind in [*(preset.kind for preset in presets), "kind"])
+    lines = [f"{'name':<{name_width}}  {'kind':<{kind_width}}  url"]
+    for name, preset in zip(names, presets, strict=True):
+        lines.append(f"{name:<{name_width}}  {preset.kind:<{kind_width}}  {preset.url}")
+        if notes and preset.note:
+            lines.append(f"{'':<{name_width}}  note: {preset.note}")
+    if any(preset.note for preset in presets):
+        hint = "" if notes else ": --notes shows it"
+        lines.append(f"{_NOTE_MARK} has a note (a platform or address to check, or a caveat){hint}")
+    return lines
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -89,7 +121,17 @@ def _parser() -> argparse.ArgumentParser:
     test.add_argument("--config", help="TOML configuration file")
     test.set_defaults(command=_send_test)
 
-    listing = commands.add_parser("providers", help="list the catalog of preset status pages")
+    kinds = sorted(compose.FORMATS)
+    listing = commands.add_parser(
+        "providers", help="list the catalog of preset status pages",
+        description=f"List the preset status pages; a {_NOTE_MARK} after a name marks a preset with a note.",
+    )
+    listing.add_argument("text", nargs="?", metavar="TEXT",
+                         help="only presets whose name, title or URL contains TEXT (any case)")
+    listing.add_argument("--search", metavar="TEXT", help="the same as TEXT; with both, a preset must match both")
+    listing.add_argument("--kind", choices=kinds, metavar="KIND",
+                         help=f"only presets of this kind: {', '.join(kinds)}")
+    listing.add_argument("--notes", action="store_true", help="also print each preset's note")
     listing.set_defaults(command=_providers)
     return parser
 

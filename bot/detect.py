@@ -12,6 +12,8 @@
 | known update id, body changed                              | `*.edited`                                       |
 | title, `updated_at`, component list changed                | nothing                                          |
 | id in old, not in new (deleted, or out of the page window) | nothing                                          |
+| id in old and unresolved, not in new, on a page that lists  | `incident.resolved` / `maintenance.completed`    |
+| only what is ongoing (`vanished_means_resolved`)            |                                                  |
 
 | situation (per component id)                               | events                                           |
 |------------------------------------------------------------|--------------------------------------------------|
@@ -60,6 +62,7 @@ def detect(
     now: datetime,
     first_run: str = "active",
     page_url: str = "",
+    vanished_means_resolved: bool = False,
 ) -> list[Event]:
     """The events between two snapshots of one provider, oldest change first per incident."""
     source = _Source(provider, title, now, page_url)
@@ -69,6 +72,9 @@ def detect(
     for incident in new.incidents.values():
         before = old.incidents.get(incident.id)
         events.extend(_incident_changes(source, before, incident))
+    if vanished_means_resolved:
+        for gone in old.incidents.keys() - new.incidents.keys():
+            events.extend(_vanished(source, old.incidents[gone]))
     for component in new.components.values():
         event = _component_change(source, old.components.get(component.id), component)
         if event is not None:
@@ -161,6 +167,14 @@ def _incident_changes(source: _Source, before: Incident | None, after: Incident)
         if old is not None and old.body != update.body:
             key = f"edit:{after.id}:{update.id}:{_digest(update.body)}"
             yield _incident_event(source, after, "edited", key, update)
+
+
+def _vanished(source: _Source, incident: Incident) -> Iterator[Event]:
+    """An ongoing incident that left a list of ongoing incidents: it ended."""
+    if not incident.is_final:
+        final = "completed" if incident.kind == "maintenance" else "resolved"
+        ended = incident.model_copy(update={"status": final})
+        yield _incident_event(source, ended, "resolved", f"phase:{incident.id}:{final}", None)
 
 
 def _latest_before(incident: Incident, update: Update) -> Update | None:

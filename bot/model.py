@@ -250,6 +250,9 @@ class Format:
     description: str
     documents: Callable[[str], list[Document]]  # base URL -> documents
     parse: Callable[[str, bytes, str], Snapshot]  # (role, body, base URL) -> partial snapshot
+    # True where a page lists only what is ongoing (status.io): an unresolved incident that
+    # leaves the list was resolved, not deleted.
+    vanished_means_resolved: bool = False
 
 
 @dataclass(frozen=True)

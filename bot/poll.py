@@ -90,6 +90,7 @@ class ProviderPoller:
             now,
             self.first_run,
             page_url=self.target.url,
+            vanished_means_resolved=self.format.vanished_means_resolved,
         )
         events, seen = await self._unseen(candidates)
         if first_sight:

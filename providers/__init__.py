@@ -7,10 +7,17 @@ Modules here import only `bot.model` and `bot.text`, never the engine.
 from __future__ import annotations
 
 from bot.model import Format, Preset
-from providers import catalog, incidentio, statuspage
+from providers import catalog, feed, gcp, incidentio, slack, statuspage, statusio
 
 # The registry: one entry per format module.
-_REGISTERED: tuple[Format, ...] = (statuspage.FORMAT, incidentio.FORMAT)
+_REGISTERED: tuple[Format, ...] = (
+    statuspage.FORMAT,
+    incidentio.FORMAT,
+    feed.FORMAT,
+    gcp.FORMAT,
+    slack.FORMAT,
+    statusio.FORMAT,
+)
 
 FORMATS: dict[str, Format] = {f.kind: f for f in _REGISTERED}
 if len(FORMATS) != len(_REGISTERED):

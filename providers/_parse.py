@@ -23,19 +23,33 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # json.loads has already joined the valid pairs, so any left are lone.
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
+_UNDATED = datetime.min.replace(tzinfo=timezone.utc)
+
 
 def load_object(body: bytes) -> JSON:
     """The JSON object in `body`, or a ParseError that says what the body looks like instead."""
-    if not body.strip():
-        raise ParseError("empty body")
-    try:
-        document = json.loads(body.decode("utf-8-sig"))
-    # ValueError covers bad UTF-8, bad JSON and oversized integers; RecursionError deep nesting.
-    except (ValueError, RecursionError):
-        raise ParseError(f"not JSON: {describe(body)}") from None
+    document = _load(body)
     if not isinstance(document, dict):
         raise ParseError(f"not a JSON object: top level is {_json_type(document)}")
     return document
+
+
+def load_array(body: bytes) -> list[Any]:
+    """The JSON array in `body`, or a ParseError that says what the body looks like instead."""
+    document = _load(body)
+    if not isinstance(document, list):
+        raise ParseError(f"not a JSON array: top level is {_json_type(document)}")
+    return document
+
+
+def _load(body: bytes) -> Any:
+    if not body.strip():
+        raise ParseError("empty body")
+    try:
+        return json.loads(body.decode("utf-8-sig"))
+    # ValueError covers bad UTF-8, bad JSON and oversized integers; RecursionError deep nesting.
+    except (ValueError, RecursionError):
+        raise ParseError(f"not JSON: {describe(body)}") from None
 
 
 def describe(body: bytes) -> str:
@@ -106,7 +120,34 @@ def timestamp(item: JSON, key: str) -> datetime | None:
         return None
 
 
+def chronological(items: list[JSON], key: str) -> list[JSON]:
+    """Items oldest first by their timestamp field `key`; undated ones first; ties keep list order.
+
+    Pass a newest-first list reversed, so that items of one instant keep their posting order.
+    """
+    return sorted(items, key=lambda item: _dated(timestamp(item, key)))
+
+
+def numbered(keys: list[str]) -> list[str]:
+    """Keys made distinct in list order: a second `k` becomes `k#2`, a third `k#3`.
+
+    For formats whose updates have no ids and are keyed by their time, which may repeat.
+    """
+    counts: dict[str, int] = {}
+    distinct = []
+    for key in keys:
+        counts[key] = counts.get(key, 0) + 1
+        distinct.append(key if counts[key] == 1 else f"{key}#{counts[key]}")
+    return distinct
+
+
+def _dated(moment: datetime | None) -> tuple[bool, datetime]:
+    return (moment is not None, moment or _UNDATED)
+
+
 def _json_type(value: Any) -> str:
+    if isinstance(value, dict):
+        return "an object"
     if isinstance(value, list):
         return "an array"
     if isinstance(value, str):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from itertools import groupby
 from urllib.parse import urlsplit
 
 import pytest
@@ -11,7 +13,44 @@ import providers
 from bot.model import Preset
 from providers import FORMATS, PRESETS, catalog
 
-REQUIRED = {
+# The kinds a preset may have: the formats registered now or being written for this release.
+KINDS = {"statuspage", "incidentio", "feed", "gcp", "slack", "statusio"}
+
+# Kinds whose URL is a base URL: the format appends its own paths.
+BASE_URL_KINDS = {"statuspage", "incidentio", "gcp", "slack"}
+
+NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+STATUSIO_API = re.compile(r"/1\.0/status/[0-9a-f]{24}")
+
+REQUIRED_NAMES = {
+    # AI
+    "anthropic", "cohere", "groq", "openai",
+    # Atlassian and its products
+    "atlassian", "bitbucket", "confluence", "jira", "opsgenie", "statuspage", "trello",
+    # clouds, hosting, CDNs
+    "aws", "azure", "cloudflare", "digitalocean", "fastly", "gcp", "heroku", "netlify", "vercel",
+    # developer tools and registries
+    "circleci", "datadog", "dockerhub", "github", "gitlab", "linear", "npm", "pagerduty", "pypi", "sentry",
+    # data
+    "mongodb", "supabase",
+    # communication, email, apps
+    "discord", "dropbox", "figma", "mailgun", "notion", "reddit", "sendgrid", "slack", "twilio", "twitch", "zoom",
+    # commerce
+    "shopify", "stripe",
+}
+
+KEY_KINDS = {
+    "openai": "incidentio",
+    "github": "statuspage",
+    "gcp": "gcp",
+    "slack": "slack",
+    "aws": "feed",
+    "azure": "feed",
+    "gitlab": "statusio",
+}
+
+# Presets whose address the reference gives verbatim.
+REFERENCE_URLS = {
     "openai": ("incidentio", "https://status.openai.com"),
     "cohere": ("incidentio", "https://status.cohere.com"),
     "groq": ("incidentio", "https://groqstatus.com"),
@@ -26,29 +65,83 @@ REQUIRED = {
     "npm": ("statuspage", "https://status.npmjs.org"),
     "digitalocean": ("statuspage", "https://status.digitalocean.com"),
     "vercel": ("statuspage", "https://www.vercel-status.com"),
+    "gcp": ("gcp", "https://status.cloud.google.com"),
+    "slack": ("slack", "https://slack-status.com"),
+    "azure": ("feed", "https://rssfeed.azure.status.microsoft/en-us/status/feed/"),
+    "gitlab": ("statusio", "https://api.status.io/1.0/status/5b36dc6502d06804c08349f7"),
 }
 
+BY_NAME = {preset.name: preset for preset in catalog.PRESETS}
 
-@pytest.mark.parametrize("name", sorted(REQUIRED))
-def test_required_presets(name: str) -> None:
-    preset = PRESETS[name]
-    assert (preset.kind, preset.url) == REQUIRED[name]
+
+def test_the_catalog_is_large_enough() -> None:
+    assert len(catalog.PRESETS) >= 80
+
+
+def test_every_required_preset_exists() -> None:
+    assert sorted(REQUIRED_NAMES - set(BY_NAME)) == []
+
+
+@pytest.mark.parametrize("name", sorted(KEY_KINDS))
+def test_key_presets_have_their_kind(name: str) -> None:
+    assert BY_NAME[name].kind == KEY_KINDS[name]
+
+
+@pytest.mark.parametrize("name", sorted(REFERENCE_URLS))
+def test_presets_from_the_reference(name: str) -> None:
+    preset = BY_NAME[name]
+    assert (preset.kind, preset.url) == REFERENCE_URLS[name]
+
+
+def test_aws_watches_one_service_region_and_says_so() -> None:
+    aws = BY_NAME["aws"]
+    assert re.fullmatch(r"https://status\.aws\.amazon\.com/rss/[a-z0-9-]+\.rss", aws.url)
+    assert "one feed per service and region" in aws.note
 
 
 @pytest.mark.parametrize("preset", catalog.PRESETS, ids=lambda preset: preset.name)
 def test_every_preset_is_well_formed(preset: Preset) -> None:
-    assert preset.kind in FORMATS
+    assert preset.kind in KINDS
+    assert NAME.fullmatch(preset.name) and len(preset.name) <= 20
+    assert preset.title.strip() == preset.title != ""
+    assert preset.note.strip() == preset.note
     parts = urlsplit(preset.url)
-    assert parts.scheme == "https" and parts.netloc
-    # A base URL: the format appends its own paths.
-    assert parts.path in ("", "/") and not parts.query and not preset.url.endswith("/")
-    assert preset.name == preset.name.strip().lower() and preset.name.isidentifier()
-    assert preset.title.strip()
+    assert parts.scheme == "https" and parts.hostname
+    assert not parts.query and not parts.fragment and not any(char.isspace() for char in preset.url)
+
+
+@pytest.mark.parametrize(
+    "preset", [p for p in catalog.PRESETS if p.kind in BASE_URL_KINDS], ids=lambda preset: preset.name
+)
+def test_base_url_kinds_have_a_bare_base_url(preset: Preset) -> None:
+    assert urlsplit(preset.url).path == "" and not preset.url.endswith("/")
+
+
+@pytest.mark.parametrize("preset", [p for p in catalog.PRESETS if p.kind == "feed"], ids=lambda p: p.name)
+def test_a_feed_preset_is_the_feed_itself(preset: Preset) -> None:
+    assert urlsplit(preset.url).path not in ("", "/")
+
+
+@pytest.mark.parametrize("preset", [p for p in catalog.PRESETS if p.kind == "statusio"], ids=lambda p: p.name)
+def test_a_statusio_preset_is_the_page_api_url(preset: Preset) -> None:
+    parts = urlsplit(preset.url)
+    assert parts.hostname == "api.status.io" and STATUSIO_API.fullmatch(parts.path)
 
 
 def test_names_are_unique() -> None:
     counts = Counter(preset.name for preset in catalog.PRESETS)
     assert [name for name, count in counts.items() if count > 1] == []
+
+
+def test_entries_are_grouped_by_kind_and_alphabetical_within_a_group() -> None:
+    groups = [(kind, [p.name for p in group]) for kind, group in groupby(catalog.PRESETS, lambda p: p.kind)]
+    kinds = [kind for kind, _ in groups]
+    assert len(kinds) == len(set(kinds)), f"a kind appears in more than one group: {kinds}"
+    for kind, names in groups:
+        assert names == sorted(names), kind
+
+
+def test_the_registry_keeps_the_catalog_order() -> None:
     assert list(PRESETS) == [p.name for p in catalog.PRESETS]
 
 

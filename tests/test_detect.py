@@ -204,3 +204,11 @@ def test_times_are_held_in_utc():
     pacific = datetime(2026, 6, 16, 10, 0, tzinfo=timezone(timedelta(hours=-7)))
     assert Update(id="u", status="x", created_at=pacific).created_at == datetime(2026, 6, 16, 17, 0, tzinfo=timezone.utc)
     assert Update(id="u", status="x", created_at=datetime(2026, 1, 1)).created_at.tzinfo == timezone.utc
+
+
+def test_on_a_page_of_ongoing_incidents_leaving_the_list_means_resolved():
+    ongoing = snap(inc("i1", U1), inc("m1", upd("s1", "in_progress"), kind="maintenance"), inc("done", U5))
+    events = detect("acme", "Acme", ongoing, snap(), NOW, vanished_means_resolved=True)
+    assert sorted(kinds(events)) == [("incident.resolved", "phase:i1:resolved"),
+                                     ("maintenance.completed", "phase:m1:completed")]
+    assert detect("acme", "Acme", ongoing, snap(), NOW) == [], "elsewhere it was deleted: nothing"

@@ -1,0 +1,131 @@
+"""Google Cloud's status page: `/incidents.json`, a JSON array of every incident ever posted.
+
+Incidents carry stable ids; their updates carry none, so an update is keyed by its creation time
+and its status (Google edits update texts later, bumping `modified`: the key must not move).
+Google has no component statuses: an incident names the products it affects.
+
+Phases use Google's own words, as its page shows them: an update's `SERVICE_INFORMATION`,
+`SERVICE_DISRUPTION` or `SERVICE_OUTAGE` becomes "service_information", "service_disruption" or
+"service_outage" (so an escalation from disruption to outage is announced as a phase change),
+`AVAILABLE` becomes "resolved". An incident is "resolved" once it has an `end`, else it is in the
+phase of its newest update ("investigating" without one).
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+from bot.model import JSON, Document, Format, Incident, Snapshot, Update
+from bot.text import one_line, tidy
+from providers._parse import (
+    chronological,
+    ident,
+    load_array,
+    numbered,
+    objects,
+    text,
+    timestamp,
+)
+
+_IMPACT_BY_SEVERITY = {"low": "minor", "medium": "major", "high": "critical"}
+_IMPACT_BY_STATUS = {
+    "SERVICE_INFORMATION": "minor",
+    "SERVICE_DISRUPTION": "major",
+    "SERVICE_OUTAGE": "critical",
+}
+
+# A path on the page's own host such as "incidents/<id>": anything else (a scheme, "//host",
+# spaces or chat markup characters) is not trusted to build a link.
+_PAGE_PATH = re.compile(r"/?[\w.~-]+(/[\w.~-]+)*")
+
+
+def documents(base_url: str) -> list[Document]:
+    """The one document of the page; a path prefix in `base_url` is kept."""
+    return [Document("incidents", f"{base_url.rstrip('/')}/incidents.json")]
+
+
+def parse(role: str, body: bytes, base_url: str) -> Snapshot:
+    """All incidents of the page. Raises ParseError only."""
+    site = base_url.rstrip("/")
+    items = (item for item in load_array(body) if isinstance(item, dict))
+    incidents = (_incident(item, site) for item in items)
+    return Snapshot(incidents={i.id: i for i in incidents if i is not None})
+
+
+def _incident(item: JSON, site: str) -> Incident | None:
+    incident_id = ident(item)
+    if incident_id is None:
+        return None
+    updates = _updates(objects(item, "updates"))
+    ended = bool(text(item, "end").strip())
+    latest = updates[-1].status if updates else ""
+    products = _products(item)
+    return Incident(
+        id=incident_id,
+        title=one_line(text(item, "external_desc")),
+        status="resolved" if ended else latest or "investigating",
+        impact=_impact(item),
+        url=_link(item, incident_id, site),
+        created_at=timestamp(item, "created"),
+        updated_at=timestamp(item, "modified"),
+        component_ids=tuple(products),
+        component_names=tuple(products.values()),
+        updates=updates,
+    )
+
+
+def _updates(raw_updates: list[JSON]) -> tuple[Update, ...]:
+    """Oldest first; the list is newest first, so it is reversed before the stable sort.
+
+    An update without a readable creation time has no key, and is skipped.
+    """
+    dated = [
+        (moment, _code(entry), entry)
+        for entry in chronological(raw_updates[::-1], "created")
+        if (moment := timestamp(entry, "created")) is not None
+    ]
+    keys = numbered([f"{moment.isoformat()}:{code}" for moment, code, _ in dated])
+    return tuple(
+        Update(id=key, status=_status(code), body=tidy(text(entry, "text")), created_at=moment)
+        for key, (moment, code, entry) in zip(keys, dated, strict=True)
+    )
+
+
+def _code(entry: JSON) -> str:
+    """Google's status word as sent, e.g. SERVICE_DISRUPTION: part of an update's key."""
+    return one_line(text(entry, "status")).upper()
+
+
+def _status(code: str) -> str:
+    return "resolved" if code == "AVAILABLE" else code.lower()
+
+
+def _products(item: JSON) -> dict[str, str]:
+    """Affected product ids to titles, in listed order."""
+    return {
+        product_id: one_line(text(entry, "title")) or product_id
+        for entry in objects(item, "affected_products")
+        if (product_id := ident(entry)) is not None
+    }
+
+
+def _impact(item: JSON) -> str:
+    severity = text(item, "severity").strip().lower()
+    status = text(item, "status_impact").strip().upper()
+    return _IMPACT_BY_SEVERITY.get(severity) or _IMPACT_BY_STATUS.get(status, "none")
+
+
+def _link(item: JSON, incident_id: str, site: str) -> str:
+    uri = text(item, "uri").strip()
+    if _PAGE_PATH.fullmatch(uri):
+        return f"{site}/{uri.lstrip('/')}"
+    return f"{site}/incidents/{quote(incident_id, safe='')}"
+
+
+FORMAT = Format(
+    kind="gcp",
+    description="Google Cloud status (/incidents.json: every incident, updates keyed by time)",
+    documents=documents,
+    parse=parse,
+)

@@ -1,0 +1,150 @@
+"""Slack's own status API: `/api/v2.0.0/current` and `/api/v2.0.0/history`.
+
+`current` is an object whose `active_incidents` are the open incidents, notices and maintenances;
+`history` is an array of the same objects, resolved ones included. Each parses into a partial
+snapshot that the engine merges. Ids are integers (strings in Slack's own docs); timestamps carry
+the page's offset (`-07:00`) and are held in UTC; `\\/` escapes are plain JSON.
+
+Slack has no component statuses: an incident names the `services` it affects. Its notes have no
+ids, so a note is keyed by its creation time (`#2`, `#3` for notes of the same instant).
+
+Phases: `active` is "investigating" for an incident or notice and "in_progress" for a
+maintenance; `resolved`, `scheduled`, `completed` and `canceled` keep their names. Notes carry no
+phase of their own: the newest note carries the incident's phase, so the note that closes an
+incident is its resolution; earlier ones carry the phase an incident opens in ("investigating",
+or "scheduled" for a maintenance). A note's key never includes its phase, which moves when a newer
+note arrives.
+
+Impact, from `type` (the API has no impact field): outage critical, incident major, notice minor,
+maintenance none. It does not fall when the incident is resolved, so a channel that heard of an
+incident also hears of its resolution.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from bot.model import JSON, Document, Format, Incident, ParseError, Snapshot, Update
+from bot.text import one_line, tidy
+from providers._parse import (
+    chronological,
+    clean,
+    ident,
+    load_array,
+    load_object,
+    numbered,
+    objects,
+    text,
+    timestamp,
+)
+
+# Top-level keys of `current`; JSON with neither (an error object, say) is not "all is well".
+_CURRENT_KEYS = ("status", "active_incidents")
+
+_IMPACTS = {"outage": "critical", "incident": "major", "notice": "minor"}
+
+# An absolute web link without whitespace or chat markup characters.
+_WEB_URL = re.compile(r"https?://[^\s<>|\"]+", re.IGNORECASE)
+
+
+def documents(base_url: str) -> list[Document]:
+    """The two documents of the page; a path prefix in `base_url` is kept."""
+    base = base_url.rstrip("/")
+    return [
+        Document("current", f"{base}/api/v2.0.0/current"),
+        Document("history", f"{base}/api/v2.0.0/history"),
+    ]
+
+
+def parse(role: str, body: bytes, base_url: str) -> Snapshot:
+    """A partial snapshot of one document. Raises ParseError only."""
+    items = _history(body) if role == "history" else _current(body)
+    incidents = (_incident(item, base_url.rstrip("/")) for item in items)
+    return Snapshot(incidents={i.id: i for i in incidents if i is not None})
+
+
+def _current(body: bytes) -> list[JSON]:
+    document = load_object(body)
+    if not any(key in document for key in _CURRENT_KEYS):
+        raise ParseError(f"not a Slack current status: none of the keys {', '.join(_CURRENT_KEYS)}")
+    return objects(document, "active_incidents")
+
+
+def _history(body: bytes) -> list[JSON]:
+    return [item for item in load_array(body) if isinstance(item, dict)]
+
+
+def _incident(item: JSON, site: str) -> Incident | None:
+    incident_id = ident(item)
+    if incident_id is None:
+        return None
+    kind = text(item, "type").strip().lower()
+    maintenance = kind == "maintenance"
+    status = _status(item, maintenance)
+    return Incident(
+        id=incident_id,
+        kind="maintenance" if maintenance else "incident",
+        title=one_line(text(item, "title")),
+        status=status,
+        impact=_IMPACTS.get(kind, "none"),
+        url=_link(item, site),
+        created_at=timestamp(item, "date_created"),
+        updated_at=timestamp(item, "date_updated"),
+        component_names=_services(item.get("services")),
+        updates=_notes(
+            objects(item, "notes"), status, "scheduled" if maintenance else "investigating"
+        ),
+    )
+
+
+def _status(item: JSON, maintenance: bool) -> str:
+    # A listed item without a readable status is taken as open.
+    status = text(item, "status").strip().lower() or "active"
+    if status == "active":
+        return "in_progress" if maintenance else "investigating"
+    return status
+
+
+def _notes(raw_notes: list[JSON], status: str, opening: str) -> tuple[Update, ...]:
+    """Oldest first; the API lists notes newest first, so they are reversed before the stable
+    sort (notes of one instant keep their posting order, and so their keys).
+
+    A note without a readable creation time has no key, and is skipped.
+    """
+    dated = [
+        (moment, note)
+        for note in chronological(raw_notes[::-1], "date_created")
+        if (moment := timestamp(note, "date_created")) is not None
+    ]
+    keys = numbered([moment.isoformat() for moment, _ in dated])
+    newest = len(dated) - 1
+    return tuple(
+        Update(
+            id=key,
+            status=status if position == newest else opening,
+            body=tidy(text(note, "body")),
+            created_at=moment,
+        )
+        for position, (key, (moment, note)) in enumerate(zip(keys, dated, strict=True))
+    )
+
+
+def _services(value: object) -> tuple[str, ...]:
+    """Service names, cleaned, each once; anything that is not a string is skipped."""
+    names: Iterable[object] = value if isinstance(value, list) else ()
+    found = (one_line(clean(name)) for name in names if isinstance(name, str))
+    return tuple(dict.fromkeys(name for name in found if name))
+
+
+def _link(item: JSON, site: str) -> str:
+    url = text(item, "url").strip()
+    return url if _WEB_URL.fullmatch(url) else site
+
+
+FORMAT = Format(
+    kind="slack",
+    description="Slack's own status (/api/v2.0.0/current and /api/v2.0.0/history)",
+    documents=documents,
+    parse=parse,
+)
