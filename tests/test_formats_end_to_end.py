@@ -1,0 +1,125 @@
+"""Every format through the whole bot: local pages of each kind move incidents through versions.
+
+The expected announcements are what detection makes of the same documents in process; the bot,
+fetching them over HTTP and persisting between polls, must deliver exactly those, each once.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from bot.detect import detect
+from bot.model import Snapshot
+from providers import FORMATS
+from tests.bot_process import BotProcess
+from tests.fakes.status_page import StatusPageServer
+from tests.fakes.webhook_receiver import WebhookReceiver
+
+PAYLOADS = Path(__file__).parent / "payloads"
+
+# kind -> (configured URL path, versions: served path -> payload file)
+PAGES: dict[str, tuple[str, list[dict[str, str]]]] = {
+    "feed": ("/feed/history.atom", [
+        {"/feed/history.atom": "feed/github_history_rca_before.atom"},
+        {"/feed/history.atom": "feed/github_history_rca_after.atom"},
+    ]),
+    "gcp": ("/gcp", [{"/gcp/incidents.json": f"gcp/incidents-{n}.json"} for n in (1, 2, 3)]),
+    "slack": ("/slack", [
+        {"/slack/api/v2.0.0/current": "slack/current-1.json", "/slack/api/v2.0.0/history": "slack/history-1.json"},
+        {"/slack/api/v2.0.0/current": "slack/current-2.json", "/slack/api/v2.0.0/history": "slack/history-1.json"},
+        {"/slack/api/v2.0.0/current": "slack/current-3.json", "/slack/api/v2.0.0/history": "slack/history-3.json"},
+    ]),
+    "statusio": ("/statusio/1.0/status/5b36dc6502d06804c08349f7",
+                 [{"/statusio/1.0/status/5b36dc6502d06804c08349f7": f"statusio/status-{n}.json"} for n in (1, 2, 3)]),
+}
+
+
+def snapshot_of(kind: str, base_url: str, version: dict[str, str], server_url: str) -> Snapshot:
+    """What the format reads from one version of the page, documents merged as the engine does."""
+    page_format = FORMATS[kind]
+    merged = Snapshot()
+    for document in page_format.documents(base_url):
+        payload = version[document.url.removeprefix(server_url)]
+        merged = merged.merged(page_format.parse(document.role, (PAYLOADS / payload).read_bytes(), base_url))
+    return merged
+
+
+def expected_after(kind: str, base_url: str, server_url: str, upto: int) -> Counter[tuple[str, str]]:
+    """The (type, key) of every event detection makes over versions 0..upto of one page."""
+    versions = PAGES[kind][1][: upto + 1]
+    old: Snapshot | None = None
+    found: Counter[tuple[str, str]] = Counter()
+    for version in versions:
+        new = snapshot_of(kind, base_url, version, server_url)
+        events = detect(kind, kind, old, new, datetime.now(timezone.utc),
+                        vanished_means_resolved=FORMATS[kind].vanished_means_resolved)
+        found.update((e.type, e.key) for e in events)
+        old = new
+    return found
+
+
+def config(tmp: Path, pages: StatusPageServer, receiver: WebhookReceiver) -> Path:
+    providers = "".join(
+        f'\n[[providers]]\nname = "{kind}"\nkind = "{kind}"\nurl = "{pages.url}{path}"\n'
+        for kind, (path, _) in PAGES.items()
+    )
+    path = tmp / "statusbot.toml"
+    path.write_text(f"""
+[bot]
+database = "{tmp / 'state.db'}"
+interval = 0.3
+{providers}
+[[channels]]
+name = "hooks"
+type = "webhook"
+url = "{receiver.url}/hook"
+""")
+    return path
+
+
+def delivered(receiver: WebhookReceiver) -> Counter[tuple[str, str]]:
+    payloads = [json.loads(r.body) for r in receiver.requests]
+    return Counter((p["type"], p["data"]["key"]) for p in payloads)
+
+
+@pytest.fixture
+def pages():
+    with StatusPageServer() as server:
+        yield server
+
+
+def publish(pages: StatusPageServer, step: int) -> None:
+    for _, versions in PAGES.values():
+        version = versions[min(step, len(versions) - 1)]
+        for served, payload in version.items():
+            pages.serve(served, (PAYLOADS / payload).read_bytes(), etag=False)
+
+
+def test_each_format_announces_each_change_once(tmp_path, pages):
+    with WebhookReceiver() as receiver:
+        expected_total: Counter[tuple[str, str]] = Counter()
+        with BotProcess("run", "--config", str(config(tmp_path, pages, receiver)), cwd=tmp_path) as bot:
+            for step in range(3):
+                publish(pages, step)
+                expected_total = sum(
+                    (expected_after(kind, f"{pages.url}{path}", pages.url, step) for kind, (path, _) in PAGES.items()),
+                    Counter(),
+                )
+                receiver.wait_for(sum(expected_total.values()), timeout=30)
+            receiver_count = len(receiver.requests)
+            time.sleep(1.5)  # several more polls: nothing else may arrive
+            assert len(receiver.requests) == receiver_count
+            assert bot.stop() == 0
+        got = delivered(receiver)
+    assert got == expected_total and sum(got.values()) >= 12
+    assert {kind for kind in PAGES} == {p["data"]["provider"] for p in map(json.loads, (r.body for r in receiver.requests))}
+    kinds = {key.split(":")[0] for _, key in got}
+    assert {"inc", "upd"} <= kinds
+    assert any(t == "incident.edited" for t, _ in got), "the feed's root-cause rewrite is one edit"
+    assert all(count == 1 for count in got.values())
