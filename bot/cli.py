@@ -12,6 +12,7 @@ from bot import compose
 from bot.config import describe
 from bot.logs import REDACTOR, setup_logging
 from bot.model import ConfigError, DeliveryError, Preset, StatusbotError
+from bot.demo import run_demo
 from bot.sample import find_channel, send_sample
 
 log = logging.getLogger("statusbot")
@@ -21,7 +22,7 @@ EXIT_OK, EXIT_ERROR, EXIT_CONFIG = 0, 1, 2
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    setup_logging(args.log_level)
+    setup_logging(args.log_level, args.log_format)
     try:
         return args.command(args)
     except ConfigError as exc:
@@ -61,6 +62,12 @@ def _send_test(args: argparse.Namespace) -> int:
 
 
 _NOTE_MARK = "*"  # after a preset's name in `statusbot providers`: the preset has a note
+
+
+def _demo(args: argparse.Namespace) -> int:
+    print("statusbot demo: a local status page plays one incident for about 20 seconds; the real")
+    print("pipeline (fetch, detect, SQLite outbox, delivery) prints each change below.", flush=True)
+    return asyncio.run(run_demo(compose.FORMATS, compose.DESTINATIONS))
 
 
 def _providers(args: argparse.Namespace) -> int:
@@ -103,6 +110,8 @@ def _preset_table(presets: Sequence[Preset], notes: bool) -> list[str]:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="statusbot", description="Relay public status pages into chat.")
+    parser.add_argument("--log-format", default="text", choices=["text", "json"],
+                        help="diagnostics on stderr as human lines (default) or one JSON object per line")
     parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
                         type=str.upper, help="log verbosity (default INFO)")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
@@ -115,6 +124,9 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="validate the configuration and print it, secrets redacted")
     check.add_argument("--config", help="TOML configuration file")
     check.set_defaults(command=_check)
+
+    demo = commands.add_parser("demo", help="watch a scripted incident on a local page, no network needed")
+    demo.set_defaults(command=_demo)
 
     test = commands.add_parser("send-test", help="send a sample message to one channel, to check its set-up")
     test.add_argument("channel", help="the channel's name in the configuration")

@@ -19,6 +19,7 @@ from urllib.parse import SplitResult, urlsplit
 
 from dotenv import dotenv_values
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     Field,
@@ -52,6 +53,16 @@ Seconds = Annotated[float, BeforeValidator(_not_bool), Field(gt=0, allow_inf_nan
 Count = Annotated[int, BeforeValidator(_not_bool), Field(gt=0)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
+
+def _host_port(value: str) -> str:
+    host, colon, port = value.rpartition(":")
+    if not colon or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError('must be "host:port", e.g. "127.0.0.1:9108"')
+    return value
+
+
+HostPort = Annotated[str, AfterValidator(_host_port)]
+
 Env = Mapping[str, str]
 Formats = Mapping[str, Format]
 Destinations = Mapping[str, Destination]
@@ -69,6 +80,7 @@ class BotSettings(Frozen):
     first_run: FirstRun = "active"
     timeout: Seconds = 20.0  # seconds per fetch
     max_body_bytes: Count = 5_000_000
+    http: HostPort | None = None  # where to serve /healthz and /metrics; off when unset
 
 
 @dataclass(frozen=True)
@@ -154,6 +166,7 @@ def describe(config: Config) -> str:
             ("first_run", bot.first_run),
             ("timeout", _seconds(bot.timeout)),
             ("max_body_bytes", str(bot.max_body_bytes)),
+            ("http", bot.http or "off"),
         ]),
     ]
     for p in config.providers:
@@ -299,6 +312,7 @@ _ENV_BOT = {
     "database": "STATUSBOT_DATABASE",
     "interval": "STATUSBOT_INTERVAL",
     "first_run": "STATUSBOT_FIRST_RUN",
+    "http": "STATUSBOT_HTTP",
 }
 
 

@@ -24,6 +24,7 @@ from tenacity import (
 from tenacity.wait import wait_base, wait_exponential_jitter
 
 from bot.message import compose
+from bot.metrics import Metrics
 from bot.model import Event, Notifier, PermanentError, RetryableError, ThreadRef
 from bot.state import PendingDelivery, Store
 
@@ -63,10 +64,12 @@ class RetryAfterOrBackoff(wait_base):
 
 class DeliveryWorker:
     def __init__(self, channel: str, notifier: Notifier, store: Store, max_backoff: float = 300.0,
-                 sleep: Sleep = asyncio.sleep, mention: Callable[[Event], str | None] = lambda event: None):
+                 sleep: Sleep = asyncio.sleep, mention: Callable[[Event], str | None] = lambda event: None,
+                 metrics: Metrics | None = None):
         self.channel = channel
         self.notifier = notifier
         self.mention = mention
+        self.metrics = metrics or Metrics()
         self.store = store
         self.max_backoff = max_backoff
         self.sleep = sleep
@@ -80,9 +83,12 @@ class DeliveryWorker:
             self.wake.clear()
             delivery = await self.store.next_delivery(self.channel)
             if delivery is None:
+                self.metrics.outbox_depth.labels(self.channel).set(0)
                 await _first_of(stop.wait(), self.wake.wait())
                 continue
-            if await self.deliver(delivery, stop) is Outcome.DISABLED:
+            outcome = await self.deliver(delivery, stop)
+            self.metrics.outbox_depth.labels(self.channel).set(await self.store.pending_count(self.channel))
+            if outcome is Outcome.DISABLED:
                 return
 
     async def drain(self, stop: asyncio.Event, max_attempts: int = 3) -> int:
@@ -101,6 +107,14 @@ class DeliveryWorker:
         return await self.store.pending_count(self.channel)
 
     async def deliver(self, delivery: PendingDelivery, stop: asyncio.Event, max_attempts: int | None = None) -> Outcome:
+        outcome = await self._deliver(delivery, stop, max_attempts)
+        if outcome is not Outcome.STOPPED:
+            self.metrics.deliveries.labels(self.channel, outcome.value).inc()
+        if outcome is Outcome.DELIVERED:
+            self.metrics.delivery_latency.labels(self.channel).observe(max(time.time() - delivery.created_at, 0.0))
+        return outcome
+
+    async def _deliver(self, delivery: PendingDelivery, stop: asyncio.Event, max_attempts: int | None) -> Outcome:
         thread = await self.store.thread(self.channel, delivery.thread_key)
         retrying = AsyncRetrying(
             retry=retry_if_exception_type(RetryableError),
@@ -169,6 +183,7 @@ class DeliveryWorker:
             wait = state.next_action.sleep if state.next_action else 0
             log.warning("channel %s: attempt %d failed: %s; retrying in %.1fs",
                         self.channel, state.attempt_number, error, wait)
+            self.metrics.retries.labels(self.channel).inc()
             await self.store.mark_attempt(delivery, str(error))
 
         return note

@@ -1,7 +1,12 @@
-"""Logging set-up: one line per record, in UTC, with every known secret masked."""
+"""Logging set-up: one line per record, in UTC, with every known secret masked.
+
+Human lines by default (`2026-02-24 00:54:58 | WARNING | provider acme: HTTP 503 ...`); with
+`--log-format json`, one JSON object per line for log pipelines.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 import time
@@ -44,10 +49,30 @@ def _mask(text: str, secrets: list[str]) -> str:
 REDACTOR = RedactSecrets()
 
 
-def setup_logging(level: str = "INFO") -> None:
+class JsonFormatter(logging.Formatter):
+    """{"time": ..., "level": ..., "logger": ..., "message": ...}, plus "error" with a traceback."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        document = {
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            document["error"] = record.exc_text
+        return json.dumps(document, ensure_ascii=False)
+
+
+def setup_logging(level: str = "INFO", form: str = "text") -> None:
     handler = logging.StreamHandler(sys.stderr)
-    formatter = logging.Formatter("%(asctime)s | %(levelname)s | %(message)s", datefmt="%Y-%m-%d %H:%M:%S")
-    formatter.converter = time.gmtime
+    if form == "json":
+        formatter: logging.Formatter = JsonFormatter()
+    else:
+        formatter = logging.Formatter("%(asctime)s | %(levelname)s | %(message)s", datefmt="%Y-%m-%d %H:%M:%S")
+        formatter.converter = time.gmtime
     handler.setFormatter(formatter)
     handler.addFilter(REDACTOR)
     root = logging.getLogger()

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from bot.detect import covered_keys, detect, is_deduplicated, scope, snapshot_keys
 from bot.fetch import Fetcher, FetchResult
+from bot.metrics import Metrics
 from bot.model import Event, FetchError, Format, ParseError, Snapshot
 from bot.route import ChannelFilter, route
 from bot.state import DocumentState, StateError, Store
@@ -35,6 +37,7 @@ class PollTarget:
 class PollResult:
     changed: bool  # some document had new content
     events: int  # events written to the outbox (before routing)
+    result: str  # for metrics: changed, unchanged (same bytes) or not_modified (all 304)
 
 
 class ProviderPoller:
@@ -47,6 +50,7 @@ class ProviderPoller:
         channels: Sequence[ChannelFilter],
         first_run: str,
         on_outbox: Callable[[set[str]], None],
+        metrics: Metrics | None = None,
     ):
         self.target = target
         self.format = page_format
@@ -55,12 +59,33 @@ class ProviderPoller:
         self.channels = channels
         self.first_run = first_run
         self.on_outbox = on_outbox
+        self.metrics = metrics or Metrics()
         self.documents = page_format.documents(target.url)
         self.consecutive_errors = 0
         self._state: dict[str, DocumentState] | None = None  # loaded on first poll
 
     async def poll_once(self) -> PollResult:
         """One poll. Raises FetchError or ParseError (naming nothing secret) when the page is broken."""
+        name = self.target.name
+        started = time.perf_counter()
+        try:
+            result = await self._poll()
+        except FetchError as exc:
+            self._count_error(exc.reason)
+            raise
+        except ParseError:
+            self._count_error("unreadable")
+            raise
+        finally:
+            self.metrics.poll_duration.labels(name).observe(time.perf_counter() - started)
+        self.metrics.polls.labels(name, result.result).inc()
+        return result
+
+    def _count_error(self, reason: str) -> None:
+        self.metrics.polls.labels(self.target.name, "error").inc()
+        self.metrics.fetch_errors.labels(self.target.name, reason).inc()
+
+    async def _poll(self) -> PollResult:
         if self._state is None:
             self._state = await self.store.documents(self.target.name)
         state = self._state
@@ -71,7 +96,9 @@ class ProviderPoller:
         if not any(result.changed for result in results) and all(doc.url in state for doc in self.documents):
             if self._validators_moved(results):
                 await self._persist(self._updated_state(results, {}), [], [], changed=False)
-            return PollResult(changed=False, events=0)
+            all_304 = all(result.validators == state[doc.url].validators and result.validators.etag
+                          for doc, result in zip(self.documents, results))
+            return PollResult(changed=False, events=0, result="not_modified" if all_304 else "unchanged")
         parsed = {
             doc.url: self.format.parse(doc.role, result.body, self.target.url)
             for doc, result in zip(self.documents, results)
@@ -100,8 +127,9 @@ class ProviderPoller:
         if deliveries:
             self.on_outbox({channel for channel, _ in deliveries})
         for event in events:
+            self.metrics.events.labels(event.type).inc()
             log.debug("provider %s: %s %s", self.target.name, event.type, event.key)
-        return PollResult(changed=True, events=len(events))
+        return PollResult(changed=True, events=len(events), result="changed")
 
     async def run(self, stop: asyncio.Event) -> None:
         """Poll until `stop` is set: jittered start, jittered interval, backoff while failing."""

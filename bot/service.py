@@ -98,28 +98,39 @@ class Service:
         stopping = asyncio.create_task(self.stop.wait())
         status = 0
         pending = set(tasks)
+        reported: set[str] = set()
         while not self.stop.is_set():
             done, pending = await asyncio.wait(pending | {stopping}, return_when=asyncio.FIRST_COMPLETED)
             pending.discard(stopping)
-            for task in done - {stopping}:
-                if not task.cancelled() and task.exception() is not None:
-                    status = 1
-                    self._report_fatal(task)
-                    self.stop.set()
+            if self._report_failures(done - {stopping}, reported):
+                status = 1
+                self.stop.set()
         log.info("stopping: finishing in-flight polls and deliveries")
         if pending:
             _, late = await asyncio.wait(pending, timeout=SHUTDOWN_GRACE)
             for task in late:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
+            # A poll that was writing when the service stopped may fail too: report it, once.
+            if self._report_failures(pending, reported):
+                status = 1
         return status
 
-    def _report_fatal(self, task: asyncio.Task) -> None:
-        error = task.exception()
-        if isinstance(error, StateError):
-            log.error("%s", error)
-        else:
-            log.error("%s crashed", task.get_name(), exc_info=error)
+    def _report_failures(self, tasks: set[asyncio.Task], reported: set[str]) -> bool:
+        """Log each task that failed; whether any did. All tasks share one database, so the
+        same database error met by several of them is one line."""
+        failed = False
+        for task in tasks:
+            if task.cancelled() or task.exception() is None:
+                continue
+            failed = True
+            error = task.exception()
+            if not isinstance(error, StateError):
+                log.error("%s crashed", task.get_name(), exc_info=error)
+            elif str(error) not in reported:
+                reported.add(str(error))
+                log.error("%s", error)
+        return failed
 
     async def _warn_orphans(self, store: Store) -> None:
         known = {channel.name for channel in self.config.channels}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Iterable, Sequence
@@ -24,6 +25,18 @@ from bot.model import Event, Snapshot, StatusbotError, ThreadRef
 class StateError(StatusbotError):
     """The database cannot be opened, read or written."""
 
+
+BUSY_TIMEOUT = 10  # seconds to wait for another process's write lock before giving up
+
+# What SQLite's primary result codes mean to an operator; anything else is quoted as SQLite said it.
+_PROBLEMS = {
+    sqlite3.SQLITE_BUSY: "database {path} is locked by another process (waited {timeout}s)",
+    sqlite3.SQLITE_FULL: "database {path}: disk full",
+    sqlite3.SQLITE_CORRUPT: "database {path} is not a statusbot database or is corrupt",
+    sqlite3.SQLITE_NOTADB: "database {path} is not a statusbot database or is corrupt",
+    sqlite3.SQLITE_READONLY: "database {path} is read-only: the file and its directory must be writable",
+    sqlite3.SQLITE_CANTOPEN: "cannot open database {path}: its directory must exist and be writable",
+}
 
 # Each entry moves the schema from version i to i + 1. Never edit a released entry: append one.
 MIGRATIONS: tuple[str, ...] = (
@@ -107,6 +120,7 @@ class PendingDelivery:
     thread_key: str
     event: Event
     attempts: int
+    created_at: float  # unix time the event was queued: delivery latency starts here
 
 
 class Store:
@@ -119,31 +133,38 @@ class Store:
     async def open(cls, path: str | Path) -> Store:
         """Open (creating and migrating as needed) the database at `path`."""
         path = str(path)
-        try:
-            db = await aiosqlite.connect(path, isolation_level=None, timeout=10)
-        except sqlite3.Error as exc:
-            raise StateError(f"cannot open database {path}: {exc}") from exc
+        db = await _connect(path)
         store = cls(db, path)
         try:
             await store._prepare()
         except sqlite3.Error as exc:
             await db.close()
-            raise StateError(f"cannot use database {path}: {exc}") from exc
+            raise _state_error(path, exc) from exc
+        except StateError:
+            await db.close()
+            raise
         return store
 
     async def _prepare(self) -> None:
-        await self._db.execute("PRAGMA journal_mode=WAL")
-        await self._db.execute("PRAGMA synchronous=NORMAL")  # durable across process crashes in WAL
-        await self._db.execute("PRAGMA busy_timeout=10000")
-        await self._db.execute("PRAGMA foreign_keys=ON")
+        # The version is read first: a newer statusbot's database is refused before anything changes.
         version = await self._scalar("PRAGMA user_version")
         if version > SCHEMA_VERSION:
-            raise sqlite3.DatabaseError(f"schema version {version} is newer than this statusbot ({SCHEMA_VERSION})")
+            raise StateError(
+                f"database {self.path} has schema version {version}, newer than this statusbot's"
+                f" ({SCHEMA_VERSION}): run a newer statusbot"
+            )
+        await self._db.execute("PRAGMA journal_mode=WAL")
+        await self._db.execute("PRAGMA synchronous=NORMAL")  # durable across process crashes in WAL
+        await self._db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT * 1000}")
+        await self._db.execute("PRAGMA foreign_keys=ON")
         for target, script in enumerate(MIGRATIONS[version:], start=version + 1):
             async with self._transaction():
                 for statement in filter(str.strip, script.split(";")):
                     await self._db.execute(statement)
                 await self._db.execute(f"PRAGMA user_version={target}")
+        # Write once at start, so a locked, read-only or full database fails now, not at the
+        # first change hours later.
+        await self.probe_write()
 
     async def close(self) -> None:
         await self._db.close()
@@ -222,12 +243,13 @@ class Store:
     async def next_delivery(self, channel: str) -> PendingDelivery | None:
         """The oldest undelivered event of `channel`: the outbox drains in order."""
         rows = await self._all(
-            "SELECT id, thread_key, event, attempts FROM outbox WHERE channel = ? ORDER BY id LIMIT 1", (channel,)
+            "SELECT id, thread_key, event, attempts, created_at FROM outbox WHERE channel = ? ORDER BY id LIMIT 1",
+            (channel,),
         )
         if not rows:
             return None
-        row_id, thread_key, event, attempts = rows[0]
-        return PendingDelivery(row_id, channel, thread_key, Event.model_validate_json(event), attempts)
+        row_id, thread_key, event, attempts, created_at = rows[0]
+        return PendingDelivery(row_id, channel, thread_key, Event.model_validate_json(event), attempts, created_at)
 
     async def pending_count(self, channel: str | None = None) -> int:
         if channel is None:
@@ -288,6 +310,14 @@ class Store:
         rows = await self._all("SELECT event, error FROM dead_letters WHERE channel = ? ORDER BY id", (channel,))
         return [(Event.model_validate_json(event), error) for event, error in rows]
 
+    async def probe_write(self) -> None:
+        """Raise StateError unless the database can take a write right now (at start, /healthz)."""
+        if not os.access(self.path, os.W_OK):
+            raise StateError(f"database {self.path} is not writable")
+        async with self._transaction():
+            # Rewriting the schema version is a real write of the file's first page that changes nothing.
+            await self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
     # ------------------------------------------------------------ plumbing
 
     @asynccontextmanager
@@ -296,14 +326,14 @@ class Store:
             try:
                 await self._db.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
-                raise StateError(f"database {self.path}: {exc}") from exc
+                raise _state_error(self.path, exc) from exc
             try:
                 yield
                 await self._db.execute("COMMIT")
             except BaseException as exc:
                 await self._rollback()
                 if isinstance(exc, sqlite3.Error):
-                    raise StateError(f"database {self.path}: {exc}") from exc
+                    raise _state_error(self.path, exc) from exc
                 raise
 
     async def _rollback(self) -> None:
@@ -319,8 +349,26 @@ class Store:
             async with self._db.execute(sql, params) as cursor:
                 return list(await cursor.fetchall())
         except sqlite3.Error as exc:
-            raise StateError(f"database {self.path}: {exc}") from exc
+            raise _state_error(self.path, exc) from exc
 
     async def _scalar(self, sql: str, params: Sequence[object] = ()) -> int:
         rows = await self._all(sql, params)
         return int(rows[0][0])
+
+
+async def _connect(path: str) -> aiosqlite.Connection:
+    connection = aiosqlite.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT)
+    try:
+        return await connection
+    except sqlite3.Error as exc:
+        # aiosqlite stops its worker thread without waiting for it; unawaited, the thread may
+        # report to an event loop that is closed by then: a traceback on stderr.
+        await asyncio.to_thread(connection._thread.join)
+        raise _state_error(path, exc) from exc
+
+
+def _state_error(path: str, exc: sqlite3.Error) -> StateError:
+    """One operator-friendly line for what SQLite reported about `path`."""
+    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF  # an extended code keeps the primary one in its low byte
+    problem = _PROBLEMS.get(code, "database {path}: {error}")
+    return StateError(problem.format(path=path, timeout=BUSY_TIMEOUT, error=exc))

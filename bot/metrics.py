@@ -1,0 +1,38 @@
+"""Prometheus metrics of one running bot, in a registry of its own (so tests can run several)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+# Seconds: polls take milliseconds to a timeout; deliveries wait out retries for minutes.
+POLL_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800, 3600)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.polls = Counter(
+            "statusbot_polls", "Polls of a provider, by result: changed, unchanged (same body), "
+            "not_modified (every document answered 304) or error.", ["provider", "result"], registry=r)
+        self.fetch_errors = Counter(
+            "statusbot_fetch_errors", "Failed polls by provider and reason.", ["provider", "reason"], registry=r)
+        self.events = Counter("statusbot_events", "Events detected and queued, by type.", ["type"], registry=r)
+        self.deliveries = Counter(
+            "statusbot_deliveries", "Delivery outcomes by channel: delivered, dead (given up), disabled, "
+            "pending (still failing after a bounded run).", ["channel", "outcome"], registry=r)
+        self.retries = Counter(
+            "statusbot_delivery_retries", "Failed delivery attempts that will be retried.", ["channel"], registry=r)
+        self.outbox_depth = Gauge(
+            "statusbot_outbox_depth", "Messages waiting for a channel.", ["channel"], registry=r)
+        self.delivery_latency = Histogram(
+            "statusbot_delivery_latency_seconds", "From detection to acceptance by the destination.",
+            ["channel"], buckets=LATENCY_BUCKETS, registry=r)
+        self.poll_duration = Histogram(
+            "statusbot_poll_duration_seconds", "Duration of one poll of a provider.", ["provider"],
+            buckets=POLL_BUCKETS, registry=r)
+
+    def exposition(self) -> bytes:
+        """The text format Prometheus scrapes."""
+        return generate_latest(self.registry)

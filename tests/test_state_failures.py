@@ -1,0 +1,332 @@
+"""The database failing under the real bot process: locked, corrupt, read-only, full, old, newer.
+
+Every failure is one ERROR line on stderr that names the database file, no traceback, and exit
+status 1. Nothing is lost: a file the bot cannot use is left as it was, and once the cause is
+gone a restart announces what the failed run could not record.
+
+Mechanisms: a lock is a second SQLite connection (this test process) holding the write lock,
+as an open `sqlite3` shell in a transaction does. Root ignores permission bits, so as root
+"read-only" is a read-only bind mount (EROFS, as on a read-only volume); otherwise plain
+permission bits. "Disk full" is a small tmpfs mounted for the test and filled up: the bot's own
+writes then fail with ENOSPC, which SQLite reports as SQLITE_FULL ("database or disk is full").
+RLIMIT_FSIZE would give EFBIG instead (a "disk I/O error" to SQLite), and SQLite's
+max_page_count holds for one connection only, so neither makes a full disk for the bot process.
+Mounting needs root (CAP_SYS_ADMIN): where it is denied, the test skips and says why.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import shutil
+import sqlite3
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.state import BUSY_TIMEOUT, MIGRATIONS, SCHEMA_VERSION
+from tests.bot_process import BotProcess
+from tests.fakes.status_page import StatusPageServer
+from tests.fakes.webhook_receiver import WebhookReceiver
+from tests.world import World
+
+NOVA_INCIDENT = "01JINC00000000000000000001"
+
+
+@pytest.fixture
+def world(tmp_path):
+    with StatusPageServer() as pages, WebhookReceiver() as receiver:
+        yield World(tmp_path, pages, receiver)
+
+
+# ------------------------------------------------------------ helpers
+
+
+def bot(world: World, database: Path, *args: str) -> BotProcess:
+    """The bot over `world`'s pages and channels, keeping its state in `database`."""
+    config = world.config()
+    config.write_text(config.read_text().replace(str(world.tmp / "state.db"), str(database)))
+    return BotProcess("run", "--config", str(config), *args, cwd=world.tmp)
+
+
+def assert_one_clear_error(process: BotProcess, code: int, database: Path, says: str) -> None:
+    stderr = "".join(process.stderr)
+    assert code == 1, stderr
+    assert "Traceback" not in stderr, stderr
+    errors = [line for line in process.stderr if " | ERROR | " in line]
+    assert len(errors) == 1, stderr
+    assert str(database) in errors[0] and says in errors[0], errors[0]
+
+
+def announced(world: World) -> list[tuple[str, str]]:
+    """(event type, event key) of each webhook delivered so far."""
+    return [(payload["type"], payload["data"]["key"]) for payload in world.delivered()]
+
+
+def open_incidents(world: World, *, nova: bool = False) -> None:
+    """A change on Acme's page (and Nova's): something the bot must announce."""
+    world.acme.open_incident("i1", "API errors", "We are investigating", components=("api",))
+    if nova:
+        world.nova.open_incident(NOVA_INCIDENT, "Chat slow", "Elevated latency")
+    world.publish()
+
+
+def baseline(world: World, database: Path) -> None:
+    """A first run over quiet pages: the state every later run compares with."""
+    first = bot(world, database, "--once")
+    assert first.run() == 0, "".join(first.stderr)
+
+
+def polled_providers(database: Path) -> int:
+    """How many providers the bot has recorded a poll of (0 while the file is not there yet)."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as reader:
+            return reader.execute("SELECT COUNT(*) FROM providers").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+def wait_for_polls(database: Path, providers: int = 2, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while polled_providers(database) < providers:
+        assert time.monotonic() < deadline, f"no committed poll of {providers} providers in {database}"
+        time.sleep(0.05)
+
+
+@contextlib.contextmanager
+def locked(database: Path) -> Iterator[None]:
+    """Another process holding the write lock: others may still read, nobody may write."""
+    holder = sqlite3.connect(database, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        yield
+    finally:
+        holder.close()
+
+
+def _mount(what: str, *args: str) -> None:
+    """Mount, or skip the test where mounting is not permitted."""
+    if shutil.which("mount") is None:
+        pytest.skip(f"{what} needs the mount command, which is not installed")
+    result = subprocess.run(["mount", *args], capture_output=True, text=True)
+    if result.returncode != 0:
+        pytest.skip(f"{what} cannot be mounted here: {result.stderr.strip()}")
+
+
+def _umount(path: Path) -> None:
+    subprocess.run(["umount", str(path)], check=True)
+
+
+def read_only(path: Path) -> contextlib.AbstractContextManager[None]:
+    """`path` (a file or a directory) read-only for the bot, whoever runs the tests."""
+    return _read_only_mount(path) if os.geteuid() == 0 else _read_only_mode(path)
+
+
+@contextlib.contextmanager
+def _read_only_mount(path: Path) -> Iterator[None]:
+    what = "a read-only bind mount (root ignores permission bits)"
+    _mount(what, "--bind", str(path), str(path))
+    try:
+        _mount(what, "-o", "remount,bind,ro", str(path))
+        yield
+    finally:
+        _umount(path)
+
+
+@contextlib.contextmanager
+def _read_only_mode(path: Path) -> Iterator[None]:
+    mode = path.stat().st_mode
+    path.chmod(0o555 if path.is_dir() else 0o444)
+    try:
+        yield
+    finally:
+        path.chmod(mode)
+
+
+@contextlib.contextmanager
+def small_disk(directory: Path) -> Iterator[Path]:
+    """A 1 MB tmpfs on `directory`: a disk that really fills up, for every process."""
+    directory.mkdir()
+    _mount("a 1 MB tmpfs (a disk that fills up)", "-t", "tmpfs", "-o", "size=1m", "statusbot-test", str(directory))
+    try:
+        yield directory
+    finally:
+        _umount(directory)
+
+
+def fill(disk: Path) -> Path:
+    """Write a file until the disk has no byte left."""
+    filler = disk / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
+    try:
+        while True:
+            os.write(fd, b"\0" * 4096)
+    except OSError as exc:
+        assert exc.errno == errno.ENOSPC, exc
+    finally:
+        os.close(fd)
+    return filler
+
+
+# ------------------------------------------------------------ locked
+
+
+def test_locked_database_waits_then_fails_and_a_restart_announces_what_it_missed(world):
+    database = world.tmp / "state.db"
+    baseline(world, database)
+    open_incidents(world)
+
+    with locked(database):
+        started = time.monotonic()
+        blocked = bot(world, database, "--once")
+        code = blocked.run()
+        waited = time.monotonic() - started
+
+    assert_one_clear_error(blocked, code, database, f"is locked by another process (waited {BUSY_TIMEOUT}s)")
+    assert BUSY_TIMEOUT - 0.5 <= waited < 2 * BUSY_TIMEOUT, "one busy timeout, at start, not one per page"
+    assert world.delivered() == []
+    restart = bot(world, database, "--once")
+    assert restart.run() == 0, "".join(restart.stderr)
+    assert announced(world) == [("incident.created", "inc:i1")]
+
+
+def test_lock_taken_while_running_stops_the_bot_with_one_line_and_loses_nothing(world):
+    database = world.tmp / "state.db"
+    with bot(world, database) as running:
+        wait_for_polls(database)
+        with locked(database):
+            open_incidents(world, nova=True)  # both pollers wait for the lock, one after the other
+            code = running.wait(timeout=3 * BUSY_TIMEOUT + 10)
+
+    assert_one_clear_error(running, code, database, "is locked by another process")
+    assert world.delivered() == []
+    restart = bot(world, database, "--once")
+    assert restart.run() == 0, "".join(restart.stderr)
+    assert sorted(announced(world)) == [("incident.created", f"inc:{NOVA_INCIDENT}"), ("incident.created", "inc:i1")]
+
+
+# ------------------------------------------------------------ corrupt
+
+
+def _garbage(database: Path) -> None:
+    database.write_bytes(b"this is not an SQLite database\n" * 256)
+
+
+def _truncated(database: Path, world: World) -> None:
+    open_incidents(world)
+    baseline(world, database)
+    whole = database.read_bytes()
+    database.write_bytes(whole[: len(whole) // 2])
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated"])
+def test_corrupt_database_is_one_clear_line_and_the_file_is_left_alone(world, damage):
+    database = world.tmp / "state.db"
+    if damage == "garbage":
+        _garbage(database)
+    else:
+        _truncated(database, world)
+    before = database.read_bytes()
+    delivered = len(world.delivered())
+
+    failed = bot(world, database, "--once")
+    assert_one_clear_error(failed, failed.run(), database, "is not a statusbot database or is corrupt")
+    assert database.read_bytes() == before
+    assert len(world.delivered()) == delivered
+
+
+# ------------------------------------------------------------ read-only
+
+
+def test_new_database_in_a_read_only_directory_is_one_clear_line(world):
+    directory = world.tmp / "data"
+    directory.mkdir()
+    database = directory / "state.db"
+    with read_only(directory):
+        failed = bot(world, database, "--once")
+        code = failed.run()
+    assert_one_clear_error(failed, code, database, "writable")
+    assert not database.exists()
+
+
+@pytest.mark.parametrize("what", ["directory", "file"])
+def test_existing_database_that_is_read_only_is_one_clear_line(world, what):
+    directory = world.tmp / "data"
+    directory.mkdir()
+    database = directory / "state.db"
+    baseline(world, database)
+    open_incidents(world)
+    before = database.read_bytes()
+
+    with read_only(directory if what == "directory" else database):
+        failed = bot(world, database, "--once")
+        code = failed.run()
+
+    assert_one_clear_error(failed, code, database, "writable")
+    assert database.read_bytes() == before
+    assert world.delivered() == [], "nothing is sent that could not be recorded"
+
+
+# ------------------------------------------------------------ full disk
+
+
+def test_full_disk_while_running_stops_the_bot_and_a_restart_announces_the_change(world):
+    with small_disk(world.tmp / "disk") as disk:
+        database = disk / "state.db"
+        with bot(world, database) as running:
+            wait_for_polls(database)
+            filler = fill(disk)
+            open_incidents(world)
+            code = running.wait(timeout=30)
+
+        assert_one_clear_error(running, code, database, "disk full")
+        assert world.delivered() == []
+        filler.unlink()
+        restart = bot(world, database, "--once")
+        assert restart.run() == 0, "".join(restart.stderr)
+
+    assert announced(world) == [("incident.created", "inc:i1")], "the snapshot was not advanced: seen again"
+
+
+# ------------------------------------------------------------ schema versions
+
+
+def _database_at(path: Path, version: int) -> None:
+    """A database as statusbot left it at schema `version`; version 0 is an empty file."""
+    path.touch()
+    if version == 0:
+        return
+    with contextlib.closing(sqlite3.connect(path)) as raw:
+        for script in MIGRATIONS[:version]:
+            raw.executescript(script)
+        raw.execute(f"PRAGMA user_version={version}")
+
+
+@pytest.mark.parametrize("version", range(len(MIGRATIONS)), ids=lambda version: f"v{version}")
+def test_database_at_every_earlier_schema_version_is_migrated_and_used(world, version):
+    database = world.tmp / "state.db"
+    _database_at(database, version)
+    open_incidents(world)
+
+    run = bot(world, database, "--once")
+    assert run.run() == 0, "".join(run.stderr)
+
+    with contextlib.closing(sqlite3.connect(database)) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert announced(world) == [("incident.created", "inc:i1")]
+
+
+def test_newer_schema_is_refused_with_one_clear_line(world):
+    database = world.tmp / "state.db"
+    _database_at(database, SCHEMA_VERSION)
+    with contextlib.closing(sqlite3.connect(database)) as raw:
+        raw.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
+    before = database.read_bytes()
+
+    refused = bot(world, database, "--once")
+    assert_one_clear_error(refused, refused.run(), database, f"schema version {SCHEMA_VERSION + 1}, newer")
+    assert database.read_bytes() == before
