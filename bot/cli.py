@@ -7,13 +7,16 @@ import asyncio
 import logging
 import sys
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 from bot import compose
 from bot.config import describe
+from bot.demo import run_demo
 from bot.logs import REDACTOR, setup_logging
 from bot.model import ConfigError, DeliveryError, Preset, StatusbotError
-from bot.demo import run_demo
 from bot.sample import find_channel, send_sample
+from bot.state import Store
+from bot.status import render_status
 
 log = logging.getLogger("statusbot")
 
@@ -64,10 +67,27 @@ def _send_test(args: argparse.Namespace) -> int:
 _NOTE_MARK = "*"  # after a preset's name in `statusbot providers`: the preset has a note
 
 
+def _status(args: argparse.Namespace) -> int:
+    config = compose.load(args.config)
+    if not Path(config.bot.database).exists():
+        print(f"statusbot: no database at {config.bot.database}: statusbot has not run here yet", file=sys.stderr)
+        return EXIT_ERROR
+
+    async def report() -> str:
+        store = await Store.open(config.bot.database)
+        try:
+            return await render_status(config, store)
+        finally:
+            await store.close()
+
+    print(asyncio.run(report()))
+    return EXIT_OK
+
+
 def _demo(args: argparse.Namespace) -> int:
     print("statusbot demo: a local status page plays one incident for about 20 seconds; the real")
     print("pipeline (fetch, detect, SQLite outbox, delivery) prints each change below.", flush=True)
-    return asyncio.run(run_demo(compose.FORMATS, compose.DESTINATIONS))
+    return asyncio.run(run_demo(compose.FORMATS, compose.DESTINATIONS, args.speed))
 
 
 def _providers(args: argparse.Namespace) -> int:
@@ -125,7 +145,12 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--config", help="TOML configuration file")
     check.set_defaults(command=_check)
 
+    status = commands.add_parser("status", help="providers and channels as the database knows them")
+    status.add_argument("--config", help="TOML configuration file")
+    status.set_defaults(command=_status)
+
     demo = commands.add_parser("demo", help="watch a scripted incident on a local page, no network needed")
+    demo.add_argument("--speed", type=float, default=1.0, help="play the script this many times faster")
     demo.set_defaults(command=_demo)
 
     test = commands.add_parser("send-test", help="send a sample message to one channel, to check its set-up")

@@ -82,11 +82,11 @@ async def serve(page: DemoPage) -> tuple[web.AppRunner, str]:
     return runner, f"http://127.0.0.1:{port}"
 
 
-def demo_config(url: str, database: Path, destinations: dict[str, Destination]) -> Config:
+def demo_config(url: str, database: Path, destinations: dict[str, Destination], interval: float) -> Config:
     console = destinations["console"]
     return Config(
-        bot=BotSettings(database=str(database), interval=1.0, first_run="active"),
-        providers=(ProviderConfig(name="demo", title="Demo Cloud", kind="statuspage", url=url, interval=1.0),),
+        bot=BotSettings(database=str(database), interval=interval, first_run="active"),
+        providers=(ProviderConfig(name="demo", title="Demo Cloud", kind="statuspage", url=url, interval=interval),),
         channels=(ChannelConfig(
             name="console", type="console", providers=(), min_impact="none",
             events=("incident", "component", "maintenance"), components=(), mention=None,
@@ -97,19 +97,20 @@ def demo_config(url: str, database: Path, destinations: dict[str, Destination]) 
     )
 
 
-async def run_demo(formats: dict[str, Format], destinations: dict[str, Destination]) -> int:
-    """Play the script against the real service; the exit status of the service."""
+async def run_demo(formats: dict[str, Format], destinations: dict[str, Destination], speed: float = 1.0) -> int:
+    """Play the script (`speed` times faster) against the real service; the service's exit status."""
     page = DemoPage()
     runner, url = await serve(page)
     with tempfile.TemporaryDirectory(prefix="statusbot-demo-") as folder:
-        service = Service(demo_config(url, Path(folder) / "demo.db", destinations), formats, destinations)
+        config = demo_config(url, Path(folder) / "demo.db", destinations, interval=1.0 / speed)
+        service = Service(config, formats, destinations)
         running = asyncio.create_task(service.run())
         try:
             started = asyncio.get_running_loop().time()
             for at, action, change in SCRIPT:
-                await _sleep_until(started + at)
+                await _sleep_until(started + at / speed)
                 page.apply(action, change)
-            await _sleep_until(started + DURATION)
+            await _sleep_until(started + DURATION / speed)
         finally:
             service.stop.set()
             status = await running

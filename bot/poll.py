@@ -62,6 +62,7 @@ class ProviderPoller:
         self.metrics = metrics or Metrics()
         self.documents = page_format.documents(target.url)
         self.consecutive_errors = 0
+        self.last_poll_at: float | None = None  # unix time of the last successful poll
         self._state: dict[str, DocumentState] | None = None  # loaded on first poll
 
     async def poll_once(self) -> PollResult:
@@ -79,6 +80,7 @@ class ProviderPoller:
         finally:
             self.metrics.poll_duration.labels(name).observe(time.perf_counter() - started)
         self.metrics.polls.labels(name, result.result).inc()
+        self.last_poll_at = time.time()
         return result
 
     def _count_error(self, reason: str) -> None:
@@ -153,6 +155,7 @@ class ProviderPoller:
         if self.consecutive_errors:
             log.info("provider %s: recovered after %d failed polls", self.target.name, self.consecutive_errors)
             self.consecutive_errors = 0
+            await self.store.record_poll(self.target.name)  # `statusbot status` shows it healthy again
         return interval * random.uniform(0.9, 1.1)
 
     async def _failed(self, exc: Exception, retry_after: float | None) -> float:

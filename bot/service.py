@@ -12,7 +12,9 @@ import httpx
 
 from bot.config import Config
 from bot.deliver import DeliveryWorker
+from bot.endpoint import Endpoint
 from bot.fetch import USER_AGENT, Fetcher
+from bot.metrics import Metrics
 from bot.model import Destination, FetchError, Format, Notifier, ParseError
 from bot.poll import PollTarget, ProviderPoller
 from bot.route import mention_for
@@ -22,6 +24,8 @@ log = logging.getLogger("statusbot")
 
 # How long a shutdown waits for in-flight polls and sends before it cancels them.
 SHUTDOWN_GRACE = 15.0
+# Unchanged polls write nothing; when each provider was last polled is saved this often.
+POLL_TIMES_EVERY = 30.0
 
 
 class Service:
@@ -30,18 +34,22 @@ class Service:
         self.formats = formats
         self.destinations = destinations
         self.stop = asyncio.Event()
+        self.metrics = Metrics()
+        self._tasks: list[asyncio.Task] = []
+        self._store: Store | None = None
 
     async def run(self, once: bool = False) -> int:
         """Run until stopped (or one round with `once`); the exit status."""
-        store = await Store.open(self.config.bot.database)
+        store = self._store = await Store.open(self.config.bot.database)
         fetcher = Fetcher(self.config.bot.timeout, self.config.bot.max_body_bytes)
         http = httpx.AsyncClient(timeout=30.0, follow_redirects=False, headers={"User-Agent": USER_AGENT})
+        endpoint = Endpoint(self.config.bot.http, self.metrics, self.health) if self.config.bot.http else None
         notifiers: dict[str, Notifier] = {}
         try:
             for channel in self.config.channels:
                 notifiers[channel.name] = self.destinations[channel.type].create(channel.name, channel.settings, http)
             workers = {
-                channel.name: DeliveryWorker(channel.name, notifiers[channel.name], store,
+                channel.name: DeliveryWorker(channel.name, notifiers[channel.name], store, metrics=self.metrics,
                                              mention=functools.partial(mention_for, channel))
                 for channel in self.config.channels
             }
@@ -50,13 +58,34 @@ class Service:
             self._handle_signals()
             if once:
                 return await self._run_once(pollers, workers)
+            if endpoint is not None:
+                await endpoint.start()
             return await self._run_forever(pollers, workers)
         finally:
+            if endpoint is not None:
+                await endpoint.stop()
             for notifier in notifiers.values():
                 await notifier.aclose()
             await http.aclose()
             await fetcher.aclose()
             await store.close()
+
+    async def health(self) -> str | None:
+        """None while polls, deliveries and the database all work; else what does not."""
+        if self.stop.is_set():
+            return "stopping"
+        for task in self._tasks:
+            if task.done() and (task.get_name().startswith("poll") or task.exception() is not None):
+                return f"{task.get_name()} has stopped"
+        if self._store is None:
+            return "starting"
+        try:
+            await asyncio.wait_for(self._store.probe_write(), timeout=5)
+        except TimeoutError:
+            return f"database {self._store.path} did not take a write within 5s"
+        except StateError as exc:
+            return str(exc)
+        return None
 
     def _poller(self, provider, fetcher: Fetcher, store: Store, workers: dict[str, DeliveryWorker]) -> ProviderPoller:
         def wake(channels: set[str]) -> None:
@@ -66,7 +95,8 @@ class Service:
 
         target = PollTarget(provider.name, provider.title, provider.url, provider.interval, provider.components)
         return ProviderPoller(
-            target, self.formats[provider.kind], fetcher, store, self.config.channels, self.config.bot.first_run, wake
+            target, self.formats[provider.kind], fetcher, store, self.config.channels, self.config.bot.first_run, wake,
+            metrics=self.metrics,
         )
 
     async def _run_once(self, pollers: list[ProviderPoller], workers: dict[str, DeliveryWorker]) -> int:
@@ -95,6 +125,8 @@ class Service:
         )
         tasks = [asyncio.create_task(p.run(self.stop), name=f"poll {p.target.name}") for p in pollers]
         tasks += [asyncio.create_task(w.run(self.stop), name=f"deliver {w.channel}") for w in workers.values()]
+        tasks.append(asyncio.create_task(self._save_poll_times(pollers), name="save poll times"))
+        self._tasks = tasks
         stopping = asyncio.create_task(self.stop.wait())
         status = 0
         pending = set(tasks)
@@ -115,6 +147,20 @@ class Service:
             if self._report_failures(pending, reported):
                 status = 1
         return status
+
+    async def _save_poll_times(self, pollers: list[ProviderPoller]) -> None:
+        """Every POLL_TIMES_EVERY seconds and at the end, one batched write for `statusbot status`."""
+        assert self._store is not None
+        stopped = False
+        while not stopped:
+            try:
+                await asyncio.wait_for(self.stop.wait(), timeout=POLL_TIMES_EVERY)
+                stopped = True
+            except TimeoutError:
+                pass
+            await self._store.record_poll_times(
+                [(p.target.name, p.last_poll_at) for p in pollers if p.last_poll_at is not None]
+            )
 
     def _report_failures(self, tasks: set[asyncio.Task], reported: set[str]) -> bool:
         """Log each task that failed; whether any did. All tasks share one database, so the

@@ -227,6 +227,17 @@ class Store:
         async with self._transaction():
             await self._record_poll(provider, time.time(), False, error)
 
+    async def record_poll_times(self, polled: Sequence[tuple[str, float]]) -> None:
+        """When each provider was last polled successfully, in one transaction."""
+        if not polled:
+            return
+        async with self._transaction():
+            await self._db.executemany(
+                "INSERT INTO providers (name, last_poll_at) VALUES (?1, ?2)"
+                " ON CONFLICT (name) DO UPDATE SET last_poll_at = max(coalesce(last_poll_at, 0), ?2)",
+                polled,
+            )
+
     async def _record_poll(self, provider: str, now: float, changed: bool, error: str | None) -> None:
         await self._db.execute(
             "INSERT INTO providers (name, last_poll_at, last_change_at, consecutive_errors, last_error)"
@@ -317,6 +328,24 @@ class Store:
         async with self._transaction():
             # Rewriting the schema version is a real write of the file's first page that changes nothing.
             await self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    # ------------------------------------------------------------ for `statusbot status`
+
+    async def provider_rows(self) -> list[tuple[str, float | None, float | None, int, str | None]]:
+        """(name, last poll, last change, consecutive errors, last error) of every provider seen."""
+        return await self._all(
+            "SELECT name, last_poll_at, last_change_at, consecutive_errors, last_error FROM providers ORDER BY name"
+        )
+
+    async def channel_rows(self) -> list[tuple[str, int, float | None, str | None, int, int]]:
+        """(name, delivered, last delivery, disabled reason, backlog, dead letters) of every channel seen."""
+        return await self._all(
+            "SELECT name, max(delivered), max(last_delivery_at), max(disabled_reason), sum(backlog), sum(dead) FROM ("
+            " SELECT name, delivered, last_delivery_at, disabled_reason, 0 AS backlog, 0 AS dead FROM channels"
+            " UNION ALL SELECT channel, 0, NULL, NULL, COUNT(*), 0 FROM outbox GROUP BY channel"
+            " UNION ALL SELECT channel, 0, NULL, NULL, 0, COUNT(*) FROM dead_letters GROUP BY channel"
+            ") GROUP BY name ORDER BY name"
+        )
 
     # ------------------------------------------------------------ plumbing
 

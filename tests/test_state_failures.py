@@ -19,9 +19,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import shutil
 import sqlite3
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,6 +30,7 @@ from bot.state import BUSY_TIMEOUT, MIGRATIONS, SCHEMA_VERSION
 from tests.bot_process import BotProcess
 from tests.fakes.status_page import StatusPageServer
 from tests.fakes.webhook_receiver import WebhookReceiver
+from tests.filesystem import read_only, small_disk
 from tests.world import World
 
 NOVA_INCIDENT = "01JINC00000000000000000001"
@@ -108,54 +107,6 @@ def locked(database: Path) -> Iterator[None]:
         holder.close()
 
 
-def _mount(what: str, *args: str) -> None:
-    """Mount, or skip the test where mounting is not permitted."""
-    if shutil.which("mount") is None:
-        pytest.skip(f"{what} needs the mount command, which is not installed")
-    result = subprocess.run(["mount", *args], capture_output=True, text=True)
-    if result.returncode != 0:
-        pytest.skip(f"{what} cannot be mounted here: {result.stderr.strip()}")
-
-
-def _umount(path: Path) -> None:
-    subprocess.run(["umount", str(path)], check=True)
-
-
-def read_only(path: Path) -> contextlib.AbstractContextManager[None]:
-    """`path` (a file or a directory) read-only for the bot, whoever runs the tests."""
-    return _read_only_mount(path) if os.geteuid() == 0 else _read_only_mode(path)
-
-
-@contextlib.contextmanager
-def _read_only_mount(path: Path) -> Iterator[None]:
-    what = "a read-only bind mount (root ignores permission bits)"
-    _mount(what, "--bind", str(path), str(path))
-    try:
-        _mount(what, "-o", "remount,bind,ro", str(path))
-        yield
-    finally:
-        _umount(path)
-
-
-@contextlib.contextmanager
-def _read_only_mode(path: Path) -> Iterator[None]:
-    mode = path.stat().st_mode
-    path.chmod(0o555 if path.is_dir() else 0o444)
-    try:
-        yield
-    finally:
-        path.chmod(mode)
-
-
-@contextlib.contextmanager
-def small_disk(directory: Path) -> Iterator[Path]:
-    """A 1 MB tmpfs on `directory`: a disk that really fills up, for every process."""
-    directory.mkdir()
-    _mount("a 1 MB tmpfs (a disk that fills up)", "-t", "tmpfs", "-o", "size=1m", "statusbot-test", str(directory))
-    try:
-        yield directory
-    finally:
-        _umount(directory)
 
 
 def fill(disk: Path) -> Path:

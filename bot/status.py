@@ -1,0 +1,60 @@
+"""`statusbot status`: what the database says about each provider and channel, as two tables."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from bot.config import Config
+from bot.model import COMPONENT_IMPACT, COMPONENT_OK, IMPACTS, Snapshot
+from bot.state import Store
+
+
+async def render_status(config: Config, store: Store) -> str:
+    providers = {row[0]: row for row in await store.provider_rows()}
+    provider_table = [("PROVIDER", "LAST POLL", "LAST CHANGE", "NOW", "ERRORS")]
+    for provider in config.providers:
+        _, polled, changed, errors, last_error = providers.get(provider.name, (provider.name, None, None, 0, None))
+        indicator = _indicator(await store.documents(provider.name))
+        failing = f"{errors} ({last_error})" if errors else "0"
+        provider_table.append((provider.name, _ago(polled), _ago(changed), indicator, failing))
+    channels = {row[0]: row for row in await store.channel_rows()}
+    channel_table = [("CHANNEL", "TYPE", "BACKLOG", "DELIVERED", "LAST DELIVERY", "GIVEN UP", "STATE")]
+    for channel in config.channels:
+        _, delivered, last, disabled, backlog, dead = channels.get(channel.name, (channel.name, 0, None, None, 0, 0))
+        state = f"disabled: {disabled}" if disabled else "ok"
+        channel_table.append((channel.name, channel.type, str(backlog or 0), str(delivered or 0), _ago(last),
+                              str(dead or 0), state))
+    return "\n".join([f"database: {store.path}", "", _table(provider_table), "", _table(channel_table)])
+
+
+def _indicator(documents: dict) -> str:
+    """'ok', or the open incidents and the worst component status, from the stored snapshot."""
+    if not documents:
+        return "not polled yet"
+    snapshot = Snapshot()
+    for document in documents.values():
+        snapshot = snapshot.merged(document.snapshot)
+    open_incidents = sum(1 for i in snapshot.incidents.values() if i.kind == "incident" and not i.is_final)
+    broken = [c.status for c in snapshot.components.values() if c.status != COMPONENT_OK]
+    parts = []
+    if open_incidents:
+        parts.append(f"{open_incidents} open incident{'s' if open_incidents > 1 else ''}")
+    if broken:
+        parts.append(max(broken, key=lambda status: IMPACTS.index(COMPONENT_IMPACT.get(status, "minor"))))
+    return ", ".join(parts) or "ok"
+
+
+def _ago(moment: float | None) -> str:
+    if moment is None:
+        return "never"
+    seconds = max(time.time() - moment, 0)
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.0f}{unit} ago"
+    return f"{seconds:.0f}s ago"
+
+
+def _table(rows: Sequence[Sequence[str]]) -> str:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows)

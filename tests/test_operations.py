@@ -1,0 +1,115 @@
+"""Running statusbot as a service: /healthz and /metrics, `status`, JSON logs, the demo."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from tests.bot_process import BotProcess
+from tests.fakes.status_page import StatusPageServer
+from tests.fakes.webhook_receiver import WebhookReceiver
+from tests.filesystem import read_only
+from tests.world import World
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+@pytest.fixture
+def world(tmp_path):
+    with StatusPageServer() as pages, WebhookReceiver() as receiver:
+        yield World(tmp_path, pages, receiver)
+
+
+def metric(text: str, name: str, **labels: str) -> float:
+    """The value of one sample in Prometheus' text format (0 if absent)."""
+    wanted = ",".join(f'{k}="{v}"' for k, v in labels.items())
+    for line in text.splitlines():
+        if line.startswith(f"{name}{{{wanted}}} ") or (not labels and line.startswith(f"{name} ")):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+def test_health_and_metrics_while_an_incident_flows(world):
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    world.acme.open_incident("i1", "API errors", "Investigating")
+    world.publish()
+    config = world.config()
+    config.write_text(config.read_text().replace("[bot]\n", f'[bot]\nhttp = "127.0.0.1:{port}"\n', 1))
+    with BotProcess("run", "--config", str(config), cwd=world.tmp) as bot:
+        bot.wait_for_output("serving /healthz")
+        world.expect(1)
+        world.acme.update("i1", "resolved", "Fixed")
+        world.publish()
+        world.expect(2)
+        time.sleep(1)  # a few unchanged polls
+        assert get(f"{base}/healthz") == (200, "ok\n")
+        status, text = get(f"{base}/metrics")
+        assert status == 200
+        assert metric(text, "statusbot_events_total", type="incident.resolved") == 1
+        assert metric(text, "statusbot_deliveries_total", channel="hooks", outcome="delivered") == 2
+        assert metric(text, "statusbot_polls_total", provider="acme", result="not_modified") > 0
+        assert metric(text, "statusbot_polls_total", provider="acme", result="changed") >= 1
+        assert metric(text, "statusbot_outbox_depth", channel="hooks") == 0
+        assert "statusbot_poll_duration_seconds_bucket" in text and "statusbot_delivery_latency_seconds_count" in text
+        with read_only(world.tmp):
+            status, reason = get(f"{base}/healthz")
+            assert status == 503 and "not writable" in reason
+        assert get(f"{base}/healthz")[0] == 200
+        assert bot.stop() == 0
+
+
+def test_status_shows_providers_and_channels(world):
+    world.acme.open_incident("i1", "API errors", "Investigating")
+    world.acme.component("api", "API", "partial_outage")
+    world.publish()
+    world.receiver.respond(503, times=100)
+    once = BotProcess("run", "--once", "--config", str(world.config()), cwd=world.tmp)
+    assert once.run() == 1, "the webhook is down: messages kept for later"
+    status = BotProcess("status", "--config", str(world.config()), cwd=world.tmp)
+    assert status.run() == 0
+    out = "".join(status.stdout)
+    acme = next(line for line in out.splitlines() if line.startswith("acme "))
+    assert "1 open incident, partial_outage" in acme
+    hooks = next(line for line in out.splitlines() if line.startswith("hooks "))
+    assert hooks.split()[1:3] == ["webhook", "2"], "two messages wait"
+
+
+def test_status_before_any_run_says_so(tmp_path):
+    status = BotProcess("status", cwd=tmp_path)
+    assert status.run() == 1 and "has not run here yet" in "".join(status.stderr)
+
+
+def test_json_logs_are_one_object_per_line(world):
+    world.pages.serve("/acme/api/v2/summary.json", b"down", status=500)
+    bot = BotProcess("--log-format", "json", "run", "--once", "--config", str(world.config()), cwd=world.tmp)
+    assert bot.run() == 1
+    records = [json.loads(line) for line in bot.stderr]
+    assert any(r["level"] == "ERROR" and "provider acme" in r["message"] for r in records)
+    assert all({"time", "level", "logger", "message"} <= r.keys() for r in records)
+
+
+def test_demo_plays_a_whole_incident(tmp_path):
+    demo = BotProcess("demo", "--speed", "4", cwd=tmp_path)
+    assert demo.run(timeout=60) == 0
+    lines = [line for line in demo.stdout if " | Provider=Demo Cloud" in line]
+    statuses = [line.split("Status=")[1].split(" |")[0] for line in lines]
+    assert statuses == ["degraded_performance", "investigating", "identified", "monitoring", "operational",
+                        "resolved"]
