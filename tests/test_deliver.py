@@ -134,3 +134,17 @@ async def test_a_worker_wakes_when_rows_arrive(setup, receiver):
     await asyncio.wait_for(task, timeout=5)
     assert bodies(receiver) == ["message 1"]
 
+
+
+async def test_a_message_leaves_the_outbox_only_after_the_destination_accepted_it(setup, receiver):
+    store, worker, _ = setup
+    receiver.respond(200, delay=1.0)  # the destination takes a second to answer
+    await enqueue(store, 1)
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker.run(stop))
+    await asyncio.to_thread(receiver.wait_for, 1)
+    assert await store.pending_count("hooks") == 1, "in flight: a crash now must resend it"
+    while await store.pending_count("hooks"):
+        await asyncio.sleep(0.05)
+    stop.set()
+    await asyncio.wait_for(task, timeout=5)
