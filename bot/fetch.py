@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import zlib
 from dataclasses import dataclass
 
 import httpx
@@ -40,7 +41,9 @@ class Fetcher:
             limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
             follow_redirects=True,
             max_redirects=5,
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json, */*;q=0.5"},
+            # Only encodings we decode ourselves, within the size cap.
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json, */*;q=0.5",
+                     "Accept-Encoding": "gzip, deflate"},
         )
 
     async def aclose(self) -> None:
@@ -87,15 +90,32 @@ class Fetcher:
         return FetchResult(body, validators)
 
     async def _read_capped(self, response: httpx.Response) -> bytes:
-        # Counted after decompression, so a gzip bomb is stopped at the cap as well.
+        """The body, decoded here rather than by httpx, so that decompression stops at the cap:
+        a gzip bomb never inflates past `max_bytes` in memory."""
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > self.max_bytes:
             raise FetchError("too large", f"{declared} bytes declared, cap is {self.max_bytes}")
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > self.max_bytes:
-                raise FetchError("too large", f"more than {self.max_bytes} bytes")
-            chunks.append(chunk)
-        return b"".join(chunks)
+        decoder = _decoder(response.headers.get("Content-Encoding", ""))
+        body = bytearray()
+        try:
+            async for raw in response.aiter_raw():
+                body += decoder.decompress(raw, self.max_bytes + 1 - len(body)) if decoder else raw
+                if len(body) > self.max_bytes or (decoder and decoder.unconsumed_tail):
+                    raise FetchError("too large", f"more than {self.max_bytes} bytes")
+            if decoder:
+                body += decoder.flush()
+        except zlib.error as exc:
+            raise FetchError("bad encoding", str(exc)) from None
+        return bytes(body)
+
+
+def _decoder(encoding: str) -> zlib._Decompress | None:
+    """A decompressor for a Content-Encoding we asked for (gzip, deflate); None for identity."""
+    encoding = encoding.strip().lower()
+    if encoding in ("", "identity"):
+        return None
+    if encoding in ("gzip", "x-gzip"):
+        return zlib.decompressobj(16 + zlib.MAX_WBITS)
+    if encoding == "deflate":
+        return zlib.decompressobj()
+    raise FetchError("bad encoding", f"unsupported Content-Encoding {encoding!r}")

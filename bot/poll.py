@@ -8,6 +8,7 @@ import random
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import cast
 from datetime import datetime, timezone
 
 from bot.detect import covered_keys, detect, is_deduplicated, scope, snapshot_keys
@@ -91,10 +92,16 @@ class ProviderPoller:
         if self._state is None:
             self._state = await self.store.documents(self.target.name)
         state = self._state
-        results = await asyncio.gather(
+        # Every fetch ends (each within its deadline) before the poll does, failed or not.
+        outcomes = await asyncio.gather(
             *(self.fetcher.fetch(doc.url, state[doc.url].validators if doc.url in state else None)
-              for doc in self.documents)
+              for doc in self.documents),
+            return_exceptions=True,
         )
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
+        results = cast(list[FetchResult], outcomes)
         if not any(result.changed for result in results) and all(doc.url in state for doc in self.documents):
             if self._validators_moved(results):
                 await self._persist(self._updated_state(results, {}), [], [], changed=False)

@@ -108,9 +108,14 @@ class Service:
             if isinstance(result, (FetchError, ParseError)):
                 failed += 1
                 log.error("provider %s: %s", poller.target.name, result)
+                await poller.store.record_poll(poller.target.name, str(result))
             elif isinstance(result, Exception):
                 failed += 1
                 log.error("provider %s: unexpected error", poller.target.name, exc_info=result)
+        assert self._store is not None
+        await self._store.record_poll_times(
+            [(p.target.name, p.last_poll_at) for p in pollers if p.last_poll_at is not None]
+        )
         pending = 0
         for worker in workers.values():
             pending += await worker.drain(self.stop)

@@ -75,6 +75,7 @@ def parse(role: str, body: bytes, base_url: str) -> Snapshot:
     document = load_object(body)
     if not any(key in document for key in _DOCUMENT_KEYS):
         raise ParseError(f"not a Statuspage {role}: none of the keys {', '.join(_DOCUMENT_KEYS)}")
+    _check_containers(document, role)
     site = _site_url(document, base_url)
     incidents = _incidents(objects(document, "incidents"), site, listed_as_maintenance=False)
     maintenances = _incidents(
@@ -82,6 +83,17 @@ def parse(role: str, body: bytes, base_url: str) -> Snapshot:
     )
     snapshot = Snapshot(incidents=incidents, components=_components(document))
     return snapshot.merged(Snapshot(incidents=maintenances))
+
+
+def _check_containers(document: JSON, role: str) -> None:
+    """A top-level section of the wrong type means a broken page, to be reported, not read as
+    "nothing to see" (an odd item inside a list is skipped instead; null is an empty section)."""
+    for key, kind in (("page", dict), ("status", dict), ("components", list), ("incidents", list),
+                      ("scheduled_maintenances", list)):
+        value = document.get(key)
+        if value is not None and not isinstance(value, kind):
+            wanted = "an object" if kind is dict else "a list"
+            raise ParseError(f"not a Statuspage {role}: '{key}' is not {wanted}")
 
 
 # ---------------------------------------------------------------- components

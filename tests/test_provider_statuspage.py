@@ -322,7 +322,6 @@ def test_missing_status_falls_back_to_the_newest_update() -> None:
     "document",
     [
         {"page": {}, "incidents": None, "components": None, "scheduled_maintenances": None},
-        {"page": None, "incidents": {}, "components": "[]"},
         {"status": {"indicator": "none"}},
         {"page": {"url": "not a url"}, "incidents": []},
     ],
@@ -608,3 +607,14 @@ def test_arbitrary_json(role: str, value: object) -> None:
 @given(role=ROLES, document=SUMMARY)
 def test_arbitrary_summary_shaped_documents(role: str, document: dict) -> None:
     parses_or_raises_parse_error(role, json.dumps(document).encode())
+
+
+@pytest.mark.parametrize("document", [
+    {"page": None, "incidents": {}, "components": []},
+    {"page": {}, "components": "[]"},
+    {"page": "Acme", "incidents": []},
+    {"status": ["none"], "components": []},
+])
+def test_a_mistyped_section_is_a_broken_page(document: dict) -> None:
+    with pytest.raises(ParseError, match="not a Statuspage summary: '.*' is not"):
+        statuspage.parse("summary", json.dumps(document).encode(), BASE)

@@ -1,0 +1,180 @@
+"""Destination outages through the whole bot, as a process: a chat outage is a backlog.
+
+A webhook that answers 5xx and then times out drains its backlog in order once it recovers; a
+429 storm is waited out as long as each answer asks; a channel that is gone for good (410, a
+revoked Slack token) or hangs never holds back a healthy one.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from tests.fakes.discord import FakeDiscord
+from tests.fakes.slack import FakeSlack
+from tests.fakes.status_page import StatusPageServer
+from tests.fakes.webhook_receiver import Received, Reply, WebhookReceiver
+from tests.test_end_to_end import settle, summary
+from tests.world import World
+
+OUTAGE_TIMEOUT = 1.0  # the failing channel's `timeout`: its receiver answers later than this
+RETRY_AFTER = 1  # seconds each 429 of the storm asks for
+# Timer and thread scheduling on a loaded machine: the one slack allowed on a Retry-After bound.
+CLOCK_SLACK = 0.05
+# How soon the healthy channel must get an event after it is published: a few poll intervals
+# (0.3 s each), and well below the HUNG_TIMEOUT that a hung channel's send would cost it.
+HEALTHY_LATENCY = 3.0
+HUNG_TIMEOUT = 5.0
+NOVA_INCIDENT = "01JINC00000000000000000007"
+
+
+class TimedReceiver(WebhookReceiver):
+    """A WebhookReceiver that also notes when each request arrived (time.monotonic())."""
+
+    def __init__(self, delay: float = 0.0) -> None:
+        super().__init__(delay)
+        self._arrivals: list[float] = []
+
+    @property
+    def arrivals(self) -> list[float]:
+        with self._changed:
+            return list(self._arrivals)
+
+    def _reply(self, request: Received) -> Reply:
+        with self._changed:  # a reentrant lock: the base class takes it again
+            self._arrivals.append(time.monotonic())
+            return super()._reply(request)
+
+
+@pytest.fixture
+def healthy() -> Iterator[TimedReceiver]:
+    """The world's own webhook channel, `hooks`, which never fails."""
+    with TimedReceiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture
+def world(tmp_path, healthy) -> Iterator[World]:
+    with StatusPageServer() as pages:
+        yield World(tmp_path, pages, healthy)
+
+
+@pytest.fixture
+def second() -> Iterator[TimedReceiver]:
+    with TimedReceiver() as receiver:
+        yield receiver
+
+
+def webhook_channel(name: str, receiver: WebhookReceiver, timeout: float = 15.0) -> str:
+    return f'\n[[channels]]\nname = "{name}"\ntype = "webhook"\nurl = "{receiver.url}/hook"\ntimeout = {timeout}\n'
+
+
+def by_thread(requests: list[Received]) -> dict[str, list[str]]:
+    """The update texts each thread (incident) received, in arrival order."""
+    threads: dict[str, list[str]] = {}
+    for request in requests:
+        payload = json.loads(request.body)
+        threads.setdefault(payload["data"]["thread_key"], []).append(summary(payload)[1])
+    return threads
+
+
+def gaps(arrivals: list[float]) -> list[float]:
+    return [later - earlier for earlier, later in itertools.pairwise(arrivals)]
+
+
+def test_5xx_then_timeouts_then_recovery_drains_the_backlog_in_order(world, second):
+    second.respond(503)
+    second.respond(200, delay=OUTAGE_TIMEOUT + 1.5, times=2)  # answered too late: the bot has timed out
+    failures = 3
+    with world.bot(channels=webhook_channel("outage", second, timeout=OUTAGE_TIMEOUT)) as bot:
+        # Everything is published during the outage, which backoff stretches over about 8-11 s.
+        steps = [
+            lambda: world.acme.open_incident("i1", "API errors", "First"),
+            lambda: world.acme.update("i1", "identified", "Second"),
+            lambda: world.nova.open_incident(NOVA_INCIDENT, "Chat slow", "Nova first"),
+            lambda: world.acme.update("i1", "resolved", "Third"),
+            lambda: world.nova.update(NOVA_INCIDENT, "resolved", "Nova second"),
+        ]
+        for count, step in enumerate(steps, start=1):
+            step()
+            world.publish()
+            world.expect(count)  # seen by the healthy channel before the next change
+        second.wait_for(failures + 5, timeout=45)
+        settle()
+        assert bot.stop() == 0
+
+    attempts = second.requests
+    assert len({r.headers["webhook-id"] for r in attempts[:failures + 1]}) == 1, "the first message, retried"
+    accepted = attempts[failures:]
+    assert len(accepted) == 5, "nothing lost, nothing twice"
+    assert {r.headers["webhook-id"] for r in accepted} == {r.headers["webhook-id"] for r in world.receiver.requests}
+    assert by_thread(accepted) == {
+        "acme:incident:i1": ["First", "Second", "Third"],
+        f"nova:incident:{NOVA_INCIDENT}": ["Nova first", "Nova second"],
+    }
+    warnings = [line for line in bot.stderr if "channel outage: attempt" in line]
+    assert any("HTTP 503" in line for line in warnings) and any("timed out" in line for line in warnings), warnings
+
+
+def test_a_429_storm_is_waited_out_as_long_as_each_answer_asks(world, second):
+    storm = 4
+    second.respond(429, headers={"Retry-After": str(RETRY_AFTER)}, times=storm)
+    with FakeDiscord() as discord:
+        discord.respond(429, {"message": "You are being rate limited.", "retry_after": RETRY_AFTER, "global": False},
+                        headers={"Retry-After": str(RETRY_AFTER), "Via": "1.1 google"}, times=storm)
+        channels = webhook_channel("stormy", second) + (
+            f'\n[[channels]]\nname = "stormy-discord"\ntype = "discord"\nwebhook_url = "{discord.webhook_url()}"\n')
+        world.acme.open_incident("i1", "API errors", "Investigating")
+        world.publish()
+        with world.bot(channels=channels) as bot:
+            second.wait_for(storm + 1, timeout=30)
+            discord.wait_for(storm + 1, timeout=30)
+            settle()
+            assert bot.stop() == 0
+        discord_arrivals = [call.at for call in discord.requests]
+
+    for arrivals in (second.arrivals, discord_arrivals):
+        assert len(arrivals) == storm + 1, "each 429 retried once, then accepted once"
+        assert min(gaps(arrivals)) >= RETRY_AFTER - CLOCK_SLACK, gaps(arrivals)
+    assert [r.status for r in discord.requests] == [429] * storm + [200]
+
+
+def test_a_channel_gone_for_good_or_hung_never_delays_a_healthy_one(world, healthy, second):
+    second.respond(410, times=100)
+    with TimedReceiver(delay=60) as hung, FakeSlack() as slack:
+        channels = (
+            webhook_channel("gone", second)
+            + webhook_channel("hung", hung, timeout=HUNG_TIMEOUT)
+            + f'\n[[channels]]\nname = "ops-slack"\ntype = "slack"\ntoken = "xoxb-token-revoked"\n'
+              f'channel = "#incidents"\napi_url = "{slack.api_url}"\n'
+        )
+        world.acme.open_incident("i1", "API errors", "Investigating")
+        world.publish()
+        with world.bot(channels=channels) as bot:
+            world.expect(1)
+            bot.wait_for_output("channel gone: disabled")
+            bot.wait_for_output("channel ops-slack: disabled")
+            hung.wait_for(1)
+            latencies = [published_to_healthy(world, healthy, status, text) for status, text in (
+                ("identified", "Cause found"), ("monitoring", "Fix deployed"), ("resolved", "All clear"))]
+            assert bot.stop() == 0
+        revoked_calls = [r for r in slack.requests if r.token == "xoxb-token-revoked"]
+
+    assert max(latencies) < HEALTHY_LATENCY, latencies
+    assert [summary(p)[1] for p in world.delivered()] == ["Investigating", "Cause found", "Fix deployed", "All clear"]
+    assert len(second.requests) == 1 and len(revoked_calls) == 1, "disabled at the first refusal, not retried"
+    assert len({r.headers["webhook-id"] for r in hung.requests}) == 1, "the hung channel is still on its first message"
+
+
+def published_to_healthy(world: World, healthy: TimedReceiver, status: str, text: str) -> float:
+    """Publish an update; seconds until the healthy channel received it."""
+    count = len(healthy.requests) + 1
+    published = time.monotonic()
+    world.acme.update("i1", status, text)
+    world.publish()
+    world.expect(count)
+    return healthy.arrivals[count - 1] - published
