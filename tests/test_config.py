@@ -634,7 +634,7 @@ def test_describe_defaults_redacts_every_value_from_the_environment():
     assert shown.splitlines()[:3] == [
         "source: built-in defaults",
         "database: statusbot.db",
-        "bot: interval=60s first_run=active timeout=20s max_body_bytes=5000000",
+        "bot: interval=60s first_run=active timeout=20s max_body_bytes=5000000 http=off",
     ]
     assert "url=https://hooks.example.com/*** secret=***" in shown
     for secret in (*SECRETS, "#ops-private"):
