@@ -95,10 +95,11 @@ def pages():
 
 
 def publish(pages: StatusPageServer, step: int) -> None:
+    """Each page moves to its next version at once: a poll never sees half of a version."""
     for _, versions in PAGES.values():
         version = versions[min(step, len(versions) - 1)]
-        for served, payload in version.items():
-            pages.serve(served, (PAYLOADS / payload).read_bytes(), etag=False)
+        pages.serve_many({served: (PAYLOADS / payload).read_bytes() for served, payload in version.items()},
+                         etag=False)
 
 
 def test_each_format_announces_each_change_once(tmp_path, pages):

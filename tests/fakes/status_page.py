@@ -142,17 +142,25 @@ class StatusPageServer(ThreadedFake[str, Never]):  # logs each path asked for; n
 
     def serve(self, path: str, body: bytes | dict | list, etag: bool = True, status: int = 200,
               headers: dict[str, str] | None = None) -> None:
-        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+        self.serve_many({path: body}, etag=etag, status=status, headers=headers)
+
+    def serve_many(self, documents: dict[str, bytes | dict | list], etag: bool = True, status: int = 200,
+                   headers: dict[str, str] | None = None) -> None:
+        """Replace several documents at once: no request sees some new and some old."""
+        pages = {path: _Page(body if isinstance(body, bytes) else json.dumps(body).encode(), etag, status, headers)
+                 for path, body in documents.items()}
         with self._changed:
-            self._pages[path] = _Page(raw, etag, status, headers)
+            self._pages.update(pages)
 
     def publish(self, prefix: str, script: PageScript) -> None:
         """Serve a script's current state under `prefix` (e.g. "/acme"); incident.io sends no ETag."""
-        etag = script.flavour == "statuspage"
-        self.serve(f"{prefix}/api/v2/summary.json", script.summary(), etag=etag)
-        self.serve(f"{prefix}/api/v2/incidents.json", script.incidents_document(), etag=etag)
+        documents: dict[str, bytes | dict | list] = {
+            f"{prefix}/api/v2/summary.json": script.summary(),
+            f"{prefix}/api/v2/incidents.json": script.incidents_document(),
+        }
         if script.flavour == "statuspage":
-            self.serve(f"{prefix}/api/v2/scheduled-maintenances.json", script.maintenances_document())
+            documents[f"{prefix}/api/v2/scheduled-maintenances.json"] = script.maintenances_document()
+        self.serve_many(documents, etag=script.flavour == "statuspage")
 
 
 class _Handler(FakeHandler):
