@@ -236,10 +236,16 @@ class Notifier(Protocol):
 
 @dataclass(frozen=True)
 class Document:
-    """One URL a provider reads; `role` tells the parser what it is (e.g. 'summary')."""
+    """One URL a provider reads; `role` tells the parser what it is (e.g. 'summary').
+
+    `every` > 1 marks a document that changes only with, or rarely beside, the ones read every
+    poll (a history of resolved incidents beside a summary of open ones): it is read every
+    `every`-th poll, and whenever a document read every poll changed.
+    """
 
     role: str
     url: str
+    every: int = 1
 
 
 @dataclass(frozen=True)

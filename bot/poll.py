@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from bot.detect import covered_keys, detect, is_deduplicated, scope, snapshot_keys
 from bot.fetch import Fetcher, FetchResult
 from bot.metrics import Metrics
-from bot.model import Event, FetchError, Format, ParseError, Snapshot
+from bot.model import Document, Event, FetchError, Format, ParseError, Snapshot
 from bot.route import ChannelFilter, route
 from bot.state import DocumentState, StateError, Store
 
@@ -63,6 +63,7 @@ class ProviderPoller:
         self.metrics = metrics or Metrics()
         self.documents = page_format.documents(target.url)
         self.consecutive_errors = 0
+        self._polls = 0
         self.last_poll_at: float | None = None  # unix time of the last successful poll
         self._state: dict[str, DocumentState] | None = None  # loaded on first poll
 
@@ -84,6 +85,19 @@ class ProviderPoller:
         self.last_poll_at = time.time()
         return result
 
+    async def _fetch_all(self, documents: list[Document]) -> dict[str, FetchResult]:
+        """Fetch concurrently; every fetch ends (within its deadline) before this does, failed or not."""
+        assert self._state is not None
+        outcomes = await asyncio.gather(
+            *(self.fetcher.fetch(doc.url, self._state[doc.url].validators if doc.url in self._state else None)
+              for doc in documents),
+            return_exceptions=True,
+        )
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
+        return {doc.url: cast(FetchResult, outcome) for doc, outcome in zip(documents, outcomes)}
+
     def _count_error(self, reason: str) -> None:
         self.metrics.polls.labels(self.target.name, "error").inc()
         self.metrics.fetch_errors.labels(self.target.name, reason).inc()
@@ -92,16 +106,15 @@ class ProviderPoller:
         if self._state is None:
             self._state = await self.store.documents(self.target.name)
         state = self._state
-        # Every fetch ends (each within its deadline) before the poll does, failed or not.
-        outcomes = await asyncio.gather(
-            *(self.fetcher.fetch(doc.url, state[doc.url].validators if doc.url in state else None)
-              for doc in self.documents),
-            return_exceptions=True,
-        )
-        for outcome in outcomes:
-            if isinstance(outcome, BaseException):
-                raise outcome
-        results = cast(list[FetchResult], outcomes)
+        self._polls += 1
+        due = [doc for doc in self.documents if doc.url not in state or self._polls % doc.every == 0]
+        fetched = await self._fetch_all(due)
+        if any(fetched[doc.url].changed for doc in due if doc.every == 1):
+            # Open incidents moved: resolutions and completions are in the other documents.
+            fetched |= await self._fetch_all([doc for doc in self.documents if doc.url not in fetched])
+        unread = {doc.url: FetchResult(None, state[doc.url].validators) for doc in self.documents
+                  if doc.url not in fetched}
+        results = [fetched.get(doc.url) or unread[doc.url] for doc in self.documents]
         if not any(result.changed for result in results) and all(doc.url in state for doc in self.documents):
             if self._validators_moved(results):
                 await self._persist(self._updated_state(results, {}), [], [], changed=False)

@@ -47,13 +47,19 @@ _WEB_URL = re.compile(r"https?://[^\s<>|\"]+", re.IGNORECASE)
 _UNDATED = datetime.min.replace(tzinfo=timezone.utc)
 
 
+# The history documents are read every HISTORY_EVERY-th poll, and whenever summary.json changed:
+# a resolution or completion changes the summary (the item leaves it); only an edit of an
+# already resolved incident (a root cause added days later) waits for the periodic read.
+HISTORY_EVERY = 5
+
+
 def documents(base_url: str) -> list[Document]:
     """What a Statuspage page is read from; a path prefix in `base_url` is kept.
 
     summary.json lists only upcoming and running maintenances: the completed ones, and so a
     maintenance's last update, are in scheduled-maintenances.json.
     """
-    maintenances = Document("maintenances", f"{_base(base_url)}/api/v2/scheduled-maintenances.json")
+    maintenances = Document("maintenances", f"{_base(base_url)}/api/v2/scheduled-maintenances.json", HISTORY_EVERY)
     return [*compatible_documents(base_url), maintenances]
 
 
@@ -62,7 +68,7 @@ def compatible_documents(base_url: str) -> list[Document]:
     base = _base(base_url)
     return [
         Document("summary", f"{base}/api/v2/summary.json"),
-        Document("incidents", f"{base}/api/v2/incidents.json"),
+        Document("incidents", f"{base}/api/v2/incidents.json", HISTORY_EVERY),
     ]
 
 

@@ -11,6 +11,7 @@ from bot.model import FetchError, ParseError
 from bot.poll import MAX_BACKOFF, PollTarget, ProviderPoller
 from bot.state import Store
 from providers import FORMATS
+from providers.statuspage import HISTORY_EVERY
 from tests.fakes.status_page import PageScript, StatusPageServer
 
 
@@ -65,7 +66,7 @@ async def test_first_sight_then_only_changes(rig):
     assert await rig.poll() == [("incident.created", "inc:i1")]
     assert rig.woken == [{"hooks"}]
     assert await rig.poll() == []
-    assert sum(rig.pages.not_modified.values()) == 3, "every document answered 304"
+    assert dict(rig.pages.not_modified) == {"/acme/api/v2/summary.json": 1}, "only the summary, and it was 304"
     uid = rig.script.update("i1", "identified", "Found it")
     rig.publish()
     assert await rig.poll() == [("incident.status", f"upd:i1:{uid}")]
@@ -78,7 +79,7 @@ async def test_an_edited_update_is_announced_once(rig):
     await rig.poll()
     rig.script.edit_update("i1", uid, "Resolved. Root cause: an expired certificate.")
     rig.publish()
-    events = await rig.poll()
+    events = [event for _ in range(HISTORY_EVERY) for event in await rig.poll()]
     assert [t for t, _ in events] == ["incident.edited"]
     rig.script.component("api", "API")  # another change on the page, same edit still in place
     rig.publish()
@@ -143,7 +144,7 @@ async def test_a_failing_page_backs_off_and_recovers(rig, caplog):
 
 async def test_a_page_that_is_not_json_is_a_parse_error_and_changes_nothing(rig):
     await rig.poll()
-    rig.pages.serve("/acme/api/v2/incidents.json", b"<!doctype html><p>maintenance</p>")
+    rig.pages.serve("/acme/api/v2/summary.json", b"<!doctype html><p>maintenance</p>")
     with pytest.raises(ParseError, match="HTML"):
         await rig.poller.poll_once()
     rig.publish()
@@ -179,3 +180,26 @@ async def test_a_channel_can_leave_maintenances_out(tmp_path):
         assert [t for t, _ in await rig.poll()] == ["incident.created"]
     await fetcher.aclose()
     await store.close()
+
+
+async def test_history_is_read_when_the_summary_moves_and_now_and_then_otherwise(rig):
+    rig.script.open_incident("i1", "API errors", "Investigating")
+    uid = rig.script.update("i1", "resolved", "Resolved; a root cause will follow")
+    rig.publish()
+    await rig.poll()
+    incidents = "/acme/api/v2/incidents.json"
+    read_before = rig.pages.hits[incidents]
+    # A root cause written into a resolved incident changes incidents.json only.
+    rig.script.edit_update("i1", uid, "Resolved. Root cause: an expired certificate")
+    rig.publish()
+    found = []
+    for _ in range(HISTORY_EVERY):
+        found += await rig.poll()
+    assert [t for t, _ in found] == ["incident.edited"]
+    assert rig.pages.hits[incidents] - read_before == 1, "read once in HISTORY_EVERY polls"
+    # A change of the summary reads the history at once, in the same poll.
+    rig.script.open_incident("i2", "Web errors", "Investigating")
+    rig.publish()
+    before = rig.pages.hits[incidents]
+    assert [t for t, _ in await rig.poll()] == ["incident.created"]
+    assert rig.pages.hits[incidents] == before + 1

@@ -37,7 +37,7 @@ def test_registered_and_reusing_the_statuspage_parser() -> None:
     assert incidentio.FORMAT.parse is statuspage.parse
     assert incidentio.FORMAT.documents("http://127.0.0.1:8000/openai/") == [
         Document("summary", "http://127.0.0.1:8000/openai/api/v2/summary.json"),
-        Document("incidents", "http://127.0.0.1:8000/openai/api/v2/incidents.json"),
+        Document("incidents", "http://127.0.0.1:8000/openai/api/v2/incidents.json", statuspage.HISTORY_EVERY),
     ]
 
 
