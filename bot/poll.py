@@ -16,7 +16,7 @@ from bot.fetch import Fetcher, FetchResult
 from bot.metrics import Metrics
 from bot.model import Document, Event, FetchError, Format, ParseError, Snapshot
 from bot.route import ChannelFilter, route
-from bot.state import DocumentState, StateError, Store
+from bot.state import DocumentState, StateError, Store, Validators
 
 log = logging.getLogger("statusbot.poll")
 
@@ -65,7 +65,9 @@ class ProviderPoller:
         self.consecutive_errors = 0
         self._polls = 0
         self.last_poll_at: float | None = None  # unix time of the last successful poll
-        self._state: dict[str, DocumentState] | None = None  # loaded on first poll
+        # Only the validators stay in memory (snapshots are read from the database when something
+        # changed): ten thousand pages' snapshots would cost far more memory than their polls.
+        self._validators: dict[str, Validators] | None = None  # loaded on first poll
 
     async def poll_once(self) -> PollResult:
         """One poll. Raises FetchError or ParseError (naming nothing secret) when the page is broken."""
@@ -87,10 +89,9 @@ class ProviderPoller:
 
     async def _fetch_all(self, documents: list[Document]) -> dict[str, FetchResult]:
         """Fetch concurrently; every fetch ends (within its deadline) before this does, failed or not."""
-        assert self._state is not None
+        known = self._validators or {}
         outcomes = await asyncio.gather(
-            *(self.fetcher.fetch(doc.url, self._state[doc.url].validators if doc.url in self._state else None)
-              for doc in documents),
+            *(self.fetcher.fetch(doc.url, known.get(doc.url)) for doc in documents),
             return_exceptions=True,
         )
         for outcome in outcomes:
@@ -103,30 +104,30 @@ class ProviderPoller:
         self.metrics.fetch_errors.labels(self.target.name, reason).inc()
 
     async def _poll(self) -> PollResult:
-        if self._state is None:
-            self._state = await self.store.documents(self.target.name)
-        state = self._state
+        if self._validators is None:
+            self._validators = await self.store.validators(self.target.name)
+        known = self._validators
         self._polls += 1
-        due = [doc for doc in self.documents if doc.url not in state or self._polls % doc.every == 0]
+        due = [doc for doc in self.documents if doc.url not in known or self._polls % doc.every == 0]
         fetched = await self._fetch_all(due)
         if any(fetched[doc.url].changed for doc in due if doc.every == 1):
             # Open incidents moved: resolutions and completions are in the other documents.
             fetched |= await self._fetch_all([doc for doc in self.documents if doc.url not in fetched])
-        unread = {doc.url: FetchResult(None, state[doc.url].validators) for doc in self.documents
-                  if doc.url not in fetched}
-        results = [fetched.get(doc.url) or unread[doc.url] for doc in self.documents]
-        if not any(result.changed for result in results) and all(doc.url in state for doc in self.documents):
-            if self._validators_moved(results):
-                await self._persist(self._updated_state(results, {}), [], [], changed=False)
-            all_304 = all(result.validators == state[doc.url].validators and result.validators.etag
-                          for doc, result in zip(self.documents, results))
+        results = [fetched.get(doc.url) or FetchResult(None, known[doc.url]) for doc in self.documents]
+        if not any(result.changed for result in results) and all(doc.url in known for doc in self.documents):
+            moved = {doc.url: r.validators for doc, r in zip(self.documents, results) if r.validators != known[doc.url]}
+            if moved:
+                await self.store.update_validators(self.target.name, moved)
+                known.update(moved)
+            all_304 = not moved and all(result.validators.etag for result in results)
             return PollResult(changed=False, events=0, result="not_modified" if all_304 else "unchanged")
+        state = await self.store.documents(self.target.name)
         parsed = {
             doc.url: self.format.parse(doc.role, result.body, self.target.url)
             for doc, result in zip(self.documents, results)
             if result.body is not None
         }
-        new_state = self._updated_state(results, parsed)
+        new_state = self._updated_state(state, results, parsed)
         first_sight = not state
         old = None if first_sight else _merge(state.values())
         new = _merge(new_state.values())
@@ -196,8 +197,9 @@ class ProviderPoller:
         fresh = [e for e in candidates if not (is_deduplicated(e) and e.key in seen_before)]
         return fresh, [key for key in keys if key not in seen_before]
 
-    def _updated_state(self, results: Sequence[FetchResult], parsed: dict[str, Snapshot]) -> dict[str, DocumentState]:
-        state = dict(self._state or {})
+    def _updated_state(self, state: dict[str, DocumentState], results: Sequence[FetchResult],
+                       parsed: dict[str, Snapshot]) -> dict[str, DocumentState]:
+        updated = dict(state)
         for doc, result in zip(self.documents, results):
             previous = state[doc.url].snapshot if doc.url in state else Snapshot()
             snapshot = parsed.get(doc.url, previous)
@@ -206,17 +208,13 @@ class ProviderPoller:
                 # keeps its last known status until the page lists it again.
                 snapshot = Snapshot(incidents=snapshot.incidents,
                                     components={**previous.components, **snapshot.components})
-            state[doc.url] = DocumentState(doc.url, result.validators, snapshot)
-        return state
-
-    def _validators_moved(self, results: Sequence[FetchResult]) -> bool:
-        assert self._state is not None
-        return any(self._state[doc.url].validators != r.validators for doc, r in zip(self.documents, results))
+            updated[doc.url] = DocumentState(doc.url, result.validators, snapshot)
+        return updated
 
     async def _persist(self, new_state: dict[str, DocumentState], seen: list[str],
                        deliveries: list[tuple[str, Event]], changed: bool) -> None:
         await self.store.commit_poll(self.target.name, new_state.values(), seen, deliveries, changed)
-        self._state = new_state
+        self._validators = {url: document.validators for url, document in new_state.items()}
 
 
 def _merge(documents: Iterable[DocumentState]) -> Snapshot:

@@ -183,6 +183,21 @@ class Store:
             for url, etag, modified, digest, snapshot in rows
         }
 
+    async def validators(self, provider: str) -> dict[str, Validators]:
+        """Only what conditional requests need, without the (large) snapshots."""
+        rows = await self._all(
+            "SELECT url, etag, last_modified, body_hash FROM documents WHERE provider = ?", (provider,)
+        )
+        return {url: Validators(etag, modified, digest) for url, etag, modified, digest in rows}
+
+    async def update_validators(self, provider: str, validators: dict[str, Validators]) -> None:
+        """New validators for unchanged documents (a page that renewed its ETag, same bytes)."""
+        async with self._transaction():
+            await self._db.executemany(
+                "UPDATE documents SET etag = ?, last_modified = ?, body_hash = ? WHERE provider = ? AND url = ?",
+                [(v.etag, v.last_modified, v.body_hash, provider, url) for url, v in validators.items()],
+            )
+
     async def seen_among(self, provider: str, keys: Sequence[str]) -> set[str]:
         """Which of `keys` were seen before: an indexed lookup of just these keys."""
         found: set[str] = set()
