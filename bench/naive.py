@@ -1,0 +1,120 @@
+"""The naive poller the bot is compared with: what one-file status monitors do.
+
+Every `interval` seconds, for every page: a plain GET of summary.json (no If-None-Match, no
+If-Modified-Since), `json.loads` of the whole body, and a comparison of what it cares about
+(incident id -> latest update id, component statuses) with the previous poll. Same HTTP client
+as the bot by default (httpx, one shared AsyncClient, the same connection limit), so the ratio
+measures the bot's design (conditional requests, no parse when unchanged), not the client.
+
+    python bench/naive.py --urls urls.txt --interval 10 --duration 60 [--client httpx|aiohttp]
+
+Prints one JSON line at the end: {"polls": n, "errors": n, "changes": n}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import signal
+import sys
+import time
+from typing import Any
+
+
+def fingerprint(document: dict[str, Any]) -> tuple:
+    incidents = tuple(sorted(
+        (i.get("id"), (i.get("incident_updates") or [{}])[0].get("id"), i.get("status"))
+        for i in document.get("incidents") or []
+    ))
+    components = tuple((c.get("id"), c.get("status")) for c in document.get("components") or [])
+    return incidents, components
+
+
+class Counters:
+    def __init__(self) -> None:
+        self.polls = 0
+        self.errors = 0
+        self.changes = 0
+
+
+async def _page_loop(get, url: str, interval: float, stop: asyncio.Event, counters: Counters) -> None:
+    previous = None
+    delay = random.uniform(0, interval)  # spread the pages over the interval
+    while True:
+        try:
+            await asyncio.wait_for(stop.wait(), delay)
+            return
+        except TimeoutError:
+            pass
+        try:
+            body = await get(url)
+            document = json.loads(body)
+            current = fingerprint(document)
+            if previous is not None and current != previous:
+                counters.changes += 1
+            previous = current
+            counters.polls += 1
+        except Exception:  # noqa: BLE001 (a one-file monitor logs and carries on)
+            counters.errors += 1
+        delay = interval * random.uniform(0.9, 1.1)
+
+
+async def run(urls: list[str], interval: float, duration: float, client: str, max_connections: int = 100) -> Counters:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    counters = Counters()
+    if client == "httpx":
+        import httpx
+
+        session = httpx.AsyncClient(timeout=20, limits=httpx.Limits(max_connections=max_connections,
+                                                                   max_keepalive_connections=max_connections))
+
+        async def get(url: str) -> bytes:
+            response = await session.get(url)
+            response.raise_for_status()
+            return response.content
+
+        close = session.aclose
+    else:
+        import aiohttp
+
+        session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=max_connections),
+                                        timeout=aiohttp.ClientTimeout(total=20))
+
+        async def get(url: str) -> bytes:
+            async with session.get(url) as response:
+                response.raise_for_status()
+                return await response.read()
+
+        close = session.close
+    tasks = [asyncio.create_task(_page_loop(get, url, interval, stop, counters)) for url in urls]
+    if duration > 0:
+        loop.call_later(duration, stop.set)
+    await stop.wait()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    await close()
+    return counters
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--urls", required=True, help="file with one summary.json URL per line")
+    parser.add_argument("--interval", type=float, default=60)
+    parser.add_argument("--duration", type=float, default=0, help="seconds; 0: until SIGTERM")
+    parser.add_argument("--client", choices=("httpx", "aiohttp"), default="httpx")
+    args = parser.parse_args(argv)
+    with open(args.urls) as handle:
+        urls = [line.strip() for line in handle if line.strip()]
+    started = time.monotonic()
+    counters = asyncio.run(run(urls, args.interval, args.duration, args.client))
+    print(json.dumps({"polls": counters.polls, "errors": counters.errors, "changes": counters.changes,
+                      "seconds": round(time.monotonic() - started, 2)}), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

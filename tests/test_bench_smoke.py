@@ -1,0 +1,144 @@
+"""A tiny run of the benchmark's pieces (bench/), so the benchmark cannot silently rot.
+
+No timing is asserted: only that each piece does its job (realistic pages that the real parser
+reads, conditional answers, atomic changes, the real bot delivering each change once, the naive
+poller polling, the figures being computed). nginx is used where installed, else the Python
+stand-in, so this runs on any machine.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from bench.farm import (
+    DOCS,
+    INCIDENTIO,
+    STATUSPAGE,
+    Changer,
+    Farm,
+    Nginx,
+    Page,
+    PythonFarmServer,
+    find_nginx,
+    read_stub,
+)
+from bench.measure import cpu_seconds, memory_kib, percentile
+from bench.naive import fingerprint
+from bench.run import prefill_seen, py_spy_top, write_config
+from providers import FORMATS
+
+REPO = Path(__file__).resolve().parents[1]
+SERVERS = ["python", *(["nginx"] if find_nginx() else [])]
+
+
+@pytest.mark.parametrize("flavour", [STATUSPAGE, INCIDENTIO])
+def test_generated_pages_are_realistic_and_read_by_the_real_parser(flavour):
+    page = Page(flavour, 3)
+    documents = page.documents()
+    assert set(documents) == set(DOCS[flavour])
+    assert 15_000 < len(documents["summary.json"]) < 70_000
+    roles = {"summary.json": "summary", "incidents.json": "incidents", "scheduled-maintenances.json": "maintenances"}
+    summary = FORMATS[flavour].parse("summary", documents["summary.json"], "http://127.0.0.1/x")
+    assert len(summary.components) > 40 and summary.incidents
+    for name, body in documents.items():
+        FORMATS[flavour].parse(roles[name], body, "http://127.0.0.1/x")
+    page.post_update("bench-update-1")
+    after = FORMATS[flavour].parse("summary", page.documents()["summary.json"], "http://127.0.0.1/x")
+    assert "bench-update-1" in {u.id for incident in after.incidents.values() for u in incident.updates}
+    assert Page(flavour, 3).documents() == documents, "generation is deterministic"
+
+
+def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=5) as answer:
+            return answer.status, dict(answer.headers), answer.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), b""
+
+
+@pytest.mark.parametrize("kind", SERVERS)
+def test_farm_answers_conditionally_and_changes_atomically(tmp_path, kind):
+    farm = Farm(tmp_path / "farm", pages=5, no_validator_share=0.4, templates=2)
+    farm.generate()
+    assert farm.flavours.count(INCIDENTIO) == 2 and farm.docs_per_poll == pytest.approx((3 * 3 + 2 * 2) / 5)
+    server = (Nginx(farm) if kind == "nginx" else PythonFarmServer(farm)).start()
+    try:
+        plain = farm.flavours.index(INCIDENTIO)
+        tagged = farm.flavours.index(STATUSPAGE)
+        status, headers, body = _get(f"{server.url}{farm.page_path(tagged)}/api/v2/summary.json")
+        assert status == 200 and headers.get("ETag") and json.loads(body)["components"]
+        status, _, _ = _get(f"{server.url}{farm.page_path(tagged)}/api/v2/summary.json",
+                            {"If-None-Match": headers["ETag"]})
+        assert status == 304
+        status, headers, _ = _get(f"{server.url}{farm.page_path(plain)}/api/v2/summary.json",
+                                  {"If-Modified-Since": "Fri, 01 Jan 2100 00:00:00 GMT"})
+        assert status == 200 and "ETag" not in headers and "Last-Modified" not in headers
+        before = read_stub(server.url)[1]
+        _get(f"{server.url}{farm.page_path(plain)}/api/v2/incidents.json")
+        assert read_stub(server.url)[1] - before == 1
+
+        changer = Changer(farm, per_minute=0, min_gap=0)
+        update_id = changer.change(tagged)
+        assert update_id in changer.changed_at
+        status, _, body = _get(f"{server.url}{farm.page_path(tagged)}/api/v2/summary.json")
+        assert update_id.encode() in body
+        template = farm.root / "templates" / STATUSPAGE / str(tagged % 2) / "summary.json"
+        assert update_id.encode() not in template.read_bytes(), "a change never touches the shared template"
+    finally:
+        server.stop()
+
+
+def test_measurement_helpers(tmp_path):
+    import os
+
+    assert cpu_seconds(os.getpid()) > 0
+    assert memory_kib(os.getpid())["VmHWM"] > 0
+    assert percentile([3.0, 1.0, 2.0], 50) == 2.0 and percentile([], 99) is None
+    assert percentile([float(i) for i in range(1, 101)], 99) == 99.0
+    raw = tmp_path / "raw.txt"
+    raw.write_text("main (a.py:1);poll (b.py:2);parse (c.py:3) 3\nmain (a.py:1);poll (b.py:2) 1\n")
+    top = py_spy_top(raw)
+    assert top["self"][0] == ("parse (c.py:3)", 75.0) and dict(top["inclusive"])["poll (b.py:2)"] == 100.0
+    assert fingerprint({"incidents": [{"id": "i", "incident_updates": [{"id": "u"}]}]})[0] == (("i", "u", None),)
+
+
+def test_state_database_is_prefilled_with_the_bots_schema(tmp_path):
+    database = tmp_path / "state.db"
+    assert prefill_seen(database, REPO, ["page0", "page1"], 2_000) == 2_000
+    with sqlite3.connect(database) as connection:
+        assert connection.execute("SELECT COUNT(DISTINCT provider) FROM seen").fetchone()[0] == 2
+    farm = Farm(tmp_path / "farm", pages=2, templates=1)
+    farm.generate()
+    config = tmp_path / "bench.toml"
+    write_config(config, farm, "http://127.0.0.1:9", database, 5, "http://127.0.0.1:9/hook")
+    check = subprocess.run([sys.executable, "-m", "bot", "check", "--config", str(config)],
+                           cwd=tmp_path, check=False, capture_output=True, text=True, timeout=60,
+                           env={**__import__("os").environ, "PYTHONPATH": str(REPO)})
+    assert check.returncode == 0, check.stderr
+
+
+def test_a_tiny_run_of_the_whole_harness(tmp_path):
+    """The real bot and the naive poller over six pages: every change delivered once."""
+    out = tmp_path / "figures.json"
+    run = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "run.py"), "--pages", "6", "--interval", "1", "--duration", "1.5",
+         "--change-share", "0.5", "--skip", "startup,default", "--server", SERVERS[-1], "--json", str(out)],
+        check=False, capture_output=True, text=True, timeout=120,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    figures = json.loads(out.read_text())
+    bot = figures["bot"]
+    assert bot["quiet"]["polls"] > 0 and bot["changing"]["changes"] > 0
+    latency = bot["latency"]
+    assert latency["missing"] == 0 and latency["duplicates"] == 0, latency
+    assert latency["delivered"] == bot["changing"]["changes"]
+    assert figures["naive"]["httpx"]["polls"] > 0
+    assert "bot CPU per unchanged poll" in run.stdout and "detection latency p99" in run.stdout
