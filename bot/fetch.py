@@ -74,6 +74,9 @@ class Fetcher:
             headers["If-Modified-Since"] = previous.last_modified
         async with self._client.stream("GET", url, headers=headers) as response:
             if response.status_code == 304:
+                # Read the (empty) body: an unread response would close its connection, and
+                # the next conditional request would pay for a new one.
+                await response.aread()
                 return FetchResult(None, previous)
             if response.status_code != 200:
                 raise FetchError(
