@@ -18,6 +18,7 @@ PAYLOADS = Path(__file__).parent / "payloads"
 BASE = "https://status.cloud.google.com"
 NOW = datetime(2026, 3, 1, 12, tzinfo=timezone.utc)
 OPEN = "pX4mQ7aVn2LkR8tYc3Ws"
+from tests.strategies import JSON_VALUES, field, items
 
 
 def parse(name: str, base_url: str = BASE) -> Snapshot:
@@ -334,30 +335,6 @@ def test_real_phases_and_impacts(real: Snapshot) -> None:
 
 
 # ---------------------------------------------------------------- arbitrary input
-
-JSON_LEAVES = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text())
-JSON_VALUES = st.recursive(
-    JSON_LEAVES,
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
-    ),
-    max_leaves=12,
-)
-
-
-def field(*plausible: object) -> st.SearchStrategy:
-    """Mostly a plausible value for a field, sometimes anything at all."""
-    return st.one_of(st.sampled_from(plausible), st.sampled_from(plausible), JSON_VALUES)
-
-
-def items(strategy: st.SearchStrategy) -> st.SearchStrategy:
-    """Mostly an array of well-shaped items, sometimes mixed with or replaced by anything."""
-    return st.one_of(
-        st.lists(strategy, min_size=1, max_size=3),
-        st.lists(st.one_of(strategy, JSON_VALUES), max_size=3),
-        JSON_VALUES,
-    )
-
 
 STAMPS = field(
     "2026-03-01T09:12:05+00:00", "2026-03-01T01:12:05-08:00", "soon", "9999-12-31T23:59:59-01:00"

@@ -17,6 +17,7 @@ from providers import slack
 PAYLOADS = Path(__file__).parent / "payloads" / "slack"
 BASE = "https://slack-status.com"
 NOW = datetime(2026, 3, 3, 12, tzinfo=timezone.utc)
+from tests.strategies import JSON_VALUES, field, items
 
 
 def parse(name: str) -> Snapshot:
@@ -306,30 +307,6 @@ def test_real_current_with_two_active_incidents(real_fixtures: Path) -> None:
 
 
 # ---------------------------------------------------------------- arbitrary input
-
-JSON_LEAVES = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text())
-JSON_VALUES = st.recursive(
-    JSON_LEAVES,
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
-    ),
-    max_leaves=12,
-)
-
-
-def field(*plausible: object) -> st.SearchStrategy:
-    """Mostly a plausible value for a field, sometimes anything at all."""
-    return st.one_of(st.sampled_from(plausible), st.sampled_from(plausible), JSON_VALUES)
-
-
-def items(strategy: st.SearchStrategy) -> st.SearchStrategy:
-    """Mostly an array of well-shaped items, sometimes mixed with or replaced by anything."""
-    return st.one_of(
-        st.lists(strategy, min_size=1, max_size=3),
-        st.lists(st.one_of(strategy, JSON_VALUES), max_size=3),
-        JSON_VALUES,
-    )
-
 
 STAMPS = field(
     "2026-03-02T09:05:12-07:00", "2026-03-02T16:05:12Z", "now", "0001-01-01T00:00:00+01:00"

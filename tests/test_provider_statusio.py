@@ -24,6 +24,7 @@ API, WEBSITE, GIT = (
     "64f0a1b2c3d4e5f601234502",
     "64f0a1b2c3d4e5f601234503",
 )
+from tests.strategies import JSON_VALUES, field, items
 
 
 def parse(name: str, folder: Path = PAYLOADS) -> Snapshot:
@@ -268,30 +269,6 @@ def test_real_security_capture(real_fixtures: Path) -> None:
 
 
 # ---------------------------------------------------------------- arbitrary input
-
-JSON_LEAVES = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text())
-JSON_VALUES = st.recursive(
-    JSON_LEAVES,
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
-    ),
-    max_leaves=12,
-)
-
-
-def field(*plausible: object) -> st.SearchStrategy:
-    """Mostly a plausible value for a field, sometimes anything at all."""
-    return st.one_of(st.sampled_from(plausible), st.sampled_from(plausible), JSON_VALUES)
-
-
-def items(strategy: st.SearchStrategy) -> st.SearchStrategy:
-    """Mostly an array of well-shaped items, sometimes mixed with or replaced by anything."""
-    return st.one_of(
-        st.lists(strategy, min_size=1, max_size=3),
-        st.lists(st.one_of(strategy, JSON_VALUES), max_size=3),
-        JSON_VALUES,
-    )
-
 
 STAMPS = field(
     "2026-03-04T08:21:40.488Z", "2026-03-04T09:21:40+01:00", "later", "9999-12-31T23:59:59-01:00"
