@@ -36,6 +36,9 @@ class Fetcher:
     def __init__(self, timeout: float = 20.0, max_bytes: int = 5_000_000, max_connections: int = 100):
         self.timeout = timeout
         self.max_bytes = max_bytes
+        # Requests beyond the connection limit wait here, before their deadline starts: thousands
+        # of pages polled at once queue up instead of timing out inside the pool.
+        self._slots = asyncio.Semaphore(max_connections)
         self._client = httpx.AsyncClient(
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
             limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
@@ -52,9 +55,10 @@ class Fetcher:
     async def fetch(self, url: str, previous: Validators | None) -> FetchResult:
         """GET `url`, conditionally on `previous`. Raises FetchError with a short reason."""
         try:
-            # The whole exchange has one deadline: a page trickling a byte a second cannot stall us.
-            async with asyncio.timeout(self.timeout):
-                return await self._fetch(url, previous or Validators())
+            async with self._slots:
+                # The whole exchange has one deadline: a page trickling a byte a second cannot stall us.
+                async with asyncio.timeout(self.timeout):
+                    return await self._fetch(url, previous or Validators())
         except TimeoutError:
             raise FetchError("timeout", f"no complete answer within {self.timeout:g}s") from None
         except httpx.TooManyRedirects:

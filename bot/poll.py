@@ -52,6 +52,7 @@ class ProviderPoller:
         first_run: str,
         on_outbox: Callable[[set[str]], None],
         metrics: Metrics | None = None,
+        in_flight: asyncio.Semaphore | None = None,
     ):
         self.target = target
         self.format = page_format
@@ -61,6 +62,8 @@ class ProviderPoller:
         self.first_run = first_run
         self.on_outbox = on_outbox
         self.metrics = metrics or Metrics()
+        # Shared by all pollers: bounds how many pages' documents are in memory at once.
+        self.in_flight = in_flight or asyncio.Semaphore(1)
         self.documents = page_format.documents(target.url)
         self.consecutive_errors = 0
         self._polls = 0
@@ -72,6 +75,10 @@ class ProviderPoller:
     async def poll_once(self) -> PollResult:
         """One poll. Raises FetchError or ParseError (naming nothing secret) when the page is broken."""
         name = self.target.name
+        async with self.in_flight:
+            return await self._counted_poll(name)
+
+    async def _counted_poll(self, name: str) -> PollResult:
         started = time.perf_counter()
         try:
             result = await self._poll()

@@ -24,6 +24,8 @@ log = logging.getLogger("statusbot")
 
 # How long a shutdown waits for in-flight polls and sends before it cancels them.
 SHUTDOWN_GRACE = 15.0
+# Polls in progress at once: each holds its page's documents in memory while it runs.
+POLLS_IN_FLIGHT = 64
 # Unchanged polls write nothing; when each provider was last polled is saved this often.
 POLL_TIMES_EVERY = 30.0
 
@@ -35,6 +37,7 @@ class Service:
         self.destinations = destinations
         self.stop = asyncio.Event()
         self.metrics = Metrics()
+        self.in_flight = asyncio.Semaphore(POLLS_IN_FLIGHT)
         self._tasks: list[asyncio.Task] = []
         self._store: Store | None = None
 
@@ -96,7 +99,7 @@ class Service:
         target = PollTarget(provider.name, provider.title, provider.url, provider.interval, provider.components)
         return ProviderPoller(
             target, self.formats[provider.kind], fetcher, store, self.config.channels, self.config.bot.first_run, wake,
-            metrics=self.metrics,
+            metrics=self.metrics, in_flight=self.in_flight,
         )
 
     async def _run_once(self, pollers: list[ProviderPoller], workers: dict[str, DeliveryWorker]) -> int:
