@@ -170,9 +170,15 @@ class ProviderPoller:
     async def _poll_reporting_errors(self) -> float:
         """Poll once; return the seconds until the next poll."""
         interval = self.target.interval
+        poll = asyncio.ensure_future(self.poll_once())
         try:
             # Shielded: a shutdown lets a poll that is writing its transaction finish it.
-            await asyncio.shield(self.poll_once())
+            await asyncio.shield(poll)
+        except asyncio.CancelledError:
+            # The shutdown stopped waiting for it: what it committed stays, what failed is
+            # detected again at the next start; its outcome is not news to report.
+            poll.add_done_callback(_outcome_consumed)
+            raise
         except StateError:
             raise  # the database is the one thing we cannot work without
         except (FetchError, ParseError) as exc:
@@ -222,6 +228,11 @@ class ProviderPoller:
                        deliveries: list[tuple[str, Event]], changed: bool) -> None:
         await self.store.commit_poll(self.target.name, new_state.values(), seen, deliveries, changed)
         self._validators = {url: document.validators for url, document in new_state.items()}
+
+
+def _outcome_consumed(task: asyncio.Future) -> None:
+    if not task.cancelled():
+        task.exception()
 
 
 def _merge(documents: Iterable[DocumentState]) -> Snapshot:
