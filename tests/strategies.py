@@ -3,7 +3,11 @@ documents that are mostly well shaped with anything at all mixed in."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from hypothesis import strategies as st
+
+from bot.model import ParseError, Snapshot
 
 JSON_LEAVES = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text())
 JSON_VALUES = st.recursive(
@@ -27,3 +31,16 @@ def items(strategy: st.SearchStrategy) -> st.SearchStrategy:
         st.lists(st.one_of(strategy, JSON_VALUES), max_size=3),
         JSON_VALUES,
     )
+
+
+def parsed_or_refused(parse: Callable[[str, bytes, str], Snapshot], role: str, body: bytes,
+                      base_url: str) -> Snapshot | None:
+    """The property every parser keeps: any body gives a storable Snapshot or our ParseError,
+    never another exception. None when the body was refused."""
+    try:
+        snapshot = parse(role, body, base_url)
+    except ParseError:
+        return None
+    assert isinstance(snapshot, Snapshot)
+    snapshot.model_dump_json()  # storable: every string encodes as UTF-8
+    return snapshot
