@@ -20,6 +20,11 @@ from bot.wire import parse_retry_after
 USER_AGENT = "statusbot/0.1 (self-hosted status page relay; +https://pypi.org/project/statusbot/)"
 
 
+def delivery_client() -> httpx.AsyncClient:
+    """The HTTP client notifiers share: a destination's redirect is an error, never followed."""
+    return httpx.AsyncClient(timeout=30.0, follow_redirects=False, headers={"User-Agent": USER_AGENT})
+
+
 @dataclass(frozen=True)
 class FetchResult:
     """`body` is None when the page did not change (304, or the same bytes as last time)."""
@@ -65,8 +70,6 @@ class Fetcher:
             raise FetchError("redirects", "too many redirects") from None
         except httpx.TimeoutException:
             raise FetchError("timeout", f"no complete answer within {self.timeout:g}s") from None
-        except httpx.DecodingError as exc:
-            raise FetchError("bad encoding", str(exc)) from None
         except httpx.HTTPError as exc:
             raise FetchError("connection", str(exc) or type(exc).__name__) from None
 

@@ -6,17 +6,17 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import cast
 from datetime import datetime, timezone
+from typing import cast
 
 from bot.detect import covered_keys, detect, is_deduplicated, scope, snapshot_keys
 from bot.fetch import Fetcher, FetchResult
 from bot.metrics import Metrics
 from bot.model import Document, Event, FetchError, Format, ParseError, Snapshot
 from bot.route import ChannelFilter, route
-from bot.state import DocumentState, StateError, Store, Validators
+from bot.state import DocumentState, StateError, Store, Validators, page_snapshot
 
 log = logging.getLogger("statusbot.poll")
 
@@ -136,8 +136,8 @@ class ProviderPoller:
         }
         new_state = self._updated_state(state, results, parsed)
         first_sight = not state
-        old = None if first_sight else _merge(state.values())
-        new = _merge(new_state.values())
+        old = None if first_sight else page_snapshot(state.values())
+        new = page_snapshot(new_state.values())
         now = datetime.now(timezone.utc)
         candidates = detect(
             self.target.name,
@@ -164,7 +164,7 @@ class ProviderPoller:
     async def run(self, stop: asyncio.Event) -> None:
         """Poll until `stop` is set: jittered start, jittered interval, backoff while failing."""
         delay = random.uniform(0, min(self.target.interval, 5.0))
-        while not await _wait(stop, delay):
+        while not await wait_for_stop(stop, delay):
             delay = await self._poll_reporting_errors()
 
     async def _poll_reporting_errors(self) -> float:
@@ -235,14 +235,7 @@ def _outcome_consumed(task: asyncio.Future) -> None:
         task.exception()
 
 
-def _merge(documents: Iterable[DocumentState]) -> Snapshot:
-    merged = Snapshot()
-    for document in documents:
-        merged = merged.merged(document.snapshot)
-    return merged
-
-
-async def _wait(stop: asyncio.Event, seconds: float) -> bool:
+async def wait_for_stop(stop: asyncio.Event, seconds: float) -> bool:
     """Sleep up to `seconds`; True if `stop` was set meanwhile."""
     try:
         await asyncio.wait_for(stop.wait(), timeout=seconds)

@@ -6,10 +6,8 @@ import secrets
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-import httpx
-
 from bot.config import ChannelConfig, Config
-from bot.fetch import USER_AGENT
+from bot.fetch import delivery_client
 from bot.message import compose
 from bot.model import ConfigError, Destination, Event, Incident, Update
 
@@ -43,7 +41,7 @@ def find_channel(config: Config, name: str) -> ChannelConfig:
 
 async def send_sample(channel: ChannelConfig, destinations: Mapping[str, Destination]) -> None:
     """Send one sample message; raises the notifier's RetryableError or PermanentError."""
-    async with httpx.AsyncClient(timeout=30.0, follow_redirects=False, headers={"User-Agent": USER_AGENT}) as http:
+    async with delivery_client() as http:
         notifier = destinations[channel.type].create(channel.name, channel.settings, http)
         try:
             await notifier.send(compose(sample_event(channel.name)), None)

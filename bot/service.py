@@ -8,15 +8,13 @@ import logging
 import signal
 from collections.abc import Mapping
 
-import httpx
-
 from bot.config import Config
 from bot.deliver import DeliveryWorker
 from bot.endpoint import Endpoint
-from bot.fetch import USER_AGENT, Fetcher
+from bot.fetch import Fetcher, delivery_client
 from bot.metrics import Metrics
 from bot.model import Destination, FetchError, Format, Notifier, ParseError
-from bot.poll import PollTarget, ProviderPoller
+from bot.poll import PollTarget, ProviderPoller, wait_for_stop
 from bot.route import mention_for
 from bot.state import StateError, Store
 
@@ -45,7 +43,7 @@ class Service:
         """Run until stopped (or one round with `once`); the exit status."""
         store = self._store = await Store.open(self.config.bot.database)
         fetcher = Fetcher(self.config.bot.timeout, self.config.bot.max_body_bytes)
-        http = httpx.AsyncClient(timeout=30.0, follow_redirects=False, headers={"User-Agent": USER_AGENT})
+        http = delivery_client()
         endpoint = Endpoint(self.config.bot.http, self.metrics, self.health) if self.config.bot.http else None
         notifiers: dict[str, Notifier] = {}
         try:
@@ -115,10 +113,7 @@ class Service:
             elif isinstance(result, Exception):
                 failed += 1
                 log.error("provider %s: unexpected error", poller.target.name, exc_info=result)
-        assert self._store is not None
-        await self._store.record_poll_times(
-            [(p.target.name, p.last_poll_at) for p in pollers if p.last_poll_at is not None]
-        )
+        await self._save_poll_times_now(pollers)
         pending = 0
         for worker in workers.values():
             pending += await worker.drain(self.stop)
@@ -158,17 +153,16 @@ class Service:
 
     async def _save_poll_times(self, pollers: list[ProviderPoller]) -> None:
         """Every POLL_TIMES_EVERY seconds and at the end, one batched write for `statusbot status`."""
-        assert self._store is not None
         stopped = False
         while not stopped:
-            try:
-                await asyncio.wait_for(self.stop.wait(), timeout=POLL_TIMES_EVERY)
-                stopped = True
-            except TimeoutError:
-                pass
-            await self._store.record_poll_times(
-                [(p.target.name, p.last_poll_at) for p in pollers if p.last_poll_at is not None]
-            )
+            stopped = await wait_for_stop(self.stop, POLL_TIMES_EVERY)
+            await self._save_poll_times_now(pollers)
+
+    async def _save_poll_times_now(self, pollers: list[ProviderPoller]) -> None:
+        assert self._store is not None
+        await self._store.record_poll_times(
+            [(p.target.name, p.last_poll_at) for p in pollers if p.last_poll_at is not None]
+        )
 
     def _report_failures(self, tasks: set[asyncio.Task], reported: set[str]) -> bool:
         """Log each task that failed; whether any did. All tasks share one database, so the

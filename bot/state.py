@@ -113,6 +113,14 @@ class DocumentState:
     snapshot: Snapshot
 
 
+def page_snapshot(documents: Iterable[DocumentState]) -> Snapshot:
+    """What a page shows: the partial snapshots of its documents, merged."""
+    merged = Snapshot()
+    for document in documents:
+        merged = merged.merged(document.snapshot)
+    return merged
+
+
 @dataclass(frozen=True)
 class PendingDelivery:
     id: int

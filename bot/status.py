@@ -6,8 +6,8 @@ import time
 from collections.abc import Sequence
 
 from bot.config import Config
-from bot.model import COMPONENT_IMPACT, COMPONENT_OK, IMPACTS, Snapshot
-from bot.state import Store
+from bot.model import COMPONENT_IMPACT, COMPONENT_OK, IMPACTS
+from bot.state import DocumentState, Store, page_snapshot
 
 
 async def render_status(config: Config, store: Store) -> str:
@@ -28,13 +28,11 @@ async def render_status(config: Config, store: Store) -> str:
     return "\n".join([f"database: {store.path}", "", _table(provider_table), "", _table(channel_table)])
 
 
-def _indicator(documents: dict) -> str:
+def _indicator(documents: dict[str, DocumentState]) -> str:
     """'ok', or the open incidents and the worst component status, from the stored snapshot."""
     if not documents:
         return "not polled yet"
-    snapshot = Snapshot()
-    for document in documents.values():
-        snapshot = snapshot.merged(document.snapshot)
+    snapshot = page_snapshot(documents.values())
     open_incidents = sum(1 for i in snapshot.incidents.values() if i.kind == "incident" and not i.is_final)
     broken = [c.status for c in snapshot.components.values() if c.status != COMPONENT_OK]
     parts = []
