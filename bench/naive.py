@@ -2,9 +2,10 @@
 
 Every `interval` seconds, for every page: a plain GET of summary.json (no If-None-Match, no
 If-Modified-Since), `json.loads` of the whole body, and a comparison of what it cares about
-(incident id -> latest update id, component statuses) with the previous poll. Same HTTP client
-as the bot by default (httpx, one shared AsyncClient, the same connection limit), so the ratio
-measures the bot's design (conditional requests, no parse when unchanged), not the client.
+(incident id -> latest update id, component statuses) with the previous poll. By default the
+same HTTP client as the bot fetches pages with (aiohttp, one shared session, the same connection
+limit), so the ratio measures the bot's design (conditional requests, no parse when unchanged),
+not the client; `--client httpx` is what a one-file monitor on httpx costs.
 
     python bench/naive.py --urls urls.txt --interval 10 --duration 60 [--client httpx|aiohttp]
 
@@ -105,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--urls", required=True, help="file with one summary.json URL per line")
     parser.add_argument("--interval", type=float, default=60)
     parser.add_argument("--duration", type=float, default=0, help="seconds; 0: until SIGTERM")
-    parser.add_argument("--client", choices=("httpx", "aiohttp"), default="httpx")
+    parser.add_argument("--client", choices=("httpx", "aiohttp"), default="aiohttp")
     args = parser.parse_args(argv)
     with open(args.urls) as handle:
         urls = [line.strip() for line in handle if line.strip()]

@@ -39,8 +39,10 @@ class Metrics:
         self.delivery_latency = Histogram(
             "statusbot_delivery_latency_seconds", "From detection to acceptance by the destination.",
             ["channel"], buckets=LATENCY_BUCKETS, registry=r)
+        # By page format, not provider: a histogram per provider is 13 series each, which at ten
+        # thousand providers costs more memory than polling them.
         self.poll_duration = Histogram(
-            "statusbot_poll_duration_seconds", "Duration of one poll of a provider.", ["provider"],
+            "statusbot_poll_duration_seconds", "Duration of one poll, by page format.", ["kind"],
             buckets=POLL_BUCKETS, registry=r)
 
     def exposition(self) -> bytes:

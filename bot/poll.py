@@ -89,7 +89,7 @@ class ProviderPoller:
             self._count_error("unreadable")
             raise
         finally:
-            self.metrics.poll_duration.labels(name).observe(time.perf_counter() - started)
+            self.metrics.poll_duration.labels(self.format.kind).observe(time.perf_counter() - started)
         self.metrics.polls.labels(name, result.result).inc()
         self.last_poll_at = time.time()
         return result
@@ -97,6 +97,9 @@ class ProviderPoller:
     async def _fetch_all(self, documents: list[Document]) -> dict[str, FetchResult]:
         """Fetch concurrently; every fetch ends (within its deadline) before this does, failed or not."""
         known = self._validators or {}
+        if len(documents) == 1:  # the usual poll (one summary): no task to gather
+            doc = documents[0]
+            return {doc.url: await self.fetcher.fetch(doc.url, known.get(doc.url))}
         outcomes = await asyncio.gather(
             *(self.fetcher.fetch(doc.url, known.get(doc.url)) for doc in documents),
             return_exceptions=True,
@@ -169,7 +172,7 @@ class ProviderPoller:
 
     async def _poll_reporting_errors(self) -> float:
         """Poll once; return the seconds until the next poll."""
-        interval = self.target.interval
+        started = time.monotonic()
         poll = asyncio.ensure_future(self.poll_once())
         try:
             # Shielded: a shutdown lets a poll that is writing its transaction finish it.
@@ -190,7 +193,9 @@ class ProviderPoller:
             log.info("provider %s: recovered after %d failed polls", self.target.name, self.consecutive_errors)
             self.consecutive_errors = 0
             await self.store.record_poll(self.target.name)  # `statusbot status` shows it healthy again
-        return interval * random.uniform(0.9, 1.1)
+        # Polls start at most `interval` apart, whatever the poll took (or waited for a slot):
+        # a change is seen within one interval. Jitter below it keeps pages from polling in step.
+        return max(0.0, self.target.interval * random.uniform(0.9, 1.0) - (time.monotonic() - started))
 
     async def _failed(self, exc: Exception, retry_after: float | None) -> float:
         self.consecutive_errors += 1
