@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import urllib.request
 import zlib
 from dataclasses import dataclass
 
@@ -69,7 +70,9 @@ class Fetcher:
                 headers={"User-Agent": USER_AGENT, "Accept": "application/json, */*;q=0.5",
                          "Accept-Encoding": "gzip, deflate"},
                 cookie_jar=aiohttp.DummyCookieJar(),  # status pages' cookies are nothing to keep
-                trust_env=True,  # HTTP(S)_PROXY and NO_PROXY, as operators expect
+                # HTTP(S)_PROXY and NO_PROXY, as operators expect; only when a proxy is set, since
+                # aiohttp then also reads ~/.netrc in a thread on every request.
+                trust_env=bool(urllib.request.getproxies()),
             )
         return self._session
 

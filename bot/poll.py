@@ -164,24 +164,11 @@ class ProviderPoller:
             log.debug("provider %s: %s %s", self.target.name, event.type, event.key)
         return PollResult(changed=True, events=len(events), result="changed")
 
-    async def run(self, stop: asyncio.Event) -> None:
-        """Poll until `stop` is set: jittered start, jittered interval, backoff while failing."""
-        delay = random.uniform(0, min(self.target.interval, 5.0))
-        while not await wait_for_stop(stop, delay):
-            delay = await self._poll_reporting_errors()
-
-    async def _poll_reporting_errors(self) -> float:
-        """Poll once; return the seconds until the next poll."""
+    async def poll_and_report(self) -> float:
+        """Poll once, reporting a broken page; the seconds until the next poll should start."""
         started = time.monotonic()
-        poll = asyncio.ensure_future(self.poll_once())
         try:
-            # Shielded: a shutdown lets a poll that is writing its transaction finish it.
-            await asyncio.shield(poll)
-        except asyncio.CancelledError:
-            # The shutdown stopped waiting for it: what it committed stays, what failed is
-            # detected again at the next start; its outcome is not news to report.
-            poll.add_done_callback(_outcome_consumed)
-            raise
+            await self.poll_once()
         except StateError:
             raise  # the database is the one thing we cannot work without
         except (FetchError, ParseError) as exc:
@@ -233,11 +220,6 @@ class ProviderPoller:
                        deliveries: list[tuple[str, Event]], changed: bool) -> None:
         await self.store.commit_poll(self.target.name, new_state.values(), seen, deliveries, changed)
         self._validators = {url: document.validators for url, document in new_state.items()}
-
-
-def _outcome_consumed(task: asyncio.Future) -> None:
-    if not task.cancelled():
-        task.exception()
 
 
 async def wait_for_stop(stop: asyncio.Event, seconds: float) -> bool:

@@ -16,6 +16,7 @@ from bot.metrics import Metrics
 from bot.model import Destination, FetchError, Format, Notifier, ParseError
 from bot.poll import PollTarget, ProviderPoller, wait_for_stop
 from bot.route import mention_for
+from bot.schedule import PollScheduler
 from bot.state import StateError, Store
 
 log = logging.getLogger("statusbot")
@@ -42,7 +43,7 @@ class Service:
     async def run(self, once: bool = False) -> int:
         """Run until stopped (or one round with `once`); the exit status."""
         store = self._store = await Store.open(self.config.bot.database)
-        fetcher = Fetcher(self.config.bot.timeout, self.config.bot.max_body_bytes)
+        fetcher = Fetcher(self.config.bot.timeout, self.config.bot.max_body_bytes, self._connections())
         http = delivery_client()
         endpoint = Endpoint(self.config.bot.http, self.metrics, self.health) if self.config.bot.http else None
         notifiers: dict[str, Notifier] = {}
@@ -88,6 +89,12 @@ class Service:
             return str(exc)
         return None
 
+    def _connections(self) -> int:
+        """Enough connections for every document of every poll in flight: a fetch never queues
+        for one behind another poll (queueing costs CPU, and the deadline starts only after it)."""
+        most = max((len(self.formats[p.kind].documents(p.url)) for p in self.config.providers), default=1)
+        return POLLS_IN_FLIGHT * most
+
     def _poller(self, provider, fetcher: Fetcher, store: Store, workers: dict[str, DeliveryWorker]) -> ProviderPoller:
         def wake(channels: set[str]) -> None:
             for name in channels:
@@ -126,7 +133,7 @@ class Service:
             "watching %d provider(s), delivering to %d channel(s); database %s",
             len(pollers), len(workers), self.config.bot.database,
         )
-        tasks = [asyncio.create_task(p.run(self.stop), name=f"poll {p.target.name}") for p in pollers]
+        tasks = [asyncio.create_task(PollScheduler(pollers, self.stop, POLLS_IN_FLIGHT).run(), name="polls")]
         tasks += [asyncio.create_task(w.run(self.stop), name=f"deliver {w.channel}") for w in workers.values()]
         tasks.append(asyncio.create_task(self._save_poll_times(pollers), name="save poll times"))
         self._tasks = tasks

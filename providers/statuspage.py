@@ -47,10 +47,15 @@ _WEB_URL = re.compile(r"https?://[^\s<>|\"]+", re.IGNORECASE)
 _UNDATED = datetime.min.replace(tzinfo=timezone.utc)
 
 
-# The history documents are read every HISTORY_EVERY-th poll, and whenever summary.json changed:
-# a resolution or completion changes the summary (the item leaves it); only an edit of an
-# already resolved incident (a root cause added days later) waits for the periodic read.
+# The history documents are read whenever summary.json changed, and otherwise now and then:
+# a resolution or completion changes the summary (the item leaves it). Only what never shows in
+# the summary waits for the periodic read: an edit of a resolved incident (a root cause added
+# days later) or a back-filled one, every HISTORY_EVERY-th poll; an edit of a completed
+# maintenance, every MAINTENANCES_EVERY-th (maintenances are announced ahead, so they are in the
+# summary while upcoming). Each read is a request even when it answers 304: at ten thousand pages,
+# reading all three documents every poll would triple the cost of watching them.
 HISTORY_EVERY = 5
+MAINTENANCES_EVERY = 30
 
 
 def documents(base_url: str) -> list[Document]:
@@ -59,7 +64,8 @@ def documents(base_url: str) -> list[Document]:
     summary.json lists only upcoming and running maintenances: the completed ones, and so a
     maintenance's last update, are in scheduled-maintenances.json.
     """
-    maintenances = Document("maintenances", f"{_base(base_url)}/api/v2/scheduled-maintenances.json", HISTORY_EVERY)
+    maintenances = Document("maintenances", f"{_base(base_url)}/api/v2/scheduled-maintenances.json",
+                            MAINTENANCES_EVERY)
     return [*compatible_documents(base_url), maintenances]
 
 

@@ -1,10 +1,11 @@
-"""Filesystem conditions for tests: read-only paths and a disk that fills up (root: real mounts)."""
+"""Filesystem conditions for tests: read-only paths and a disk that fills up (root: real mounts), a locked database."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import shutil
+import sqlite3
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -60,3 +61,14 @@ def small_disk(directory: Path) -> Iterator[Path]:
         yield directory
     finally:
         _umount(directory)
+
+
+@contextlib.contextmanager
+def locked(database: Path) -> Iterator[None]:
+    """Another process holding the write lock: others may still read, nobody may write."""
+    holder = sqlite3.connect(database, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        yield
+    finally:
+        holder.close()

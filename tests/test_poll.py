@@ -131,14 +131,14 @@ async def test_a_failing_page_backs_off_and_recovers(rig, caplog):
     rig.pages.serve("/acme/api/v2/summary.json", b"down", status=503)
     with pytest.raises(FetchError):
         await rig.poller.poll_once()
-    delays = [await rig.poller._poll_reporting_errors() for _ in range(8)]
+    delays = [await rig.poller.poll_and_report() for _ in range(8)]
     assert delays[:3] == [10.0, 20.0, 40.0]
     assert delays[-1] == MAX_BACKOFF
     assert all("provider acme: HTTP 503" in r.getMessage() for r in caplog.records if r.levelname == "WARNING")
     rig.pages.serve("/acme/api/v2/summary.json", b"slow down", status=429, headers={"Retry-After": "3000"})
-    assert await rig.poller._poll_reporting_errors() == 3000.0
+    assert await rig.poller.poll_and_report() == 3000.0
     rig.publish()
-    assert 9.0 <= await rig.poller._poll_reporting_errors() <= 11.0
+    assert 8.0 <= await rig.poller.poll_and_report() <= 10.0
     assert rig.poller.consecutive_errors == 0
 
 

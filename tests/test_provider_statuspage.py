@@ -57,7 +57,7 @@ def test_documents_keep_the_path_prefix(base_url: str, prefix: str) -> None:
     assert statuspage.documents(base_url) == [
         Document("summary", f"{prefix}/api/v2/summary.json"),
         Document("incidents", f"{prefix}/api/v2/incidents.json", statuspage.HISTORY_EVERY),
-        Document("maintenances", f"{prefix}/api/v2/scheduled-maintenances.json", statuspage.HISTORY_EVERY),
+        Document("maintenances", f"{prefix}/api/v2/scheduled-maintenances.json", statuspage.MAINTENANCES_EVERY),
     ]
 
 

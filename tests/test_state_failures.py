@@ -21,7 +21,6 @@ import errno
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,7 +29,7 @@ from bot.state import BUSY_TIMEOUT, MIGRATIONS, SCHEMA_VERSION
 from tests.bot_process import BotProcess
 from tests.fakes.status_page import StatusPageServer
 from tests.fakes.webhook_receiver import WebhookReceiver
-from tests.filesystem import read_only, small_disk
+from tests.filesystem import locked, read_only, small_disk
 from tests.world import World
 
 NOVA_INCIDENT = "01JINC00000000000000000001"
@@ -94,17 +93,6 @@ def wait_for_polls(database: Path, providers: int = 2, timeout: float = 20) -> N
     while polled_providers(database) < providers:
         assert time.monotonic() < deadline, f"no committed poll of {providers} providers in {database}"
         time.sleep(0.05)
-
-
-@contextlib.contextmanager
-def locked(database: Path) -> Iterator[None]:
-    """Another process holding the write lock: others may still read, nobody may write."""
-    holder = sqlite3.connect(database, isolation_level=None)
-    holder.execute("BEGIN EXCLUSIVE")
-    try:
-        yield
-    finally:
-        holder.close()
 
 
 

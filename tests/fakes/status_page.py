@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import Counter
+import time
+from collections import Counter, defaultdict
 from datetime import datetime, timedelta, timezone
 from typing import Any, Never
 
@@ -139,6 +140,7 @@ class StatusPageServer(ThreadedFake[str, Never]):  # logs each path asked for; n
         self._pages: dict[str, _Page] = {}
         self.hits: Counter[str] = Counter()
         self.not_modified: Counter[str] = Counter()
+        self.times: defaultdict[str, list[float]] = defaultdict(list)  # time.monotonic() of each request, by path
 
     def serve(self, path: str, body: bytes | dict | list, etag: bool = True, status: int = 200,
               headers: dict[str, str] | None = None) -> None:
@@ -170,6 +172,7 @@ class _Handler(FakeHandler):
             page = server._pages.get(self.path)
             fresh = page is not None and page.etag is not None and self.headers.get("If-None-Match") == page.etag
             server.hits[self.path] += 1
+            server.times[self.path].append(time.monotonic())
             if fresh:
                 server.not_modified[self.path] += 1
             server._record(self.path)
