@@ -448,7 +448,7 @@ def report(results: Results) -> str:
             (f"naive ({client}) CPU", (f"{100 * naive['cpu'] / naive['seconds']:.1f}% of one core, {us:,.0f} µs/poll,"
                                        f" RSS {naive['memory_kib'].get('VmHWM', 0) / 1024:.0f} MB"), ""),
         ]
-        if unchanged_us:
+        if unchanged_us and us:  # a tiny run may see no CPU tick of the naive poller at all
             rows.append((f"unchanged poll: bot / naive ({client})", f"{unchanged_us / us:.2f}", "<= 0.20"))
     startup = results.startup
     if startup:
