@@ -52,7 +52,6 @@ class ProviderPoller:
         first_run: str,
         on_outbox: Callable[[set[str]], None],
         metrics: Metrics | None = None,
-        in_flight: asyncio.Semaphore | None = None,
     ):
         self.target = target
         self.format = page_format
@@ -62,8 +61,6 @@ class ProviderPoller:
         self.first_run = first_run
         self.on_outbox = on_outbox
         self.metrics = metrics or Metrics()
-        # Shared by all pollers: bounds how many pages' documents are in memory at once.
-        self.in_flight = in_flight or asyncio.Semaphore(1)
         self.documents = page_format.documents(target.url)
         self.consecutive_errors = 0
         self._polls = 0
@@ -75,10 +72,6 @@ class ProviderPoller:
     async def poll_once(self) -> PollResult:
         """One poll. Raises FetchError or ParseError (naming nothing secret) when the page is broken."""
         name = self.target.name
-        async with self.in_flight:
-            return await self._counted_poll(name)
-
-    async def _counted_poll(self, name: str) -> PollResult:
         started = time.perf_counter()
         try:
             result = await self._poll()
@@ -180,9 +173,12 @@ class ProviderPoller:
             log.info("provider %s: recovered after %d failed polls", self.target.name, self.consecutive_errors)
             self.consecutive_errors = 0
             await self.store.record_poll(self.target.name)  # `statusbot status` shows it healthy again
-        # Polls start at most `interval` apart, whatever the poll took (or waited for a slot):
-        # a change is seen within one interval. Jitter below it keeps pages from polling in step.
-        return max(0.0, self.target.interval * random.uniform(0.9, 1.0) - (time.monotonic() - started))
+        # Polls start at most `interval` apart, whatever the poll took: a change is seen within
+        # one interval. The first polls after a start come within seconds of each other; the
+        # second ones are spread over the whole interval, so that ten thousand pages are not
+        # polled in one burst a minute. Later, jitter below the interval keeps them apart.
+        share = random.random() if self._polls == 1 else random.uniform(0.9, 1.0)
+        return max(0.0, self.target.interval * share - (time.monotonic() - started))
 
     async def _failed(self, exc: Exception, retry_after: float | None) -> float:
         self.consecutive_errors += 1

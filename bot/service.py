@@ -14,7 +14,7 @@ from bot.endpoint import Endpoint
 from bot.fetch import Fetcher, delivery_client
 from bot.metrics import Metrics
 from bot.model import Destination, FetchError, Format, Notifier, ParseError
-from bot.poll import PollTarget, ProviderPoller, wait_for_stop
+from bot.poll import PollResult, PollTarget, ProviderPoller, wait_for_stop
 from bot.route import mention_for
 from bot.schedule import PollScheduler
 from bot.state import StateError, Store
@@ -36,7 +36,6 @@ class Service:
         self.destinations = destinations
         self.stop = asyncio.Event()
         self.metrics = Metrics()
-        self.in_flight = asyncio.Semaphore(POLLS_IN_FLIGHT)
         self._tasks: list[asyncio.Task] = []
         self._store: Store | None = None
 
@@ -104,11 +103,17 @@ class Service:
         target = PollTarget(provider.name, provider.title, provider.url, provider.interval, provider.components)
         return ProviderPoller(
             target, self.formats[provider.kind], fetcher, store, self.config.channels, self.config.bot.first_run, wake,
-            metrics=self.metrics, in_flight=self.in_flight,
+            metrics=self.metrics,
         )
 
     async def _run_once(self, pollers: list[ProviderPoller], workers: dict[str, DeliveryWorker]) -> int:
-        results = await asyncio.gather(*(p.poll_once() for p in pollers), return_exceptions=True)
+        in_flight = asyncio.Semaphore(POLLS_IN_FLIGHT)
+
+        async def bounded(poller: ProviderPoller) -> PollResult:
+            async with in_flight:
+                return await poller.poll_once()
+
+        results = await asyncio.gather(*(bounded(p) for p in pollers), return_exceptions=True)
         failed = 0
         for poller, result in zip(pollers, results):
             if isinstance(result, StateError):

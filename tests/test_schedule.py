@@ -55,9 +55,21 @@ async def test_polls_start_at_most_an_interval_apart(parts):
     for name, interval in (("fast", 0.5), ("slow", 0.8)):
         between = gaps(pages.times[f"/{name}/api/v2/summary.json"])
         assert len(between) >= 4, (name, between)
-        # At most the interval (late only by the loop's lateness); jittered down to 90%, a tick early.
+        # At most the interval (late only by the loop's lateness). After the second poll (spread
+        # over the interval), jittered down to 90% of it and started up to a tick early.
         assert max(between) <= interval + LATENESS, (name, between)
-        assert min(between) >= (0.9 - TICK_SHARE) * interval - LATENESS, (name, between)
+        assert min(between[1:]) >= (0.9 - TICK_SHARE) * interval - LATENESS, (name, between)
+
+
+async def test_pages_started_together_are_spread_over_the_interval(parts):
+    pages = parts[0]
+    interval = 3.0
+    await run_for([poller(parts, f"page{i}", interval) for i in range(20)], interval + 1.5)
+    summaries = [times for path, times in pages.times.items() if path.endswith("/summary.json")]
+    seconds = [times[1] - times[0] for times in summaries if len(times) >= 2]
+    assert len(seconds) >= 10
+    assert all(gap <= interval + LATENESS for gap in seconds)
+    assert max(seconds) - min(seconds) >= interval / 3, seconds
 
 
 async def test_a_short_interval_beside_a_long_one_keeps_its_pace(parts):
