@@ -9,6 +9,7 @@ import pytest
 
 from bot.fetch import Fetcher
 from bot.model import FetchError
+from tests.fakes.proxy import ForwardProxy
 from tests.fakes.status_page import StatusPageServer
 
 
@@ -123,3 +124,19 @@ async def test_redirect_loop_and_refused_connection_are_reported(pages, fetcher)
     with pytest.raises(FetchError, match="connection"):
         await fetcher.fetch("http://127.0.0.1:9/nothing", None)
 
+
+
+async def test_a_proxy_from_the_environment_is_used(pages, monkeypatch):
+    with ForwardProxy() as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        proxied = Fetcher(timeout=2.0)
+        try:
+            pages.serve("/s.json", {"a": 1})
+            first = await proxied.fetch(f"{pages.url}/s.json", None)
+            again = await proxied.fetch(f"{pages.url}/s.json", first.validators)
+        finally:
+            await proxied.aclose()
+    assert first.body == b'{"a": 1}' and not again.changed
+    assert proxy.requests == [f"{pages.url}/s.json"] * 2 and pages.not_modified["/s.json"] == 1
