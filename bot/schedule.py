@@ -26,7 +26,8 @@ FIRST_POLL_SPREAD = 5.0  # the first polls are spread over up to this many secon
 
 
 class PollScheduler:
-    """Runs every poller's polls until stop; the first StateError a poll meets ends it (and is raised)."""
+    """Runs every poller's polls until stop. A poll that fails outright (only a database error
+    escapes a poll) sets stop, and `run` raises that error once the other polls have ended."""
 
     def __init__(self, pollers: Sequence[ProviderPoller], stop: asyncio.Event, limit: int):
         self.stop = stop
