@@ -9,7 +9,15 @@ from hypothesis import strategies as st
 
 from bot.model import ParseError, Snapshot
 
-JSON_LEAVES = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text())
+JSON_LEAVES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True),
+    st.text(),
+    # Strings that parse half-way: empty, JSON-looking, dates with offsets and at the edge of time.
+    st.sampled_from(["", "[]", "2026-03-01T10:00:00-07:00", "0001-01-01T00:00:00+01:00"]),
+)
 JSON_VALUES = st.recursive(
     JSON_LEAVES,
     lambda children: (

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from bot.model import Document, ParseError, Snapshot
 from providers import FORMATS, statuspage
-from tests.strategies import parsed_or_refused
+from tests.strategies import JSON_VALUES, field, items, parsed_or_refused
 
 PAYLOADS = Path(__file__).parent / "payloads"
 BASE = "https://status.acme.test"
@@ -494,36 +494,6 @@ def test_real_claude_maintenances_lifecycle(real_fixtures: Path) -> None:
 
 
 # ---------------------------------------------------------------- arbitrary input
-
-JSON_LEAVES = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(),
-    st.floats(allow_nan=True),
-    st.text(),
-    st.sampled_from(["", "[]", "2026-03-01T10:00:00-07:00", "0001-01-01T00:00:00+01:00"]),
-)
-JSON_VALUES = st.recursive(
-    JSON_LEAVES,
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=8), children, max_size=4),
-    max_leaves=12,
-)
-
-
-def field(*plausible: object) -> st.SearchStrategy:
-    """Mostly a plausible value for a field, sometimes anything at all."""
-    return st.one_of(st.sampled_from(plausible), st.sampled_from(plausible), JSON_VALUES)
-
-
-def items(strategy: st.SearchStrategy) -> st.SearchStrategy:
-    """Mostly an array of well-shaped items, sometimes mixed with or replaced by anything."""
-    return st.one_of(
-        st.lists(strategy, min_size=1, max_size=3),
-        st.lists(st.one_of(strategy, JSON_VALUES), max_size=3),
-        JSON_VALUES,
-    )
-
 
 STAMPS = field(
     "2026-03-01T10:00:00.000-07:00",
