@@ -23,7 +23,7 @@ from tests.fakes.status_page import StatusPageServer
 from tests.fakes.webhook_receiver import WebhookReceiver
 from tests.test_end_to_end import settle, summary
 from tests.test_poll import Channel
-from tests.world import SECRET, World
+from tests.world import World
 
 FETCH_TIMEOUT = 3.0  # the bot's deadline per fetch: the trickling page costs this much
 MAX_BODY_BYTES = 5_000_000
@@ -83,37 +83,8 @@ def config(world: World, hostile: HostileServer) -> Path:
     broken = "".join(
         f'\n[[providers]]\nname = "{mode}"\nkind = "statuspage"\nurl = "{hostile.page_url(mode)}"\n' for mode in MODES
     )
-    path = world.tmp / "statusbot.toml"
-    path.write_text(f"""
-[bot]
-database = "{world.tmp / 'state.db'}"
-interval = 0.5
-timeout = {FETCH_TIMEOUT}
-max_body_bytes = {MAX_BODY_BYTES}
-
-[[providers]]
-name = "acme"
-title = "Acme"
-kind = "statuspage"
-url = "{world.pages.url}/acme"
-
-[[providers]]
-name = "nova"
-title = "Nova"
-kind = "incidentio"
-url = "{world.pages.url}/nova"
-{broken}
-[[channels]]
-name = "log"
-type = "console"
-
-[[channels]]
-name = "hooks"
-type = "webhook"
-url = "{world.receiver.url}/hook"
-secret = "{SECRET}"
-""")
-    return path
+    return world.config(interval=0.5, settings=f"timeout = {FETCH_TIMEOUT}\nmax_body_bytes = {MAX_BODY_BYTES}",
+                        extra=broken)
 
 
 def reports(bot: BotProcess, mode: str) -> list[str]:

@@ -31,14 +31,16 @@ class World:
         self.pages.publish("/acme", self.acme)
         self.pages.publish("/nova", self.nova)
 
-    def config(self, first_run: str = "active", channels: str = "") -> Path:
-        """Both pages, a console and the signed webhook channel, plus `channels` (TOML)."""
+    def config(self, first_run: str = "active", extra: str = "", interval: float = 0.3, settings: str = "") -> Path:
+        """Both pages, a console and the signed webhook channel; `settings` are more [bot] lines,
+        `extra` more TOML at the end (channels, providers)."""
         path = self.tmp / "statusbot.toml"
         path.write_text(f"""
 [bot]
 database = "{self.tmp / 'state.db'}"
-interval = 0.3
+interval = {interval}
 first_run = "{first_run}"
+{settings}
 
 [[providers]]
 name = "acme"
@@ -61,11 +63,11 @@ name = "hooks"
 type = "webhook"
 url = "{self.receiver.url}/hook"
 secret = "{SECRET}"
-{channels}""")
+{extra}""")
         return path
 
     def bot(self, *extra: str, channels: str = "") -> BotProcess:
-        return BotProcess("run", "--config", str(self.config(channels=channels)), *extra, cwd=self.tmp)
+        return BotProcess("run", "--config", str(self.config(extra=channels)), *extra, cwd=self.tmp)
 
     def delivered(self) -> list[dict]:
         return [json.loads(request.body) for request in self.receiver.requests]
