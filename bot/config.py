@@ -495,18 +495,13 @@ def _channel(
             raise ConfigError(f"{where.key('providers', index)}: {_unknown('provider', name, providers)}")
     rest = {k: v for k, v in values.items() if k not in common_keys}
     settings = _validate(destination.settings, rest, where)
-    channel = ChannelConfig(
-        name=common.name,
-        type=common.type,
-        providers=common.providers,
-        min_impact=common.min_impact,
-        events=common.events,
-        components=common.components,
-        mention=common.mention,
-        mention_min_impact=common.mention_min_impact,
-        settings=settings,
-    )
+    channel = ChannelConfig(**dict(common), settings=settings)
     return channel, table.secrets | _secret_values(destination, rest, settings)
+
+
+def channel_with_defaults(name: str, kind: str, settings: BaseModel) -> ChannelConfig:
+    """A channel whose common keys are all at their defaults, as in a table that sets none."""
+    return ChannelConfig(**dict(_ChannelTable(name=name, type=kind)), settings=settings)
 
 
 def _destination(values: Mapping[str, Any], where: _Where, destinations: Destinations) -> Destination:

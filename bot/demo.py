@@ -15,7 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.config import BotSettings, ChannelConfig, Config, ProviderConfig
+from bot.config import BotSettings, Config, ProviderConfig, channel_with_defaults
 from bot.model import Destination, Format
 from bot.service import Service
 
@@ -87,11 +87,7 @@ def demo_config(url: str, database: Path, destinations: dict[str, Destination], 
     return Config(
         bot=BotSettings(database=str(database), interval=interval, first_run="active"),
         providers=(ProviderConfig(name="demo", title="Demo Cloud", kind="statuspage", url=url, interval=interval),),
-        channels=(ChannelConfig(
-            name="console", type="console", providers=(), min_impact="none",
-            events=("incident", "component", "maintenance"), components=(), mention=None,
-            mention_min_impact="major", settings=console.settings(),
-        ),),
+        channels=(channel_with_defaults("console", "console", console.settings()),),
         source="statusbot demo",
         secrets=frozenset(),
     )
