@@ -2,12 +2,13 @@
 
 Every `interval` seconds, for every page: a plain GET of summary.json (no If-None-Match, no
 If-Modified-Since), `json.loads` of the whole body, and a comparison of what it cares about
-(incident id -> latest update id, component statuses) with the previous poll. By default the
-same HTTP client as the bot fetches pages with (aiohttp, one shared session, the same connection
-limit), so the ratio measures the bot's design (conditional requests, no parse when unchanged),
-not the client; `--client httpx` is what a one-file monitor on httpx costs.
+(incident id -> latest update id, component statuses) with the previous poll, on one shared
+client with the bot's connection limit. By default on aiohttp, the cheapest client a one-file
+monitor is written with (`--client httpx` is the other common one); `--client pyreqwest` is the
+bot's own client, so that ratio measures the bot's design (conditional requests, no parse when
+unchanged, one scheduler) and nothing of the client.
 
-    python bench/naive.py --urls urls.txt --interval 10 --duration 60 [--client httpx|aiohttp] [--conditional]
+    python bench/naive.py --urls urls.txt --interval 10 --duration 60 [--client httpx|aiohttp|pyreqwest] [--conditional]
 
 `--conditional` is not naive: it sends If-None-Match and parses only a 200 (pages without an
 ETag are still parsed every time). It shows what the HTTP client alone costs per poll, with none
@@ -95,6 +96,23 @@ async def run(urls: list[str], interval: float, duration: float, client: str, co
             return response.content
 
         close = session.aclose
+    elif client == "pyreqwest":
+        from datetime import timedelta
+
+        from pyreqwest.client import ClientBuilder
+
+        session = ClientBuilder().max_connections(max_connections).timeout(timedelta(seconds=20)).build()
+
+        async def get(url: str, etag: list[str | None]) -> bytes | None:
+            request = session.get(url).headers(_conditional(etag, conditional)).build()
+            response = await request.send()
+            if response.status == 304:
+                return None
+            response.error_for_status()
+            etag[0] = response.headers.get("etag")
+            return bytes(await response.bytes())
+
+        close = session.close
     else:
         import aiohttp
 
@@ -125,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--urls", required=True, help="file with one summary.json URL per line")
     parser.add_argument("--interval", type=float, default=60)
     parser.add_argument("--duration", type=float, default=0, help="seconds; 0: until SIGTERM")
-    parser.add_argument("--client", choices=("httpx", "aiohttp"), default="aiohttp")
+    parser.add_argument("--client", choices=("httpx", "aiohttp", "pyreqwest"), default="aiohttp")
     parser.add_argument("--conditional", action="store_true", help="send If-None-Match; parse only a 200")
     args = parser.parse_args(argv)
     with open(args.urls) as handle:

@@ -489,9 +489,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="share of the pages given a new incident update per interval (per minute at 60 s)")
     parser.add_argument("--templates", type=int, default=64, help="distinct page bodies the farm links to")
     parser.add_argument("--seen-keys", type=int, default=1_000_000)
-    parser.add_argument("--naive-clients", default="aiohttp,httpx",
-                        help="comma-separated: aiohttp (the bot's client), httpx; aiohttp-conditional "
-                             "(If-None-Match, parse only a 200: what the client alone costs)")
+    parser.add_argument("--naive-clients", default="aiohttp,pyreqwest,httpx",
+                        help="comma-separated: aiohttp, httpx (what one-file monitors use), pyreqwest (the "
+                             "bot's client); CLIENT-conditional (If-None-Match, parse only a 200: what the "
+                             "client alone costs)")
     parser.add_argument("--clients", action="store_true", help="also run the httpx/aiohttp micro-benchmark")
     parser.add_argument("--client-requests", type=int, default=3000)
     parser.add_argument("--profile", type=float, default=0, help="seconds of py-spy on the quiet bot (0: none)")

@@ -3,21 +3,24 @@
 A page that sends validators is asked `If-None-Match` / `If-Modified-Since` and may answer 304.
 A page that sends none (incident.io) is hashed: an identical body is not parsed again.
 
-Pages are fetched with aiohttp, not httpx: at ten thousand pages a minute the client is most of
-the bot's CPU, and aiohttp spends a tenth of httpx's per request (bench/README.md has figures).
-Notifiers keep httpx (`delivery_client`): they send a few requests, not thousands.
+Pages are fetched with pyreqwest (Rust's reqwest and hyper under asyncio): at ten thousand pages
+a minute the HTTP client is most of the bot's CPU, and pyreqwest spends about two thirds of
+aiohttp's per request, and keeps the deadline and the redirects out of Python (bench/README.md
+has figures). Notifiers keep httpx (`delivery_client`): they send a few requests, not thousands.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
-import urllib.request
 import zlib
 from dataclasses import dataclass
+from datetime import timedelta
 
-import aiohttp
 import httpx
+from pyreqwest.client import Client, ClientBuilder
+from pyreqwest.exceptions import DetailedPyreqwestError, RedirectError, RequestTimeoutError
+from pyreqwest.response import Response
 
 from bot.model import FetchError
 from bot.state import Validators
@@ -25,6 +28,7 @@ from bot.wire import parse_retry_after
 
 USER_AGENT = "statusbot/0.1 (self-hosted status page relay; +https://pypi.org/project/statusbot/)"
 MAX_REDIRECTS = 5
+# Bodies are read and decoded this much at a time: a hostile page never costs more than the cap.
 READ_CHUNK = 64 * 1024
 
 
@@ -51,95 +55,97 @@ class Fetcher:
         self.max_bytes = max_bytes
         self.max_connections = max_connections
         # Requests beyond the connection limit wait here, before their deadline starts: thousands
-        # of pages polled at once queue up instead of timing out inside the pool.
+        # of pages polled at once queue up instead of timing out in the client's pool.
         self._slots = asyncio.Semaphore(max_connections)
-        self._session: aiohttp.ClientSession | None = None  # made in the running loop, on first use
+        self._session: Client | None = None  # made in the running loop, on first use
 
     async def aclose(self) -> None:
         if self._session is not None:
             await self._session.close()
 
-    def _client(self) -> aiohttp.ClientSession:
+    def _client(self) -> Client:
         if self._session is None:
-            self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self.max_connections, limit_per_host=0),
-                # The deadline is ours (one for the whole exchange); aiohttp only bounds connecting.
-                timeout=aiohttp.ClientTimeout(total=None, sock_connect=min(self.timeout, 10.0)),
+            self._session = (
+                ClientBuilder()
+                # One deadline for the whole exchange, from connecting to the last byte of the body:
+                # a page trickling a byte a second cannot stall us.
+                .timeout(timedelta(seconds=self.timeout))
+                .connect_timeout(timedelta(seconds=min(self.timeout, 10.0)))
+                .max_redirects(MAX_REDIRECTS)
                 # Bodies are decoded here, within the size cap, so only encodings we decode are asked.
-                auto_decompress=False,
-                headers={"User-Agent": USER_AGENT, "Accept": "application/json, */*;q=0.5",
-                         "Accept-Encoding": "gzip, deflate"},
-                cookie_jar=aiohttp.DummyCookieJar(),  # status pages' cookies are nothing to keep
-                # HTTP(S)_PROXY and NO_PROXY, as operators expect; only when a proxy is set, since
-                # aiohttp then also reads ~/.netrc in a thread on every request.
-                trust_env=bool(urllib.request.getproxies()),
-            )
+                .gzip(False).deflate(False).brotli(False).zstd(False)
+                .user_agent(USER_AGENT)
+                .default_headers({"Accept": "application/json, */*;q=0.5", "Accept-Encoding": "gzip, deflate"})
+                .build()
+            )  # no cookie store; HTTP(S)_PROXY and NO_PROXY are read from the environment
         return self._session
 
     async def fetch(self, url: str, previous: Validators | None) -> FetchResult:
         """GET `url`, conditionally on `previous`. Raises FetchError with a short reason."""
         try:
             async with self._slots:
-                # The whole exchange has one deadline: a page trickling a byte a second cannot stall us.
-                async with asyncio.timeout(self.timeout):
-                    return await self._fetch(url, previous or Validators())
-        except TimeoutError:
+                return await self._fetch(url, previous or Validators())
+        except RequestTimeoutError:
             raise FetchError("timeout", f"no complete answer within {self.timeout:g}s") from None
-        except aiohttp.TooManyRedirects:
+        except RedirectError:
             raise FetchError("redirects", f"more than {MAX_REDIRECTS} redirects") from None
-        except aiohttp.ClientPayloadError:
-            raise FetchError("connection", "the body ended before it was complete") from None
-        except aiohttp.ClientResponseError as exc:
-            raise FetchError("connection", f"unreadable answer: {exc.message}") from None
-        except aiohttp.InvalidURL:
-            raise FetchError("connection", "not a valid URL") from None
-        except (aiohttp.ClientError, OSError) as exc:
-            raise FetchError("connection", str(exc) or type(exc).__name__) from None
+        except DetailedPyreqwestError as exc:
+            raise FetchError("connection", _cause(exc)) from None
 
     async def _fetch(self, url: str, previous: Validators) -> FetchResult:
-        headers = {}
+        try:
+            request = self._client().get(url)
+        except ValueError:
+            raise FetchError("connection", "not a valid URL") from None
         if previous.etag:
-            headers["If-None-Match"] = previous.etag
+            request = request.header("If-None-Match", previous.etag)
         if previous.last_modified:
-            headers["If-Modified-Since"] = previous.last_modified
-        async with self._client().get(url, headers=headers, max_redirects=MAX_REDIRECTS) as response:
+            request = request.header("If-Modified-Since", previous.last_modified)
+        async with request.build_streamed() as response:
             if response.status == 304:
-                # Read the (empty) body: an unread response would close its connection, and
-                # the next conditional request would pay for a new one.
-                await response.read()
                 return FetchResult(None, previous)
+            headers = response.headers
             if response.status != 200:
-                raise FetchError(
-                    f"HTTP {response.status}", retry_after=parse_retry_after(response.headers.get("Retry-After"))
-                )
+                raise FetchError(f"HTTP {response.status}", retry_after=parse_retry_after(headers.get("retry-after")))
             body = await self._read_capped(response)
             validators = Validators(
-                etag=response.headers.get("ETag"),
-                last_modified=response.headers.get("Last-Modified"),
+                etag=headers.get("etag"),
+                last_modified=headers.get("last-modified"),
                 body_hash=hashlib.sha256(body).hexdigest(),
             )
         if validators.body_hash == previous.body_hash:
             return FetchResult(None, validators)
         return FetchResult(body, validators)
 
-    async def _read_capped(self, response: aiohttp.ClientResponse) -> bytes:
-        """The body, decoded here rather than by aiohttp, so that decompression stops at the cap:
-        a gzip bomb never inflates past `max_bytes` in memory."""
-        declared = response.headers.get("Content-Length", "")
+    async def _read_capped(self, response: Response) -> bytes:
+        """The body, decoded here rather than by the client, so that decompression stops at the
+        cap: a gzip bomb never inflates past `max_bytes` in memory."""
+        declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_bytes:
             raise FetchError("too large", f"{declared} bytes declared, cap is {self.max_bytes}")
-        decoder = _decoder(response.headers.get("Content-Encoding", ""))
-        body = bytearray()
+        decoder = _decoder(response.headers.get("content-encoding", ""))
+        parts: list[bytes] = []
+        size = 0
+        reader = response.body_reader
         try:
-            async for raw in response.content.iter_chunked(READ_CHUNK):
-                body += decoder.decompress(raw, self.max_bytes + 1 - len(body)) if decoder else raw
-                if len(body) > self.max_bytes or (decoder and decoder.unconsumed_tail):
+            while (raw := await reader.read(READ_CHUNK)) is not None:
+                part = decoder.decompress(raw, self.max_bytes + 1 - size) if decoder else bytes(raw)
+                parts.append(part)
+                size += len(part)
+                if size > self.max_bytes or (decoder and decoder.unconsumed_tail):
+                    parts.clear()  # freed now, not whenever the exception's frames are collected
                     raise FetchError("too large", f"more than {self.max_bytes} bytes")
             if decoder:
-                body += decoder.flush()
+                parts.append(decoder.flush())
         except zlib.error as exc:
             raise FetchError("bad encoding", str(exc)) from None
-        return bytes(body)
+        return b"".join(parts)
+
+
+def _cause(exc: DetailedPyreqwestError) -> str:
+    """The innermost cause (e.g. "Connection refused (os error 111)"): the outer ones repeat the URL."""
+    causes = (exc.details or {}).get("causes") or []
+    return causes[-1]["message"] if causes else exc.message
 
 
 def _decoder(encoding: str) -> zlib._Decompress | None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import ssl
 
 import pytest
+import trustme
 
 from bot.fetch import Fetcher
 from bot.model import FetchError
@@ -140,3 +142,35 @@ async def test_a_proxy_from_the_environment_is_used(pages, monkeypatch):
             await proxied.aclose()
     assert first.body == b'{"a": 1}' and not again.changed
     assert proxy.requests == [f"{pages.url}/s.json"] * 2 and pages.not_modified["/s.json"] == 1
+
+
+async def test_https_pages_are_checked_against_the_system_trust_store(monkeypatch, tmp_path):
+    """A certificate from an unknown authority is a reported failure; SSL_CERT_FILE (how operators
+    trust a private or intercepting proxy's CA) makes it trusted."""
+    authority = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("localhost").configure_cert(context)
+
+    async def handler(reader, writer):
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b'HTTP/1.1 200 OK\r\nContent-Length: 8\r\nETag: "v1"\r\n\r\n{"a": 1}')
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(handler, "127.0.0.1", 0, ssl=context)
+    url = f"https://localhost:{server.sockets[0].getsockname()[1]}/s.json"
+    async with server:
+        untrusting = Fetcher(timeout=2.0)
+        try:
+            with pytest.raises(FetchError, match="connection: invalid peer certificate"):
+                await untrusting.fetch(url, None)
+        finally:
+            await untrusting.aclose()
+        authority.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+        monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))
+        trusting = Fetcher(timeout=2.0)
+        try:
+            fetched = await trusting.fetch(url, None)
+        finally:
+            await trusting.aclose()
+    assert fetched.body == b'{"a": 1}' and fetched.validators.etag == '"v1"'
