@@ -11,7 +11,7 @@ Phases, one after the other (never two clients at once, so they do not share the
   3. naive poller:  plain GET + json.loads of summary.json, same pages, same interval   -> the ratio
   4. start-up:      the bot restarted on its own database grown to 1,000,000 seen keys
   5. default bot:   one page, console channel: its RSS after a few polls
-  6. (--clients)    httpx vs aiohttp per-request CPU against nginx (bench/http_clients.py)
+  6. (--clients)    httpx, aiohttp and pyreqwest per-request CPU against nginx (bench/http_clients.py)
 See bench/README.md for what each figure means.
 """
 
@@ -370,7 +370,7 @@ def run_clients(args, server, farm: Farm, workdir: Path, results: Results) -> No
     url = f"{server.url}{farm.page_path(page)}/api/v2/summary.json"
     command = [sys.executable, str(BENCH / "http_clients.py"), "--url", url, "--json", "--requests",
                str(args.client_requests)]
-    log("clients: httpx vs aiohttp per-request CPU")
+    log("clients: httpx, aiohttp and pyreqwest per-request CPU")
     answer = subprocess.run(command, check=False, capture_output=True, text=True, timeout=1800)
     if answer.returncode != 0:
         log(f"clients: failed: {answer.stderr[-2000:]}")
@@ -493,7 +493,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="comma-separated: aiohttp, httpx (what one-file monitors use), pyreqwest (the "
                              "bot's client); CLIENT-conditional (If-None-Match, parse only a 200: what the "
                              "client alone costs)")
-    parser.add_argument("--clients", action="store_true", help="also run the httpx/aiohttp micro-benchmark")
+    parser.add_argument("--clients", action="store_true",
+                        help="also run the per-request client micro-benchmark (httpx, aiohttp, pyreqwest)")
     parser.add_argument("--client-requests", type=int, default=3000)
     parser.add_argument("--profile", type=float, default=0, help="seconds of py-spy on the quiet bot (0: none)")
     parser.add_argument("--skip", default="", help="comma-separated phases to skip: bot, naive, startup, default")

@@ -11,7 +11,6 @@ from pathlib import Path
 
 from bot import compose
 from bot.config import describe
-from bot.demo import run_demo
 from bot.logs import REDACTOR, setup_logging
 from bot.model import ConfigError, DeliveryError, Preset, StatusbotError
 from bot.sample import find_channel, send_sample
@@ -85,6 +84,8 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    from bot.demo import run_demo  # its page server is aiohttp's: loaded for the demo only
+
     print("statusbot demo: a local status page plays one incident for about 20 seconds; the real")
     print("pipeline (fetch, detect, SQLite outbox, delivery) prints each change below.", flush=True)
     return asyncio.run(run_demo(compose.FORMATS, compose.DESTINATIONS, args.speed))

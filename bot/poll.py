@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -64,6 +65,9 @@ class ProviderPoller:
         self.documents = page_format.documents(target.url)
         self.consecutive_errors = 0
         self._polls = 0
+        # Documents read every n-th poll are read at a phase of each page's own: ten thousand pages
+        # started together must not all read their history in the same minute.
+        self._phase = random.randrange(math.lcm(*(doc.every for doc in self.documents)))
         self.last_poll_at: float | None = None  # unix time of the last successful poll
         # Only the validators stay in memory (snapshots are read from the database when something
         # changed): ten thousand pages' snapshots would cost far more memory than their polls.
@@ -111,7 +115,7 @@ class ProviderPoller:
             self._validators = await self.store.validators(self.target.name)
         known = self._validators
         self._polls += 1
-        due = [doc for doc in self.documents if doc.url not in known or self._polls % doc.every == 0]
+        due = [doc for doc in self.documents if doc.url not in known or (self._polls + self._phase) % doc.every == 0]
         fetched = await self._fetch_all(due)
         if any(fetched[doc.url].changed for doc in due if doc.every == 1):
             # Open incidents moved: resolutions and completions are in the other documents.

@@ -7,10 +7,10 @@ import functools
 import logging
 import signal
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from bot.config import Config
 from bot.deliver import DeliveryWorker
-from bot.endpoint import Endpoint
 from bot.fetch import Fetcher, delivery_client
 from bot.metrics import Metrics
 from bot.model import Destination, FetchError, Format, Notifier, ParseError
@@ -18,6 +18,9 @@ from bot.poll import PollResult, PollTarget, ProviderPoller, wait_for_stop
 from bot.route import mention_for
 from bot.schedule import PollScheduler
 from bot.state import StateError, Store
+
+if TYPE_CHECKING:
+    from bot.endpoint import Endpoint, HealthCheck
 
 log = logging.getLogger("statusbot")
 
@@ -44,7 +47,7 @@ class Service:
         store = self._store = await Store.open(self.config.bot.database)
         fetcher = Fetcher(self.config.bot.timeout, self.config.bot.max_body_bytes, self._connections())
         http = delivery_client()
-        endpoint = Endpoint(self.config.bot.http, self.metrics, self.health) if self.config.bot.http else None
+        endpoint = _endpoint(self.config.bot.http, self.metrics, self.health) if self.config.bot.http else None
         notifiers: dict[str, Notifier] = {}
         try:
             for channel in self.config.channels:
@@ -202,3 +205,10 @@ class Service:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.stop.set)
+
+
+def _endpoint(address: str, metrics: Metrics, health: HealthCheck) -> Endpoint:
+    """The HTTP endpoint, whose server (aiohttp, about 10 MB resident) is loaded only when configured."""
+    from bot.endpoint import Endpoint
+
+    return Endpoint(address, metrics, health)

@@ -1,44 +1,22 @@
 """Slack notifier: a bot token (threads and edits) or an incoming webhook (one message per event).
 
-Token mode, through slack_sdk's AsyncWebClient: an incident's first message in the channel is the
-thread's parent; every later update first edits the parent to the thread's current phase
-(chat.update), then posts the update as a reply, broadcast to the channel when it ends the
-thread. A parent that cannot be edited any more turns the reply into a broadcast; a thread that is
-gone gets a new parent, whose ref replaces the stored one.
-
-Both modes leave retries to the engine's delivery worker (`retry_handlers=[]`); the one exception
-is a payload Slack refuses, which is resent at once as plain text.
+This module is the channel type's settings; the notifiers themselves, on slack_sdk and aiohttp,
+are in `_slack_client.py`, imported only when a Slack channel is built: those two libraries are
+about 13 MB of a bot's memory, and a bot without Slack does not load them.
 """
 
 from __future__ import annotations
 
-import logging
-from abc import ABC, abstractmethod
-from collections.abc import Callable
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import aiohttp
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
-from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.message import Message
-from bot.model import Destination, RetryableError, ThreadRef
+from bot.model import Destination
 
-from ._http import Outcome
-from ._slack_errors import REJECTED_PAYLOAD, THREAD_GONE, SlackFailure
-from ._slack_render import Payload, parent_payload, update_payload
-
-log = logging.getLogger("statusbot.notifiers.slack")
-
-# What a request can raise on the way (refused, reset, timed out): worth another try.
-_TRANSPORT_ERRORS = (aiohttp.ClientError, TimeoutError, OSError)
-
-Render = Callable[..., Payload]  # parent_payload or update_payload
-Client = TypeVar("Client", AsyncWebClient, AsyncWebhookClient)
+if TYPE_CHECKING:
+    from ._slack_client import SlackNotifier, SlackWebhookNotifier
 
 
 class SlackSettings(BaseModel):
@@ -80,172 +58,10 @@ class SlackSettings(BaseModel):
         return self
 
 
-class _SlackNotifier(ABC, Generic[Client]):
-    """What both modes share: the label, and one aiohttp session opened inside the running loop."""
-
-    # chat.postMessage allows about one message per second per channel.
-    min_interval: ClassVar[float] = 1.0
-
-    def __init__(self, channel: str, settings: SlackSettings) -> None:
-        self._label = f"slack channel '{channel}'"
-        self._timeout = settings.timeout
-        self._session: aiohttp.ClientSession | None = None
-        self._sdk: Client | None = None
-
-    def _client(self) -> Client:
-        if self._sdk is None:
-            # slack_sdk applies `timeout` only to sessions it opens itself: ours carries it.
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self._timeout))
-            self._sdk = self._make_client(self._session)
-        return self._sdk
-
-    @abstractmethod
-    def _make_client(self, session: aiohttp.ClientSession) -> Client: ...
-
-    def _transport_error(self, exc: BaseException) -> RetryableError:
-        """Names the failure's kind only: aiohttp messages may quote the host or the URL."""
-        if isinstance(exc, TimeoutError):
-            return RetryableError(f"{self._label}: timed out ({type(exc).__name__})")
-        return RetryableError(f"{self._label}: request failed ({type(exc).__name__})")
-
-    def _note_plain_resend(self, failure: SlackFailure) -> None:
-        log.warning("%s: Slack refused the message (%s); resending it as plain text", self._label, failure.code)
-
-    async def aclose(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-        self._session = self._sdk = None
-
-
-class SlackNotifier(_SlackNotifier[AsyncWebClient]):
-    """Bot-token mode: chat.postMessage and chat.update, threaded per incident."""
-
-    def __init__(self, channel: str, settings: SlackSettings) -> None:
-        super().__init__(channel, settings)
-        self._token = settings.token
-        self._channel = settings.channel
-        self._api_url = settings.api_url or AsyncWebClient.BASE_URL
-
-    def _make_client(self, session: aiohttp.ClientSession) -> AsyncWebClient:
-        return AsyncWebClient(
-            token=self._token, base_url=self._api_url, session=session, timeout=self._timeout, retry_handlers=[]
-        )
-
-    async def send(self, message: Message, thread: ThreadRef | None) -> ThreadRef | None:
-        try:
-            return await self._deliver(message, _usable(thread))
-        except SlackFailure as failure:
-            raise failure.error(self._label) from None
-
-    async def _deliver(self, message: Message, thread: ThreadRef | None) -> ThreadRef | None:
-        if thread is None:
-            return await self._post_parent(message)
-        # The edit goes first: when it fails and the engine retries the whole send, no reply is doubled.
-        edited = await self._edit_parent(thread, message)
-        try:
-            await self._call(
-                "chat_postMessage",
-                update_payload,
-                message,
-                channel=thread["channel"],
-                thread_ts=thread["ts"],
-                reply_broadcast=message.final or not edited,  # an unedited parent shows a stale phase
-            )
-        except SlackFailure as failure:
-            if failure.code not in THREAD_GONE:
-                raise
-            log.info("%s: the thread is gone (%s); starting a new one", self._label, failure.code)
-            return await self._post_parent(message)
-        return None
-
-    async def _post_parent(self, message: Message) -> ThreadRef | None:
-        data = await self._call("chat_postMessage", parent_payload, message, channel=self._channel)
-        return _ref(data)
-
-    async def _edit_parent(self, thread: ThreadRef, message: Message) -> bool:
-        """Show the thread's current phase on its parent; False when the parent cannot be edited."""
-        quiet = message.model_copy(update={"mention": None})  # an edit pings no one: the reply carries it
-        try:
-            await self._call("chat_update", parent_payload, quiet, channel=thread["channel"], ts=thread["ts"])
-        except SlackFailure as failure:
-            if failure.outcome is not Outcome.DROP:
-                raise  # retryable, or the channel is unusable: the update could not go out either
-            log.info("%s: cannot edit the thread's first message (%s)", self._label, failure.describe())
-            return False
-        return True
-
-    async def _call(self, method: str, render: Render, message: Message, **target: Any) -> dict[str, Any]:
-        """One API call, resent once as plain text when Slack refuses the rich payload."""
-        try:
-            return await self._request(method, {**target, **render(message)})
-        except SlackFailure as failure:
-            if failure.code not in REJECTED_PAYLOAD:
-                raise
-            self._note_plain_resend(failure)
-        plain = render(message, plain=True)
-        if method == "chat_update":
-            plain["attachments"] = []  # chat.update keeps the attachments it is not sent
-        return await self._request(method, {**target, **plain})
-
-    async def _request(self, method: str, arguments: dict[str, Any]) -> dict[str, Any]:
-        try:
-            response = await getattr(self._client(), method)(**arguments)
-        except SlackApiError as exc:
-            raise SlackFailure.from_api(exc.response) from None
-        except _TRANSPORT_ERRORS as exc:
-            raise self._transport_error(exc) from None
-        return response.data if isinstance(response.data, dict) else {}
-
-
-class SlackWebhookNotifier(_SlackNotifier[AsyncWebhookClient]):
-    """Incoming-webhook mode: one message per event; a webhook can neither thread nor edit."""
-
-    def __init__(self, channel: str, settings: SlackSettings) -> None:
-        super().__init__(channel, settings)
-        self._url = settings.webhook_url or ""
-
-    def _make_client(self, session: aiohttp.ClientSession) -> AsyncWebhookClient:
-        return AsyncWebhookClient(url=self._url, timeout=self._timeout, session=session, retry_handlers=[])
-
-    async def send(self, message: Message, thread: ThreadRef | None) -> ThreadRef | None:
-        try:
-            await self._call(message)
-        except SlackFailure as failure:
-            raise failure.error(self._label) from None
-        return None
-
-    async def _call(self, message: Message) -> None:
-        """One post, resent once as plain text when Slack refuses the rich payload."""
-        try:
-            await self._post(update_payload(message))
-        except SlackFailure as failure:
-            if failure.code not in REJECTED_PAYLOAD:
-                raise
-            self._note_plain_resend(failure)
-            await self._post(update_payload(message, plain=True))
-
-    async def _post(self, payload: Payload) -> None:
-        try:
-            response = await self._client().send_dict(payload)
-        except _TRANSPORT_ERRORS as exc:
-            raise self._transport_error(exc) from None
-        if not 200 <= response.status_code < 300:
-            raise SlackFailure.from_webhook(response.status_code, response.body or "", response.headers)
-
-
-def _usable(thread: ThreadRef | None) -> ThreadRef | None:
-    return thread if thread and thread.get("channel") and thread.get("ts") else None
-
-
-def _ref(data: dict[str, Any]) -> ThreadRef | None:
-    channel, ts = data.get("channel"), data.get("ts")
-    if isinstance(channel, str) and isinstance(ts, str):
-        return {"channel": channel, "ts": ts}
-    return None  # posted, but nothing to thread on: the next update starts its own thread
-
-
 def create(channel: str, settings: SlackSettings, http: httpx.AsyncClient) -> SlackNotifier | SlackWebhookNotifier:
     """`http` is unused: slack_sdk's async clients bring their own aiohttp session."""
+    from ._slack_client import SlackNotifier, SlackWebhookNotifier
+
     if settings.token is not None:
         return SlackNotifier(channel, settings)
     return SlackWebhookNotifier(channel, settings)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import ssl
+import zlib
 
 import pytest
 import trustme
@@ -69,6 +70,29 @@ async def test_declared_oversize_body_is_refused(pages, fetcher):
 async def raw_server(handler):
     server = await asyncio.start_server(handler, "127.0.0.1", 0)
     return server, f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+
+
+@pytest.mark.parametrize("encoding,encode", [
+    ("gzip", gzip.compress),
+    ("deflate", zlib.compress),
+])
+async def test_a_compressed_page_is_decoded(fetcher, encoding, encode):
+    document = b'{"components": [' + b'{"id": "c1", "status": "operational"},' * 500 + b'{}]}'
+    asked: list[bytes] = []
+
+    async def handler(reader, writer):
+        asked.append(await reader.readuntil(b"\r\n\r\n"))
+        body = encode(document)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Encoding: %s\r\nContent-Length: %d\r\n\r\n%s"
+                     % (encoding.encode(), len(body), body))
+        await writer.drain()
+        writer.close()
+
+    server, url = await raw_server(handler)
+    async with server:
+        fetched = await fetcher.fetch(url, None)
+    assert fetched.body == document
+    assert b"accept-encoding: gzip, deflate" in asked[0].lower()
 
 
 async def test_gzip_bomb_is_stopped_at_the_cap(fetcher):

@@ -41,12 +41,8 @@ from notifiers._slack_render import (
     parent_payload,
     update_payload,
 )
-from notifiers.slack import (
-    DESTINATION,
-    SlackNotifier,
-    SlackSettings,
-    SlackWebhookNotifier,
-)
+from notifiers._slack_client import SlackNotifier, SlackWebhookNotifier
+from notifiers.slack import DESTINATION, SlackSettings
 from tests.builders import RecordedSleep
 from tests.fakes.slack import FakeSlack, Request
 
