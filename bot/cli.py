@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from bot import compose
@@ -40,7 +40,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     config = compose.load(args.config)
     REDACTOR.add(config.secrets)
-    return asyncio.run(compose.service(config).run(once=args.once))
+    with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+        return runner.run(compose.service(config).run(once=args.once))
+
+
+def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's event loop where it is installed (everywhere but Windows): the HTTP client and
+    SQLite wake the loop from their own threads on every request, and uvloop's wake-up costs a
+    fraction of asyncio's (15% less CPU per poll, bench/README.md). None: asyncio's own."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
 
 
 def _check(args: argparse.Namespace) -> int:
