@@ -45,9 +45,9 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
-    """uvloop's event loop where it is installed (everywhere but Windows): the HTTP client and
-    SQLite wake the loop from their own threads on every request, and uvloop's wake-up costs a
-    fraction of asyncio's (15% less CPU per poll, bench/README.md). None: asyncio's own."""
+    """uvloop's event loop where it is installed (everywhere but Windows): the HTTP client wakes
+    the loop from its own thread for every response (SQLite too, for every query), and uvloop's
+    wake-ups are cheaper than asyncio's: 15% less CPU per poll (bench/README.md). None: asyncio's."""
     try:
         import uvloop
     except ImportError:
