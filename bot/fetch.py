@@ -134,7 +134,6 @@ class Fetcher:
                 parts.append(part)
                 size += len(part)
                 if size > self.max_bytes or (decoder and decoder.unconsumed_tail):
-                    parts.clear()  # freed now, not whenever the exception's frames are collected
                     raise FetchError("too large", f"more than {self.max_bytes} bytes")
             if decoder:
                 parts.append(decoder.flush())

@@ -103,7 +103,12 @@ class ProviderPoller:
         )
         for outcome in outcomes:
             if isinstance(outcome, BaseException):
-                raise outcome
+                try:
+                    raise outcome
+                finally:
+                    # The traceback holds this frame: without this, the frame and the error would
+                    # hold each other, and every failed fetch's body with them, until the cyclic GC.
+                    del outcome, outcomes
         return {doc.url: cast(FetchResult, outcome) for doc, outcome in zip(documents, outcomes)}
 
     def _count_error(self, reason: str) -> None:
