@@ -7,6 +7,7 @@ import logging
 import math
 import random
 import time
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -66,8 +67,10 @@ class ProviderPoller:
         self.consecutive_errors = 0
         self._polls = 0
         # Documents read every n-th poll are read at a phase of each page's own: ten thousand pages
-        # started together must not all read their history in the same minute.
-        self._phase = random.randrange(math.lcm(*(doc.every for doc in self.documents)))
+        # started together must not all read their history in the same minute. The phase comes from
+        # the page's name, not chance, so that a poller behaves the same on every run.
+        cycle = math.lcm(*(doc.every for doc in self.documents))
+        self._phase = zlib.crc32(target.name.encode()) % cycle
         self.last_poll_at: float | None = None  # unix time of the last successful poll
         # Only the validators stay in memory (snapshots are read from the database when something
         # changed): ten thousand pages' snapshots would cost far more memory than their polls.

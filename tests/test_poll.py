@@ -203,3 +203,31 @@ async def test_history_is_read_when_the_summary_moves_and_now_and_then_otherwise
     before = rig.pages.hits[incidents]
     assert [t for t, _ in await rig.poll()] == ["incident.created"]
     assert rig.pages.hits[incidents] == before + 1
+
+
+async def test_pages_read_their_history_at_phases_of_their_own(tmp_path):
+    """Ten thousand pages started together must not all read incidents.json in the same poll."""
+    store = await Store.open(tmp_path / "state.db")
+    fetcher = Fetcher(timeout=5)
+    names = [f"page{i}" for i in range(20)]
+    with StatusPageServer() as pages:
+        script = PageScript("Acme")
+        script.component("api", "API")
+        pollers, woken = [], []
+        for name in names:
+            pages.publish(f"/{name}", script)
+            target = PollTarget(name, name, f"{pages.url}/{name}", interval=10.0, components=())
+            poller = ProviderPoller(target, FORMATS["statuspage"], fetcher, store, [Channel()], "active", woken.append)
+            pollers.append(poller)
+        for poller in pollers:
+            await poller.poll_once()  # the first poll reads every document
+        readers_per_round = []
+        for _ in range(HISTORY_EVERY):
+            before = {name: pages.hits[f"/{name}/api/v2/incidents.json"] for name in names}
+            for poller in pollers:
+                await poller.poll_once()
+            readers_per_round.append(sum(pages.hits[f"/{name}/api/v2/incidents.json"] > before[name] for name in names))
+    await fetcher.aclose()
+    await store.close()
+    assert sum(readers_per_round) == len(names), "each page reads its history once in HISTORY_EVERY polls"
+    assert max(readers_per_round) <= len(names) // 2, f"spread over the polls, not together: {readers_per_round}"
