@@ -222,9 +222,17 @@ class Results:
     profile: dict[str, Any] = field(default_factory=dict)
 
 
+def remove_database(database: Path) -> None:
+    """Each phase starts on a database of its own run: one left in a reused --workdir would hand
+    the bot an earlier run's seen keys (the same scripted updates, then never announced)."""
+    for path in (database, *(database.with_name(database.name + suffix) for suffix in ("-wal", "-shm"))):
+        path.unlink(missing_ok=True)
+
+
 def run_bot(args, farm: Farm, server, workdir: Path, results: Results) -> None:
     receiver = Receiver().start()
     database = workdir / "bot.db"
+    remove_database(database)
     config = workdir / "bot.toml"
     write_config(config, farm, server.url, database, args.interval, receiver.url)
     started = time.time()
@@ -323,6 +331,7 @@ def run_naive(args, farm: Farm, server, workdir: Path, results: Results, client:
 def run_startup(args, farm: Farm, server, workdir: Path, results: Results) -> None:
     database = workdir / "startup.db"
     source = workdir / "bot.db"
+    remove_database(database)
     if source.exists():  # the database the bot left: documents and keys of every page, then grown
         with sqlite3.connect(source) as connection:  # the bot has stopped: fold its WAL in, copy one file
             connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -353,6 +362,7 @@ def run_startup(args, farm: Farm, server, workdir: Path, results: Results) -> No
 
 def run_default(args, farm: Farm, server, workdir: Path, results: Results) -> None:
     config = workdir / "default.toml"
+    remove_database(workdir / "default.db")
     write_config(config, farm, server.url, workdir / "default.db", min(2.0, args.interval), None, pages=range(1),
                  first_run="active")
     started = time.time()
