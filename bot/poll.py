@@ -54,6 +54,7 @@ class ProviderPoller:
         first_run: str,
         on_outbox: Callable[[set[str]], None],
         metrics: Metrics | None = None,
+        changes: asyncio.Semaphore | None = None,
     ):
         self.target = target
         self.format = page_format
@@ -63,6 +64,10 @@ class ProviderPoller:
         self.first_run = first_run
         self.on_outbox = on_outbox
         self.metrics = metrics or Metrics()
+        # Shared by all pollers: a changed page is parsed, and its snapshots held until committed,
+        # by only a few polls at once. Parsing is CPU and the database one writer, so more would
+        # not be faster; a first start, where every page has changed, would hold dozens of pages.
+        self._changes = changes or asyncio.Semaphore()
         self.documents = page_format.documents(target.url)
         self.consecutive_errors = 0
         self._polls = 0
@@ -136,6 +141,11 @@ class ProviderPoller:
                 known.update(moved)
             all_304 = not moved and all(result.validators.etag for result in results)
             return PollResult(changed=False, events=0, result="not_modified" if all_304 else "unchanged")
+        async with self._changes:
+            return await self._changed(results)
+
+    async def _changed(self, results: list[FetchResult]) -> PollResult:
+        """Parse, detect, and commit a poll in which some document changed."""
         state = await self.store.documents(self.target.name)
         parsed = {
             doc.url: self.format.parse(doc.role, result.body, self.target.url)

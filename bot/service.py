@@ -28,6 +28,7 @@ log = logging.getLogger("statusbot")
 SHUTDOWN_GRACE = 15.0
 # Polls in progress at once: each holds its page's documents in memory while it runs.
 POLLS_IN_FLIGHT = 64
+CHANGES_IN_FLIGHT = 4  # of those, how many may parse and commit a changed page at once
 # Unchanged polls write nothing; when each provider was last polled is saved this often.
 POLL_TIMES_EVERY = 30.0
 
@@ -57,7 +58,8 @@ class Service:
                                              mention=functools.partial(mention_for, channel))
                 for channel in self.config.channels
             }
-            pollers = [self._poller(p, fetcher, store, workers) for p in self.config.providers]
+            changes = asyncio.Semaphore(CHANGES_IN_FLIGHT)
+            pollers = [self._poller(p, fetcher, store, workers, changes) for p in self.config.providers]
             await self._warn_orphans(store)
             self._handle_signals()
             if once:
@@ -97,7 +99,8 @@ class Service:
         most = max((len(self.formats[p.kind].documents(p.url)) for p in self.config.providers), default=1)
         return POLLS_IN_FLIGHT * most
 
-    def _poller(self, provider, fetcher: Fetcher, store: Store, workers: dict[str, DeliveryWorker]) -> ProviderPoller:
+    def _poller(self, provider, fetcher: Fetcher, store: Store, workers: dict[str, DeliveryWorker],
+                changes: asyncio.Semaphore) -> ProviderPoller:
         def wake(channels: set[str]) -> None:
             for name in channels:
                 if name in workers:
@@ -106,7 +109,7 @@ class Service:
         target = PollTarget(provider.name, provider.title, provider.url, provider.interval, provider.components)
         return ProviderPoller(
             target, self.formats[provider.kind], fetcher, store, self.config.channels, self.config.bot.first_run, wake,
-            metrics=self.metrics,
+            metrics=self.metrics, changes=changes,
         )
 
     async def _run_once(self, pollers: list[ProviderPoller], workers: dict[str, DeliveryWorker]) -> int:

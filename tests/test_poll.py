@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 import pytest
@@ -25,7 +26,8 @@ class Channel:
 
 
 class Rig:
-    def __init__(self, pages: StatusPageServer, store: Store, fetcher: Fetcher, flavour: str = "statuspage"):
+    def __init__(self, pages: StatusPageServer, store: Store, fetcher: Fetcher, flavour: str = "statuspage",
+                 changes: asyncio.Semaphore | None = None):
         self.pages = pages
         self.store = store
         self.script = PageScript("Acme", flavour=flavour)
@@ -33,7 +35,8 @@ class Rig:
         self.woken: list[set[str]] = []
         target = PollTarget("acme", "Acme", f"{pages.url}/acme", interval=10.0, components=())
         kind = "statuspage" if flavour == "statuspage" else "incidentio"
-        self.poller = ProviderPoller(target, FORMATS[kind], fetcher, store, [Channel()], "active", self.woken.append)
+        self.poller = ProviderPoller(target, FORMATS[kind], fetcher, store, [Channel()], "active", self.woken.append,
+                                     changes=changes)
 
     def publish(self) -> None:
         self.pages.publish("/acme", self.script)
@@ -49,15 +52,30 @@ class Rig:
 
 
 @pytest.fixture
-async def rig(tmp_path):
+async def store(tmp_path):
     store = await Store.open(tmp_path / "state.db")
+    yield store
+    await store.close()  # also after a failed test: the database thread would keep pytest running
+
+
+@pytest.fixture
+async def fetcher():
     fetcher = Fetcher(timeout=5)
-    with StatusPageServer() as pages:
-        rig = Rig(pages, store, fetcher)
-        rig.publish()
-        yield rig
+    yield fetcher
     await fetcher.aclose()
-    await store.close()
+
+
+@pytest.fixture
+def pages():
+    with StatusPageServer() as pages:
+        yield pages
+
+
+@pytest.fixture
+def rig(pages, store, fetcher):
+    rig = Rig(pages, store, fetcher)
+    rig.publish()
+    return rig
 
 
 async def test_first_sight_then_only_changes(rig):
@@ -108,23 +126,18 @@ async def test_state_survives_a_new_poller_on_the_same_database(rig, tmp_path):
     assert rig.pages.not_modified["/acme/api/v2/summary.json"] == 1, "validators were persisted"
 
 
-async def test_incidentio_page_is_not_reparsed_when_unchanged(tmp_path):
-    store = await Store.open(tmp_path / "state.db")
-    fetcher = Fetcher(timeout=5)
-    with StatusPageServer() as pages:
-        rig = Rig(pages, store, fetcher, flavour="incidentio")
-        rig.script.open_incident("01J0000000000000000000000A", "Chat slow", "")
-        rig.publish()
-        assert [t for t, _ in await rig.poll()] == ["incident.created"]
-        result = await rig.poller.poll_once()
-        assert not result.changed and sum(pages.not_modified.values()) == 0
-        # incident.io sometimes leaves components out: no news, and no news when they return.
-        pages.serve("/acme/api/v2/summary.json", {"page": {"id": "p", "name": "Acme"}, "components": []}, etag=False)
-        assert await rig.poll() == []
-        rig.publish()
-        assert await rig.poll() == []
-    await fetcher.aclose()
-    await store.close()
+async def test_incidentio_page_is_not_reparsed_when_unchanged(pages, store, fetcher):
+    rig = Rig(pages, store, fetcher, flavour="incidentio")
+    rig.script.open_incident("01J0000000000000000000000A", "Chat slow", "")
+    rig.publish()
+    assert [t for t, _ in await rig.poll()] == ["incident.created"]
+    result = await rig.poller.poll_once()
+    assert not result.changed and sum(pages.not_modified.values()) == 0
+    # incident.io sometimes leaves components out: no news, and no news when they return.
+    pages.serve("/acme/api/v2/summary.json", {"page": {"id": "p", "name": "Acme"}, "components": []}, etag=False)
+    assert await rig.poll() == []
+    rig.publish()
+    assert await rig.poll() == []
 
 
 async def test_a_failing_page_backs_off_and_recovers(rig, caplog):
@@ -166,20 +179,15 @@ async def test_a_maintenance_is_announced_once_through_to_completion(rig):
     assert await rig.poll() == []
 
 
-async def test_a_channel_can_leave_maintenances_out(tmp_path):
-    store = await Store.open(tmp_path / "state.db")
-    fetcher = Fetcher(timeout=5)
-    with StatusPageServer() as pages:
-        rig = Rig(pages, store, fetcher)
-        rig.poller.channels = [Channel(events=("incident", "component"))]
-        rig.publish()
-        await rig.poll()
-        rig.script.schedule_maintenance("m1", "Database upgrade", "Sunday")
-        rig.script.open_incident("i1", "API errors", "Investigating")
-        rig.publish()
-        assert [t for t, _ in await rig.poll()] == ["incident.created"]
-    await fetcher.aclose()
-    await store.close()
+async def test_a_channel_can_leave_maintenances_out(pages, store, fetcher):
+    rig = Rig(pages, store, fetcher)
+    rig.poller.channels = [Channel(events=("incident", "component"))]
+    rig.publish()
+    await rig.poll()
+    rig.script.schedule_maintenance("m1", "Database upgrade", "Sunday")
+    rig.script.open_incident("i1", "API errors", "Investigating")
+    rig.publish()
+    assert [t for t, _ in await rig.poll()] == ["incident.created"]
 
 
 async def test_history_is_read_when_the_summary_moves_and_now_and_then_otherwise(rig):
@@ -205,29 +213,40 @@ async def test_history_is_read_when_the_summary_moves_and_now_and_then_otherwise
     assert rig.pages.hits[incidents] == before + 1
 
 
-async def test_pages_read_their_history_at_phases_of_their_own(tmp_path):
+async def test_pages_read_their_history_at_phases_of_their_own(pages, store, fetcher):
     """Ten thousand pages started together must not all read incidents.json in the same poll."""
-    store = await Store.open(tmp_path / "state.db")
-    fetcher = Fetcher(timeout=5)
     names = [f"page{i}" for i in range(20)]
-    with StatusPageServer() as pages:
-        script = PageScript("Acme")
-        script.component("api", "API")
-        pollers, woken = [], []
-        for name in names:
-            pages.publish(f"/{name}", script)
-            target = PollTarget(name, name, f"{pages.url}/{name}", interval=10.0, components=())
-            poller = ProviderPoller(target, FORMATS["statuspage"], fetcher, store, [Channel()], "active", woken.append)
-            pollers.append(poller)
+    script = PageScript("Acme")
+    script.component("api", "API")
+    pollers, woken = [], []
+    for name in names:
+        pages.publish(f"/{name}", script)
+        target = PollTarget(name, name, f"{pages.url}/{name}", interval=10.0, components=())
+        poller = ProviderPoller(target, FORMATS["statuspage"], fetcher, store, [Channel()], "active", woken.append)
+        pollers.append(poller)
+    for poller in pollers:
+        await poller.poll_once()  # the first poll reads every document
+    readers_per_round = []
+    for _ in range(HISTORY_EVERY):
+        before = {name: pages.hits[f"/{name}/api/v2/incidents.json"] for name in names}
         for poller in pollers:
-            await poller.poll_once()  # the first poll reads every document
-        readers_per_round = []
-        for _ in range(HISTORY_EVERY):
-            before = {name: pages.hits[f"/{name}/api/v2/incidents.json"] for name in names}
-            for poller in pollers:
-                await poller.poll_once()
-            readers_per_round.append(sum(pages.hits[f"/{name}/api/v2/incidents.json"] > before[name] for name in names))
-    await fetcher.aclose()
-    await store.close()
+            await poller.poll_once()
+        readers_per_round.append(sum(pages.hits[f"/{name}/api/v2/incidents.json"] > before[name] for name in names))
     assert sum(readers_per_round) == len(names), "each page reads its history once in HISTORY_EVERY polls"
     assert max(readers_per_round) <= len(names) // 2, f"spread over the polls, not together: {readers_per_round}"
+
+
+async def test_a_changed_page_waits_for_a_shared_slot_and_an_unchanged_one_does_not(pages, store, fetcher):
+    """Parsing and committing a changed page is bounded across pollers; a 304 never queues for it."""
+    changes = asyncio.Semaphore(1)
+    rig = Rig(pages, store, fetcher, changes=changes)
+    rig.publish()
+    await rig.poll()
+    async with changes:  # another poller is parsing its page
+        assert (await asyncio.wait_for(rig.poller.poll_once(), 5)).result == "not_modified"
+        rig.script.open_incident("i1", "API errors", "Investigating")
+        rig.publish()
+        poll = asyncio.create_task(rig.poller.poll_once())
+        await asyncio.sleep(0.5)
+        assert not poll.done(), "the changed page waits for the slot"
+    assert (await asyncio.wait_for(poll, 5)).changed
