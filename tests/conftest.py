@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+
+from bot.state import Store
+from tests.fakes.status_page import StatusPageServer
 
 # Captured payloads live beside the repository (../shared), never inside it.
 REAL_FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "real"
@@ -16,3 +20,19 @@ def real_fixtures() -> Path:
     if not REAL_FIXTURES.is_dir():
         pytest.skip(f"real fixtures not found at {REAL_FIXTURES}")
     return REAL_FIXTURES
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    """A state database in the test's folder (`state.db`), closed after the test, failed or not:
+    an open database thread would keep pytest from exiting."""
+    opened = await Store.open(tmp_path / "state.db")
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture
+def pages() -> Iterator[StatusPageServer]:
+    """A fake status-page server on 127.0.0.1."""
+    with StatusPageServer() as server:
+        yield server

@@ -13,13 +13,6 @@ import trustme
 from bot.fetch import Fetcher
 from bot.model import FetchError
 from tests.fakes.proxy import ForwardProxy
-from tests.fakes.status_page import StatusPageServer
-
-
-@pytest.fixture
-def pages():
-    with StatusPageServer() as server:
-        yield server
 
 
 @pytest.fixture

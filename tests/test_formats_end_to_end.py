@@ -13,7 +13,6 @@ from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 
-import pytest
 
 from bot.detect import detect
 from bot.model import Snapshot
@@ -101,12 +100,6 @@ def wait_until_all_seen(database: Path, pages: int, timeout: float = 30) -> None
 def delivered(receiver: WebhookReceiver) -> Counter[tuple[str, str]]:
     payloads = [json.loads(r.body) for r in receiver.requests]
     return Counter((p["type"], p["data"]["key"]) for p in payloads)
-
-
-@pytest.fixture
-def pages():
-    with StatusPageServer() as server:
-        yield server
 
 
 def publish(pages: StatusPageServer, step: int) -> None:

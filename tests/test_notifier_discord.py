@@ -91,13 +91,6 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-@pytest.fixture
-async def store(tmp_path) -> AsyncIterator[Store]:
-    opened = await Store.open(tmp_path / "state.db")
-    yield opened
-    await opened.close()
-
-
 def notifier_for(url: str, http: httpx.AsyncClient, **settings: Any) -> DiscordNotifier:
     sleep = settings.pop("sleep", asyncio.sleep)
     return DiscordNotifier("alerts", DiscordSettings.model_validate({"webhook_url": url, **settings}), http, sleep)

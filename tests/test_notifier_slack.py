@@ -124,13 +124,6 @@ async def make(slack: FakeSlack) -> AsyncIterator[Factory]:
         await notifier.aclose()
 
 
-@pytest.fixture
-async def store(tmp_path: Any) -> AsyncIterator[Store]:
-    opened = await Store.open(tmp_path / "state.db")
-    yield opened
-    await opened.close()
-
-
 async def enqueue(store: Store, *events: Event) -> None:
     await store.commit_poll("openai", [], [], [(CHANNEL, event) for event in events], changed=True)
 

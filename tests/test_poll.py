@@ -52,23 +52,10 @@ class Rig:
 
 
 @pytest.fixture
-async def store(tmp_path):
-    store = await Store.open(tmp_path / "state.db")
-    yield store
-    await store.close()  # also after a failed test: the database thread would keep pytest running
-
-
-@pytest.fixture
 async def fetcher():
     fetcher = Fetcher(timeout=5)
     yield fetcher
     await fetcher.aclose()
-
-
-@pytest.fixture
-def pages():
-    with StatusPageServer() as pages:
-        yield pages
 
 
 @pytest.fixture

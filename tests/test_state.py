@@ -18,13 +18,6 @@ from bot.state import (
 from tests.builders import update_event
 
 
-@pytest.fixture
-async def store(tmp_path):
-    opened = await Store.open(tmp_path / "state.db")
-    yield opened
-    await opened.close()
-
-
 async def test_database_file_uses_wal_and_current_schema(store, tmp_path):
     assert await store.schema_version() == SCHEMA_VERSION
     with sqlite3.connect(tmp_path / "state.db") as raw:
