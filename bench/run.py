@@ -362,8 +362,9 @@ def run_startup(args, farm: Farm, server, workdir: Path, results: Results) -> No
 
 def run_default(args, farm: Farm, server, workdir: Path, results: Results) -> None:
     config = workdir / "default.toml"
-    remove_database(workdir / "default.db")
-    write_config(config, farm, server.url, workdir / "default.db", min(2.0, args.interval), None, pages=range(1),
+    database = workdir / "default.db"
+    remove_database(database)
+    write_config(config, farm, server.url, database, min(2.0, args.interval), None, pages=range(1),
                  first_run="active")
     started = time.time()
     bot = bot_process(args.repo, config, workdir, "default")
