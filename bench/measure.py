@@ -63,7 +63,7 @@ def machine() -> dict[str, str]:
     for module in ("httpx", "httpcore", "aiohttp", "aiosqlite", "pydantic"):
         try:
             versions[module] = __import__(module).__version__
-        except Exception:  # noqa: BLE001, S110 (a missing module is just not listed)
+        except Exception:
             pass
     return {
         "nproc": str(os.cpu_count()),

@@ -64,7 +64,7 @@ async def _page_loop(get, url: str, interval: float, stop: asyncio.Event, counte
             if previous is not None and current != previous:
                 counters.changes += 1
             previous = current
-        except Exception:  # noqa: BLE001 (a one-file monitor logs and carries on)
+        except Exception:
             counters.errors += 1
         finally:
             delay = interval * random.uniform(0.9, 1.1)

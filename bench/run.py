@@ -202,7 +202,8 @@ def py_spy_top(raw: Path, limit: int = 25) -> dict[str, list[tuple[str, float]]]
         self_counts[frames[-1]] = self_counts.get(frames[-1], 0) + n
         for frame in set(frames):
             incl_counts[frame] = incl_counts.get(frame, 0) + n
-    top = lambda counts: [(k, 100.0 * v / total) for k, v in sorted(counts.items(), key=lambda kv: -kv[1])[:limit]]
+    def top(counts):
+        return [(k, 100.0 * v / total) for k, v in sorted(counts.items(), key=lambda kv: -kv[1])[:limit]]
     return {"samples": [("busy samples", float(total))], "self": top(self_counts), "inclusive": top(incl_counts)}
 
 

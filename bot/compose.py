@@ -7,7 +7,7 @@ from bot.service import Service
 from notifiers import DESTINATIONS
 from providers import FORMATS, PRESETS
 
-__all__ = ["FORMATS", "DESTINATIONS", "PRESETS", "load", "service"]
+__all__ = ["DESTINATIONS", "FORMATS", "PRESETS", "load", "service"]
 
 
 def load(cli_path: str | None) -> Config:

@@ -437,7 +437,7 @@ def _web_url(url: str) -> SplitResult | None:
         return None
     try:
         parts = urlsplit(url)
-        parts.port  # raises ValueError on a malformed port
+        _ = parts.port  # raises ValueError on a malformed port
     except ValueError:
         return None
     return parts if parts.scheme in ("http", "https") and parts.hostname else None

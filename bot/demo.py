@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,7 @@ class DemoPage:
         self.incident: dict[str, Any] | None = None
 
     def apply(self, action: str, change: dict[str, str]) -> None:
-        now = datetime.now(timezone.utc).isoformat()
+        now = datetime.now(UTC).isoformat()
         if action == "component":
             self.component = {**self.component, "status": change["status"], "updated_at": now}
             return

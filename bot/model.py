@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import builtins
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Annotated, Any, Callable, ClassVar, Literal, Protocol
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Protocol
 
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
@@ -37,8 +38,8 @@ COMPONENT_IMPACT: dict[str, str] = {
 def _utc(moment: datetime) -> datetime:
     """Every time in the model is UTC; a time without a zone is taken as UTC already."""
     if moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 UtcTime = Annotated[datetime, AfterValidator(_utc)]

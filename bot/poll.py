@@ -10,7 +10,7 @@ import time
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import cast
 
 from bot.detect import covered_keys, detect, is_deduplicated, scope, snapshot_keys
@@ -156,7 +156,7 @@ class ProviderPoller:
         first_sight = not state
         old = None if first_sight else page_snapshot(state.values())
         new = page_snapshot(new_state.values())
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         candidates = detect(
             self.target.name,
             self.target.title,

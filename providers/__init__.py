@@ -7,7 +7,7 @@ Modules here import only `bot.model` and `bot.text`, never the engine.
 from __future__ import annotations
 
 from bot.model import Format, Preset
-from providers import catalog, feed, gcp, incidentio, slack, statuspage, statusio
+from providers import catalog, feed, gcp, incidentio, slack, statusio, statuspage
 
 # The registry: one entry per format module.
 _REGISTERED: tuple[Format, ...] = (

@@ -13,7 +13,7 @@ later, and that must read as an edit of the same update, not as a new one.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import NamedTuple
 
 from bot.model import Update
@@ -151,7 +151,7 @@ def _slug(label: str) -> str:
 def _zone(zone: str | None) -> timezone | None:
     """The zone of a known abbreviation; no zone at all is UTC (Statuspage's default)."""
     if zone is None:
-        return timezone.utc
+        return UTC
     hours = _ZONE_HOURS.get(zone.lower())
     return None if hours is None else timezone(timedelta(hours=hours))
 
@@ -160,7 +160,7 @@ def _moment(match: re.Match[str], year: int, zone: timezone) -> datetime | None:
     month, day = _MONTHS[match["month"].lower()], int(match["day"])
     try:
         local = datetime(year, month, day, int(match["hour"]), int(match["minute"]), tzinfo=zone)
-        return local.astimezone(timezone.utc)
+        return local.astimezone(UTC)
     # ValueError: Feb 30, hour 25, year 10000; OverflowError: an offset past year 1 or 9999.
     except (ValueError, OverflowError):
         return None

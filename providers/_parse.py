@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.model import JSON, ParseError
@@ -23,7 +23,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # json.loads has already joined the valid pairs, so any left are lone.
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
-_UNDATED = datetime.min.replace(tzinfo=timezone.utc)
+_UNDATED = datetime.min.replace(tzinfo=UTC)
 
 
 def load_object(body: bytes) -> JSON:
@@ -113,8 +113,8 @@ def timestamp(item: JSON, key: str) -> datetime | None:
     try:
         moment = datetime.fromisoformat(value.strip())
         if moment.tzinfo is None:
-            return moment.replace(tzinfo=timezone.utc)
-        return moment.astimezone(timezone.utc)
+            return moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC)
     # OverflowError: an offset that pushes year 1 or 9999 out of range.
     except (ValueError, OverflowError):
         return None

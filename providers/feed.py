@@ -22,7 +22,7 @@ import hashlib
 import io
 import re
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 from xml.parsers.expat import errors as expat_errors
 from xml.sax import SAXParseException
@@ -88,7 +88,7 @@ _CUT_OFF = frozenset(
     }
 )
 
-_UNDATED = datetime.min.replace(tzinfo=timezone.utc)
+_UNDATED = datetime.min.replace(tzinfo=UTC)
 
 
 def documents(url: str) -> list[Document]:
@@ -339,7 +339,7 @@ def _time(entry: Entry, key: str) -> datetime | None:
     if not isinstance(parsed, time.struct_time):
         return None
     try:
-        return datetime(*parsed[:6], tzinfo=timezone.utc)
+        return datetime(*parsed[:6], tzinfo=UTC)
     # A leap second (:60) or a year past 9999.
     except (ValueError, OverflowError):
         return None

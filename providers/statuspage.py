@@ -9,7 +9,7 @@ same shapes with fewer fields, so `providers.incidentio` reuses this parser as i
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import quote
 
 from bot.model import (
@@ -44,7 +44,7 @@ _MAINTENANCE_STATUSES = frozenset({"scheduled", "in_progress", "verifying", "com
 # An absolute web link without whitespace or chat markup characters.
 _WEB_URL = re.compile(r"https?://[^\s<>|\"]+", re.IGNORECASE)
 
-_UNDATED = datetime.min.replace(tzinfo=timezone.utc)
+_UNDATED = datetime.min.replace(tzinfo=UTC)
 
 
 # The history documents are read whenever summary.json changed, and otherwise now and then:
@@ -178,7 +178,7 @@ def _incident(item: JSON, site: str, listed_as_maintenance: bool) -> Incident | 
 def _chronological(raw_updates: list[JSON]) -> list[JSON]:
     """Updates oldest first. The API lists them newest first: reversing before the stable sort
     keeps updates posted within the same instant in the order they were posted."""
-    return sorted(reversed(raw_updates), key=_posted_at)
+    return sorted(reversed(raw_updates), key=_posted_at)  # noqa: C414 (the order of ties matters)
 
 
 def _posted_at(update: JSON) -> tuple[bool, datetime]:

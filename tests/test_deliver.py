@@ -98,7 +98,7 @@ async def test_gone_endpoint_disables_the_channel_and_keeps_the_backlog(setup, r
 
 
 async def test_still_failing_message_stays_pending_after_bounded_drain(setup, receiver):
-    store, worker, sleep = setup
+    store, worker, _sleep = setup
     receiver.respond(500, times=10)
     await enqueue(store, 1, 2)
     assert await worker.drain(asyncio.Event(), max_attempts=3) == 2

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
 from bot.detect import covered_keys, detect, is_deduplicated, scope, snapshot_keys
 from bot.model import Component, Incident, Snapshot, Update
 
-NOW = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
 
 def at(minutes: int) -> datetime:
@@ -202,8 +202,8 @@ def test_scope_by_group_name_keeps_every_child_and_what_hits_them():
 
 def test_times_are_held_in_utc():
     pacific = datetime(2026, 6, 16, 10, 0, tzinfo=timezone(timedelta(hours=-7)))
-    assert Update(id="u", status="x", created_at=pacific).created_at == datetime(2026, 6, 16, 17, 0, tzinfo=timezone.utc)
-    assert Update(id="u", status="x", created_at=datetime(2026, 1, 1)).created_at.tzinfo == timezone.utc
+    assert Update(id="u", status="x", created_at=pacific).created_at == datetime(2026, 6, 16, 17, 0, tzinfo=UTC)
+    assert Update(id="u", status="x", created_at=datetime(2026, 1, 1)).created_at.tzinfo == UTC
 
 
 def test_on_a_page_of_ongoing_incidents_leaving_the_list_means_resolved():

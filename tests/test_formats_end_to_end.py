@@ -10,9 +10,8 @@ import json
 import sqlite3
 import time
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-
 
 from bot.detect import detect
 from bot.model import Snapshot
@@ -57,7 +56,7 @@ def expected_after(kind: str, base_url: str, server_url: str, upto: int) -> Coun
     found: Counter[tuple[str, str]] = Counter()
     for version in versions:
         new = snapshot_of(kind, base_url, version, server_url)
-        events = detect(kind, kind, old, new, datetime.now(timezone.utc),
+        events = detect(kind, kind, old, new, datetime.now(UTC),
                         vanished_means_resolved=FORMATS[kind].vanished_means_resolved)
         found.update((e.type, e.key) for e in events)
         old = new
@@ -132,7 +131,7 @@ def test_each_format_announces_each_change_once(tmp_path, pages):
             assert bot.stop() == 0
         got = delivered(receiver)
     assert got == expected_total and sum(got.values()) >= 12
-    assert {kind for kind in PAGES} == {p["data"]["provider"] for p in map(json.loads, (r.body for r in receiver.requests))}
+    assert set(PAGES) == {p["data"]["provider"] for p in map(json.loads, (r.body for r in receiver.requests))}
     kinds = {key.split(":")[0] for _, key in got}
     assert {"inc", "upd"} <= kinds
     assert any(t == "incident.edited" for t, _ in got), "the feed's root-cause rewrite is one edit"

@@ -30,17 +30,17 @@ def incident_event(
         impact="minor",
         component_names=changes.pop("component_names", ("Chat Completions",)),
     )
-    fields: dict[str, Any] = dict(
-        id="evt_1",
-        type=type_,
-        key="inc1/u1",
-        provider="openai",
-        provider_title="OpenAI",
-        thread_key="inc1",
-        impact="minor",
-        incident=incident,
-        update=Update(id="u1", status=incident.status, body=body),
-    )
+    fields: dict[str, Any] = {
+        "id": "evt_1",
+        "type": type_,
+        "key": "inc1/u1",
+        "provider": "openai",
+        "provider_title": "OpenAI",
+        "thread_key": "inc1",
+        "impact": "minor",
+        "incident": incident,
+        "update": Update(id="u1", status=incident.status, body=body),
+    }
     return Event(**(fields | changes))
 
 

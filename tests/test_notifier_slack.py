@@ -32,6 +32,7 @@ from bot.model import (
     Update,
 )
 from bot.state import Store
+from notifiers._slack_client import SlackNotifier, SlackWebhookNotifier
 from notifiers._slack_render import (
     MAX_SECTION,
     MAX_TEXT,
@@ -41,7 +42,6 @@ from notifiers._slack_render import (
     parent_payload,
     update_payload,
 )
-from notifiers._slack_client import SlackNotifier, SlackWebhookNotifier
 from notifiers.slack import DESTINATION, SlackSettings
 from tests.builders import RecordedSleep
 from tests.fakes.slack import FakeSlack, Request

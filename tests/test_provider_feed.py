@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -18,7 +18,7 @@ from tests.strategies import parsed_or_refused
 
 PAYLOADS = Path(__file__).parent / "payloads" / "feed"
 FEED_URL = "https://status.acme.test/feed.atom"
-NOW = datetime(2026, 8, 13, 12, tzinfo=timezone.utc)
+NOW = datetime(2026, 8, 13, 12, tzinfo=UTC)
 
 
 def parse(name: str, base_url: str = FEED_URL) -> Snapshot:
@@ -26,7 +26,7 @@ def parse(name: str, base_url: str = FEED_URL) -> Snapshot:
 
 
 def utc(text: str) -> datetime:
-    return datetime.fromisoformat(text).astimezone(timezone.utc)
+    return datetime.fromisoformat(text).astimezone(UTC)
 
 
 def phases(incident: Incident) -> list[tuple[str, str]]:
@@ -112,8 +112,8 @@ def test_history_updates_are_split_oldest_first_with_the_status_of_their_label(
     ]
     assert incident.status == "identified"
     assert not incident.is_final
-    assert incident.created_at == datetime(2026, 1, 2, 9, 30, tzinfo=timezone.utc)
-    assert incident.updated_at == datetime(2026, 1, 2, 10, 5, 12, tzinfo=timezone.utc)
+    assert incident.created_at == datetime(2026, 1, 2, 9, 30, tzinfo=UTC)
+    assert incident.updated_at == datetime(2026, 1, 2, 10, 5, 12, tzinfo=UTC)
 
 
 def test_history_update_bodies_are_text(history: Snapshot) -> None:
@@ -130,9 +130,9 @@ def test_yearless_dates_take_the_year_of_the_entry_updated_time(history: Snapsho
     # The entry was updated on 2026-01-01: its "Dec 31" updates are from 2025.
     incident = history.incidents["y2m0n3w4e5v6"]
     assert [update.created_at for update in incident.updates] == [
-        datetime(2025, 12, 31, 23, 12, tzinfo=timezone.utc),
-        datetime(2025, 12, 31, 23, 58, tzinfo=timezone.utc),
-        datetime(2026, 1, 1, 0, 41, tzinfo=timezone.utc),
+        datetime(2025, 12, 31, 23, 12, tzinfo=UTC),
+        datetime(2025, 12, 31, 23, 58, tzinfo=UTC),
+        datetime(2026, 1, 1, 0, 41, tzinfo=UTC),
     ]
     assert (incident.status, incident.is_final) == ("resolved", True)
 
@@ -140,7 +140,7 @@ def test_yearless_dates_take_the_year_of_the_entry_updated_time(history: Snapsho
 def test_maintenances_are_told_by_their_labels(history: Snapshot) -> None:
     running = history.incidents["mnt7c0d3s9p1"]
     assert (running.kind, running.status, running.impact) == ("maintenance", "in_progress", "none")
-    assert running.updates[0].created_at == datetime(2025, 12, 29, 17, 2, tzinfo=timezone.utc)
+    assert running.updates[0].created_at == datetime(2025, 12, 29, 17, 2, tzinfo=UTC)
     done = history.incidents["pk9d2w6x8c4h"]
     assert [update.status for update in done.updates] == [
         "scheduled",
@@ -278,10 +278,10 @@ def test_aws_items_are_updates_keyed_by_guid_with_status_from_the_prefix(aws: Sn
 
 def test_aws_pst_and_pdt_dates_are_utc(aws: Snapshot) -> None:
     resolved = aws_incident(aws, "Increased API Error Rates")
-    assert resolved.created_at == datetime(2021, 12, 15, 19, 48, 19, tzinfo=timezone.utc)
-    assert resolved.updated_at == datetime(2021, 12, 15, 20, 16, 32, tzinfo=timezone.utc)
+    assert resolved.created_at == datetime(2021, 12, 15, 19, 48, 19, tzinfo=UTC)
+    assert resolved.updated_at == datetime(2021, 12, 15, 20, 16, 32, tzinfo=UTC)
     active = aws_incident(aws, "Instance launch failures in a single Availability Zone")
-    assert active.updates[0].created_at == datetime(2022, 6, 14, 16, 5, tzinfo=timezone.utc)
+    assert active.updates[0].created_at == datetime(2022, 6, 14, 16, 5, tzinfo=UTC)
 
 
 def test_aws_service_disruption_is_major_and_unresolved(aws: Snapshot) -> None:
@@ -326,7 +326,7 @@ def test_azure_items_are_incidents_with_z_dates() -> None:
     assert active.title == "Azure Front Door - Multiple regions"
     # "…within 60 minutes, or once the issue is mitigated" is a promise, not news.
     assert active.status == "investigating"
-    assert active.created_at == datetime(2024, 3, 12, 9, 14, tzinfo=timezone.utc)
+    assert active.created_at == datetime(2024, 3, 12, 9, 14, tzinfo=UTC)
     assert phases(active) == [("2024-03-12T09:14:00+00:00", "investigating")]
     assert active.updates[0].body.startswith("Impact Statement: Starting at 07:45 UTC")
     mitigated = snapshot.incidents["TRK-3HV1-W0P"]
@@ -400,8 +400,8 @@ def test_relative_links_resolve_against_the_feed_url(entities: Snapshot) -> None
 
 def test_iso_dates_with_offsets_are_utc(entities: Snapshot) -> None:
     incident = entities.incidents["urn:uuid:0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"]
-    assert incident.created_at == datetime(2026, 2, 27, 21, 20, tzinfo=timezone.utc)
-    assert incident.updated_at == datetime(2026, 2, 27, 22, 5, 30, tzinfo=timezone.utc)
+    assert incident.created_at == datetime(2026, 2, 27, 21, 20, tzinfo=UTC)
+    assert incident.updated_at == datetime(2026, 2, 27, 22, 5, 30, tzinfo=UTC)
     assert incident.status == "resolved"  # "[RESOLVED]" in the title
     # A plain-text summary keeps its angle brackets as text.
     assert incident.updates[0].body == (
@@ -560,7 +560,7 @@ def test_odd_bodies_raise_parse_error(body: bytes, message: str) -> None:
 
 def test_a_truncated_feed_with_items_is_not_read_as_fewer_items() -> None:
     body = (PAYLOADS / "aws_ec2_us_east_1.rss").read_bytes()
-    with pytest.raises(ParseError, match="^truncated feed"):
+    with pytest.raises(ParseError, match=r"^truncated feed"):
         feed.parse("feed", body[: len(body) // 2], FEED_URL)
 
 

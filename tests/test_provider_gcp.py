@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,12 +13,12 @@ from hypothesis import strategies as st
 from bot.detect import detect
 from bot.model import Document, ParseError, Snapshot
 from providers import gcp
+from tests.strategies import JSON_VALUES, field, items, parsed_or_refused
 
 PAYLOADS = Path(__file__).parent / "payloads"
 BASE = "https://status.cloud.google.com"
-NOW = datetime(2026, 3, 1, 12, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 OPEN = "pX4mQ7aVn2LkR8tYc3Ws"
-from tests.strategies import JSON_VALUES, field, items, parsed_or_refused
 
 
 def parse(name: str, base_url: str = BASE) -> Snapshot:
@@ -69,8 +69,8 @@ def test_incident_fields(versions: list[Snapshot]) -> None:
     )
     assert (incident.status, incident.impact) == ("service_information", "major")
     assert incident.url == f"{BASE}/incidents/{OPEN}"
-    assert incident.created_at == datetime(2026, 3, 1, 9, 12, 5, tzinfo=timezone.utc)
-    assert incident.updated_at == datetime(2026, 3, 1, 9, 12, 7, tzinfo=timezone.utc)
+    assert incident.created_at == datetime(2026, 3, 1, 9, 12, 5, tzinfo=UTC)
+    assert incident.updated_at == datetime(2026, 3, 1, 9, 12, 7, tzinfo=UTC)
     assert incident.component_ids == ("L3MkJ8hLTmYkCgGmDhxA", "hV87iK5DcEXKgWU2kDri")
     assert incident.component_names == ("Google Compute Engine", "Cloud SQL")
     assert versions[0].components == {}
@@ -198,7 +198,7 @@ def test_messy_updates(messy: Snapshot) -> None:
 
 def test_offsets_are_converted_to_utc(messy: Snapshot) -> None:
     incident = messy.incidents["mEsSy0000000000000001"]
-    assert incident.created_at == datetime(2026, 3, 3, 9, 15, tzinfo=timezone.utc)
+    assert incident.created_at == datetime(2026, 3, 3, 9, 15, tzinfo=UTC)
     assert incident.updates[0].created_at.utcoffset().total_seconds() == 0
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -148,8 +148,8 @@ def test_real_openai_two_active_incidents(real_fixtures: Path) -> None:
     assert (errors.status, errors.impact) == ("investigating", "minor")
     assert errors.url == "https://status.openai.com/incidents/01M3Q4RK1SM4EMK445GGPG7C0N"
     assert [u.created_at for u in errors.updates] == [
-        datetime(2026, 9, 29, 17, 52, 52, tzinfo=timezone.utc),
-        datetime(2026, 9, 29, 18, 24, 17, tzinfo=timezone.utc),
+        datetime(2026, 9, 29, 17, 52, 52, tzinfo=UTC),
+        datetime(2026, 9, 29, 18, 24, 17, tzinfo=UTC),
     ]
     assert "We’re investigating" in errors.updates[0].body
     support = snapshot.incidents["01M3Q4HMNP8SZ27DTZKW6F5BJ4"]

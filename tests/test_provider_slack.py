@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,11 +13,11 @@ from hypothesis import strategies as st
 from bot.detect import detect
 from bot.model import Document, ParseError, Snapshot
 from providers import slack
+from tests.strategies import JSON_VALUES, field, items, parsed_or_refused
 
 PAYLOADS = Path(__file__).parent / "payloads" / "slack"
 BASE = "https://slack-status.com"
-NOW = datetime(2026, 3, 3, 12, tzinfo=timezone.utc)
-from tests.strategies import JSON_VALUES, field, items, parsed_or_refused
+NOW = datetime(2026, 3, 3, 12, tzinfo=UTC)
 
 
 def parse(name: str) -> Snapshot:
@@ -86,8 +86,8 @@ def test_incident_fields(versions: list[Snapshot]) -> None:
 
 def test_offsets_are_converted_to_utc(versions: list[Snapshot]) -> None:
     incident = versions[0].incidents["1201"]
-    assert incident.created_at == datetime(2026, 3, 2, 16, 5, 12, tzinfo=timezone.utc)
-    assert incident.updates[0].created_at == datetime(2026, 3, 2, 16, 5, 12, tzinfo=timezone.utc)
+    assert incident.created_at == datetime(2026, 3, 2, 16, 5, 12, tzinfo=UTC)
+    assert incident.updates[0].created_at == datetime(2026, 3, 2, 16, 5, 12, tzinfo=UTC)
     assert incident.updates[0].created_at.utcoffset().total_seconds() == 0
 
 
@@ -299,7 +299,7 @@ def test_real_current_with_two_active_incidents(real_fixtures: Path) -> None:
     )
     assert incident.url == "https://status.slack.com/2020-07/7d32ad54b0703c47"
     assert incident.component_names == ("Apps/Integrations/APIs",)
-    assert incident.created_at == datetime(2020, 7, 24, 17, 45, 8, tzinfo=timezone.utc)
+    assert incident.created_at == datetime(2020, 7, 24, 17, 45, 8, tzinfo=UTC)
     assert [(n.id, n.status) for n in incident.updates] == [
         ("2020-07-24T17:45:08+00:00", "investigating")
     ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,10 +13,11 @@ from hypothesis import strategies as st
 from bot.detect import detect
 from bot.model import Document, ParseError, Snapshot
 from providers import statusio
+from tests.strategies import JSON_VALUES, field, items, parsed_or_refused
 
 PAYLOADS = Path(__file__).parent / "payloads" / "statusio"
 URL = "https://api.status.io/1.0/status/64f0a1b2c3d4e5f601234500"
-NOW = datetime(2026, 3, 4, 12, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 4, 12, tzinfo=UTC)
 INCIDENT = "64f0b7c8d9e0f1a2b3c4d5e6"
 MAINTENANCE = "64f0c9d0e1f2a3b4c5d6e7f8"
 API, WEBSITE, GIT = (
@@ -24,7 +25,6 @@ API, WEBSITE, GIT = (
     "64f0a1b2c3d4e5f601234502",
     "64f0a1b2c3d4e5f601234503",
 )
-from tests.strategies import JSON_VALUES, field, items, parsed_or_refused
 
 
 def parse(name: str, folder: Path = PAYLOADS) -> Snapshot:
@@ -90,8 +90,8 @@ def test_incident_fields(versions: list[Snapshot]) -> None:
     assert incident.kind == "incident"
     assert incident.title == "Elevated API latency in EU West"
     assert (incident.status, incident.impact) == ("investigating", "minor")
-    assert incident.created_at == datetime(2026, 3, 4, 8, 21, tzinfo=timezone.utc)
-    assert incident.updated_at == datetime(2026, 3, 4, 8, 21, 40, 488000, tzinfo=timezone.utc)
+    assert incident.created_at == datetime(2026, 3, 4, 8, 21, tzinfo=UTC)
+    assert incident.updated_at == datetime(2026, 3, 4, 8, 21, 40, 488000, tzinfo=UTC)
     assert (incident.component_ids, incident.component_names) == ((API,), ("API",))
     # The API gives no link; the engine falls back to the page's.
     assert incident.url == ""
@@ -114,8 +114,8 @@ def test_message_ids_are_their_id_else_their_time_and_state(versions: list[Snaps
 def test_maintenance_phase_follows_its_list(versions: list[Snapshot]) -> None:
     upcoming, active = versions[0].incidents[MAINTENANCE], versions[1].incidents[MAINTENANCE]
     assert (upcoming.kind, upcoming.status, upcoming.impact) == ("maintenance", "scheduled", "none")
-    assert upcoming.scheduled_for == datetime(2026, 3, 4, 9, tzinfo=timezone.utc)
-    assert upcoming.scheduled_until == datetime(2026, 3, 4, 10, tzinfo=timezone.utc)
+    assert upcoming.scheduled_for == datetime(2026, 3, 4, 9, tzinfo=UTC)
+    assert upcoming.scheduled_until == datetime(2026, 3, 4, 10, tzinfo=UTC)
     assert active.status == "in_progress"
     assert [u.status for u in active.updates] == ["scheduled", "in_progress"]
 
@@ -141,7 +141,7 @@ def test_messy_messages(messy: Snapshot) -> None:
         "monitoring",
         "critical",
     )
-    assert incident.updated_at == datetime(2026, 3, 4, 8, 40, tzinfo=timezone.utc)
+    assert incident.updated_at == datetime(2026, 3, 4, 8, 40, tzinfo=UTC)
     assert incident.component_ids == ("cmpworst",)
 
 
@@ -245,14 +245,14 @@ def test_real_maintenance_capture(real_fixtures: Path) -> None:
     assert (incident.kind, incident.status, incident.impact) == ("incident", "identified", "major")
     assert incident.title == "500 Error - User Notification Settings"
     assert [u.created_at for u in incident.updates] == [
-        datetime(2020, 9, 4, 21, 56, tzinfo=timezone.utc),
-        datetime(2020, 9, 5, 9, 23, 23, 591000, tzinfo=timezone.utc),
+        datetime(2020, 9, 4, 21, 56, tzinfo=UTC),
+        datetime(2020, 9, 5, 9, 23, 23, 591000, tzinfo=UTC),
     ]
     assert "\r" not in incident.updates[0].body
     maintenance = snapshot.incidents["5f4e8b7f2250a004bc3453da"]
     assert (maintenance.kind, maintenance.status) == ("maintenance", "in_progress")
     assert [u.status for u in maintenance.updates] == ["scheduled", "in_progress"]
-    assert maintenance.scheduled_until == datetime(2020, 9, 7, 17, 55, tzinfo=timezone.utc)
+    assert maintenance.scheduled_until == datetime(2020, 9, 7, 17, 55, tzinfo=UTC)
     assert maintenance.component_names == ("dashboards.gitlab.com",)
 
 

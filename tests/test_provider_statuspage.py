@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -23,7 +23,7 @@ def parse(name: str, role: str = "summary", base_url: str = BASE) -> Snapshot:
 
 
 def utc(text: str) -> datetime:
-    return datetime.fromisoformat(text).astimezone(timezone.utc)
+    return datetime.fromisoformat(text).astimezone(UTC)
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +110,7 @@ def test_incident_fields(summary: Snapshot) -> None:
     assert incident.title == "Elevated errors on the REST API"
     assert incident.status == "identified"
     assert incident.impact == "major"
-    assert incident.created_at == datetime(2026, 3, 1, 17, 15, tzinfo=timezone.utc)
+    assert incident.created_at == datetime(2026, 3, 1, 17, 15, tzinfo=UTC)
     assert incident.updated_at == utc("2026-03-01T18:31:02.100+00:00")
     assert incident.scheduled_for is None
 
@@ -124,7 +124,7 @@ def test_updates_are_oldest_first_and_ties_keep_posting_order(summary: Snapshot)
 
 def test_offsets_are_converted_to_utc(summary: Snapshot) -> None:
     first = summary.incidents["inc1short001"].updates[0]
-    assert first.created_at == datetime(2026, 3, 1, 17, 15, tzinfo=timezone.utc)
+    assert first.created_at == datetime(2026, 3, 1, 17, 15, tzinfo=UTC)
     assert first.created_at.utcoffset().total_seconds() == 0
 
 
@@ -216,8 +216,8 @@ def test_maintenance_fields(summary: Snapshot) -> None:
     assert maintenance.status == "scheduled"
     assert maintenance.impact == "none"
     assert maintenance.url == "http://stspg.io/acme0002"
-    assert maintenance.scheduled_for == datetime(2026, 3, 5, 9, tzinfo=timezone.utc)
-    assert maintenance.scheduled_until == datetime(2026, 3, 5, 11, tzinfo=timezone.utc)
+    assert maintenance.scheduled_for == datetime(2026, 3, 5, 9, tzinfo=UTC)
+    assert maintenance.scheduled_until == datetime(2026, 3, 5, 11, tzinfo=UTC)
     assert maintenance.component_ids == ("cmpdash00001",)
 
 
@@ -256,7 +256,7 @@ def test_incidents_document_includes_resolved_and_postmortem(incidents: Snapshot
 
 def test_positive_offsets_are_converted_to_utc(incidents: Snapshot) -> None:
     incident = incidents.incidents["inc3resolv01"]
-    assert incident.created_at == datetime(2026, 3, 2, 7, tzinfo=timezone.utc)
+    assert incident.created_at == datetime(2026, 3, 2, 7, tzinfo=UTC)
     assert [update.created_at.hour for update in incident.updates] == [7, 7, 8]
 
 
@@ -334,8 +334,8 @@ def test_missing_null_or_mistyped_arrays_are_empty(document: dict) -> None:
 @pytest.mark.parametrize(
     ("stamp", "expected"),
     [
-        ("2026-03-01T10:00:00.000-07:00", datetime(2026, 3, 1, 17, tzinfo=timezone.utc)),
-        ("2026-03-01T10:00:00", datetime(2026, 3, 1, 10, tzinfo=timezone.utc)),
+        ("2026-03-01T10:00:00.000-07:00", datetime(2026, 3, 1, 17, tzinfo=UTC)),
+        ("2026-03-01T10:00:00", datetime(2026, 3, 1, 10, tzinfo=UTC)),
         ("2026-13-01T00:00:00Z", None),
         ("0001-01-01T00:00:00+01:00", None),
         ("9999-12-31T23:59:59-01:00", None),
@@ -457,7 +457,7 @@ def test_real_twilio_groups_offsets_and_maintenances(real_fixtures: Path) -> Non
     assert incident.updates[-1].status == "monitoring"
     maintenance = snapshot.incidents["9szb6ydlg10w"]
     assert (maintenance.status, maintenance.impact) == ("scheduled", "none")
-    assert maintenance.scheduled_for == datetime(2020, 6, 16, 23, tzinfo=timezone.utc)
+    assert maintenance.scheduled_for == datetime(2020, 6, 16, 23, tzinfo=UTC)
 
 
 def test_real_cloudamqp_maintenance_in_progress(real_fixtures: Path) -> None:
@@ -582,5 +582,5 @@ def test_arbitrary_summary_shaped_documents(role: str, document: dict) -> None:
     {"status": ["none"], "components": []},
 ])
 def test_a_mistyped_section_is_a_broken_page(document: dict) -> None:
-    with pytest.raises(ParseError, match="not a Statuspage summary: '.*' is not"):
+    with pytest.raises(ParseError, match=r"not a Statuspage summary: '.*' is not"):
         statuspage.parse("summary", json.dumps(document).encode(), BASE)

@@ -103,7 +103,7 @@ async def test_newer_schema_is_refused(tmp_path):
 async def test_corrupt_file_is_a_clear_error(tmp_path):
     path = tmp_path / "corrupt.db"
     path.write_bytes(b"this is not a database" * 100)
-    with pytest.raises(StateError, match="corrupt.db"):
+    with pytest.raises(StateError, match=r"corrupt\.db"):
         await Store.open(path)
 
 

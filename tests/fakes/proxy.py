@@ -22,7 +22,7 @@ class ForwardProxy(ThreadedFake[str, None]):
 
 
 class _Handler(FakeHandler):
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_GET(self) -> None:
         self.server.fake._record(self.path)
         if not self.path.startswith("http://"):
             self._send(400, {}, b"a proxy takes absolute URLs")

@@ -12,12 +12,12 @@ import hashlib
 import json
 import time
 from collections import Counter, defaultdict
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any, Never
 
 from ._server import FakeHandler, ThreadedFake
 
-START = datetime(2026, 11, 1, 9, 0, tzinfo=timezone.utc)
+START = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 
 
 class PageScript:
@@ -166,7 +166,7 @@ class StatusPageServer(ThreadedFake[str, Never]):  # logs each path asked for; n
 
 
 class _Handler(FakeHandler):
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_GET(self) -> None:
         server = self.server.fake
         with server._changed:
             page = server._pages.get(self.path)
