@@ -23,6 +23,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # json.loads has already joined the valid pairs, so any left are lone.
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
+# An absolute web link without whitespace or chat markup characters.
+_WEB_URL = re.compile(r"https?://[^\s<>|\"]+", re.IGNORECASE)
+
 _UNDATED = datetime.min.replace(tzinfo=UTC)
 
 
@@ -120,12 +123,23 @@ def timestamp(item: JSON, key: str) -> datetime | None:
         return None
 
 
+def is_web_url(value: str) -> bool:
+    """Whether `value` is a link worth giving a reader: absolute http(s), no whitespace or
+    characters that would break chat markup."""
+    return _WEB_URL.fullmatch(value) is not None
+
+
 def chronological(items: list[JSON], key: str) -> list[JSON]:
     """Items oldest first by their timestamp field `key`; undated ones first; ties keep list order.
 
     Pass a newest-first list reversed, so that items of one instant keep their posting order.
     """
-    return sorted(items, key=lambda item: _dated(timestamp(item, key)))
+    return sorted(items, key=lambda item: undated_first(timestamp(item, key)))
+
+
+def undated_first(moment: datetime | None) -> tuple[bool, datetime]:
+    """A sort key putting unknown times before every known one."""
+    return (moment is not None, moment or _UNDATED)
 
 
 def numbered(keys: list[str]) -> list[str]:
@@ -139,10 +153,6 @@ def numbered(keys: list[str]) -> list[str]:
         counts[key] = counts.get(key, 0) + 1
         distinct.append(key if counts[key] == 1 else f"{key}#{counts[key]}")
     return distinct
-
-
-def _dated(moment: datetime | None) -> tuple[bool, datetime]:
-    return (moment is not None, moment or _UNDATED)
 
 
 def _json_type(value: Any) -> str:

@@ -22,6 +22,7 @@ import hashlib
 import io
 import re
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 from xml.parsers.expat import errors as expat_errors
@@ -32,12 +33,9 @@ import feedparser
 from bot.model import IMPACTS, Document, Format, Incident, ParseError, Snapshot, Update
 from bot.text import html_to_text, one_line, tidy
 from providers import _feed_statuspage
-from providers._parse import clean, describe, numbered
+from providers._parse import clean, describe, is_web_url, numbered, undated_first
 
 Entry = dict[str, Any]  # one feedparser entry
-
-# An absolute web link without whitespace or chat markup characters.
-_WEB_URL = re.compile(r"https?://[^\s<>|\"]+", re.IGNORECASE)
 
 # The Statuspage API code at the end of an incident link.
 _API_CODE = re.compile(r"/incidents/(?P<code>[A-Za-z0-9]+)/?(?:[?#].*)?$")
@@ -88,9 +86,6 @@ _CUT_OFF = frozenset(
     }
 )
 
-_UNDATED = datetime.min.replace(tzinfo=UTC)
-
-
 def documents(url: str) -> list[Document]:
     """The feed itself: for this kind the configured URL is the feed's URL."""
     return [Document("feed", url)]
@@ -101,7 +96,7 @@ def parse(role: str, body: bytes, base_url: str) -> Snapshot:
     (an HTML page served with 200, JSON, an empty body) raises ParseError, and nothing else."""
     entries: list[Entry] = _load(body, base_url).entries
     if any(_feed_statuspage.has_updates(_markup(entry)) for entry in entries):
-        incidents = [_history_incident(entry) for entry in entries]
+        incidents: Sequence[Incident | None] = [_history_incident(entry) for entry in entries]
     else:
         incidents = _grouped_incidents(entries)
     found: dict[str, Incident] = {}
@@ -239,7 +234,7 @@ def _aws_subject(title: str) -> str:
 
 
 def _grouped_incident(incident_id: str, items: list[_Item]) -> Incident:
-    items = sorted(items, key=lambda item: (item.posted_at is not None, item.posted_at or _UNDATED))
+    items = sorted(items, key=lambda item: undated_first(item.posted_at))
     ids = numbered([_update_key(item) for item in items])
     updates = tuple(
         Update(
@@ -296,7 +291,7 @@ def _guid(entry: Entry) -> str | None:
 def _link(entry: Entry) -> str:
     value = dict.get(entry, "link")
     link = clean(value).strip() if isinstance(value, str) else ""
-    return link if _WEB_URL.fullmatch(link) else ""
+    return link if is_web_url(link) else ""
 
 
 def _title(entry: Entry) -> str:

@@ -22,7 +22,6 @@ incident also hears of its resolution.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from bot.model import JSON, Document, Format, Incident, ParseError, Snapshot, Update
@@ -31,6 +30,7 @@ from providers._parse import (
     chronological,
     clean,
     ident,
+    is_web_url,
     load_array,
     load_object,
     numbered,
@@ -43,9 +43,6 @@ from providers._parse import (
 _CURRENT_KEYS = ("status", "active_incidents")
 
 _IMPACTS = {"outage": "critical", "incident": "major", "notice": "minor"}
-
-# An absolute web link without whitespace or chat markup characters.
-_WEB_URL = re.compile(r"https?://[^\s<>|\"]+", re.IGNORECASE)
 
 
 def documents(base_url: str) -> list[Document]:
@@ -139,7 +136,7 @@ def _services(value: object) -> tuple[str, ...]:
 
 def _link(item: JSON, site: str) -> str:
     url = text(item, "url").strip()
-    return url if _WEB_URL.fullmatch(url) else site
+    return url if is_web_url(url) else site
 
 
 FORMAT = Format(

@@ -8,8 +8,6 @@ same shapes with fewer fields, so `providers.incidentio` reuses this parser as i
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime
 from urllib.parse import quote
 
 from bot.model import (
@@ -25,7 +23,7 @@ from bot.model import (
     Update,
 )
 from bot.text import one_line, tidy
-from providers._parse import ident, load_object, mapping, objects, text, timestamp
+from providers._parse import chronological, ident, is_web_url, load_object, mapping, objects, text, timestamp
 
 # Top-level keys of the Statuspage v2 documents; JSON with none of them (a broken page's error
 # object, say) must be reported, not read as "no incidents, no components".
@@ -40,11 +38,6 @@ _STATUS_ALIASES = {
 
 # Phases only a maintenance has: such an item is one even when listed among incidents.
 _MAINTENANCE_STATUSES = frozenset({"scheduled", "in_progress", "verifying", "completed"})
-
-# An absolute web link without whitespace or chat markup characters.
-_WEB_URL = re.compile(r"https?://[^\s<>|\"]+", re.IGNORECASE)
-
-_UNDATED = datetime.min.replace(tzinfo=UTC)
 
 
 # The history documents are read whenever summary.json changed, and otherwise now and then:
@@ -147,7 +140,8 @@ def _incident(item: JSON, site: str, listed_as_maintenance: bool) -> Incident | 
     incident_id = ident(item)
     if incident_id is None:
         return None
-    raw_updates = _chronological(objects(item, "incident_updates"))
+    # The API lists updates newest first: reversed, those of one instant keep their posting order.
+    raw_updates = chronological(objects(item, "incident_updates")[::-1], "created_at")
     updates = _updates(raw_updates)
     status = _status(item) or (updates[-1].status if updates else "")
     scheduled_for = timestamp(item, "scheduled_for")
@@ -173,17 +167,6 @@ def _incident(item: JSON, site: str, listed_as_maintenance: bool) -> Incident | 
         component_names=component_names,
         updates=updates,
     )
-
-
-def _chronological(raw_updates: list[JSON]) -> list[JSON]:
-    """Updates oldest first. The API lists them newest first: reversing before the stable sort
-    keeps updates posted within the same instant in the order they were posted."""
-    return sorted(reversed(raw_updates), key=_posted_at)  # noqa: C414 (the order of ties matters)
-
-
-def _posted_at(update: JSON) -> tuple[bool, datetime]:
-    moment = timestamp(update, "created_at")
-    return (moment is not None, moment or _UNDATED)
 
 
 def _updates(raw_updates: list[JSON]) -> tuple[Update, ...]:
@@ -248,7 +231,7 @@ def _impact(item: JSON) -> str:
 
 def _link(item: JSON, incident_id: str, site: str) -> str:
     shortlink = text(item, "shortlink").strip()
-    if _WEB_URL.fullmatch(shortlink):
+    if is_web_url(shortlink):
         return shortlink
     return f"{site}/incidents/{quote(incident_id, safe='')}"
 
@@ -256,7 +239,7 @@ def _link(item: JSON, incident_id: str, site: str) -> str:
 def _site_url(document: JSON, base_url: str) -> str:
     """The page's public address (incident.io's ends with "/"), else the configured base URL."""
     page_url = text(mapping(document, "page"), "url").strip()
-    return (page_url if _WEB_URL.fullmatch(page_url) else base_url).rstrip("/")
+    return (page_url if is_web_url(page_url) else base_url).rstrip("/")
 
 
 FORMAT = Format(
