@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from bot import compose
+from bot import root
 from bot.config import describe
 from bot.logs import REDACTOR, setup_logging
 from bot.model import ConfigError, DeliveryError, Preset, StatusbotError
@@ -38,10 +38,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    config = compose.load(args.config)
+    config = root.load(args.config)
     REDACTOR.add(config.secrets)
     with asyncio.Runner(loop_factory=_loop_factory()) as runner:
-        return runner.run(compose.service(config).run(once=args.once))
+        return runner.run(root.service(config).run(once=args.once))
 
 
 def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
@@ -56,18 +56,18 @@ def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
 
 
 def _check(args: argparse.Namespace) -> int:
-    config = compose.load(args.config)
+    config = root.load(args.config)
     print(describe(config))
     print("configuration OK")
     return EXIT_OK
 
 
 def _send_test(args: argparse.Namespace) -> int:
-    config = compose.load(args.config)
+    config = root.load(args.config)
     REDACTOR.add(config.secrets)
     channel = find_channel(config, args.channel)
     try:
-        asyncio.run(send_sample(channel, compose.DESTINATIONS))
+        asyncio.run(send_sample(channel, root.DESTINATIONS, root.delivery_client()))
     except DeliveryError as exc:
         print(f"statusbot: sample message NOT delivered: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -79,7 +79,7 @@ _NOTE_MARK = "*"  # after a preset's name in `statusbot providers`: the preset h
 
 
 def _status(args: argparse.Namespace) -> int:
-    config = compose.load(args.config)
+    config = root.load(args.config)
     if not Path(config.bot.database).exists():
         print(f"statusbot: no database at {config.bot.database}: statusbot has not run here yet", file=sys.stderr)
         return EXIT_ERROR
@@ -100,12 +100,12 @@ def _demo(args: argparse.Namespace) -> int:
 
     print("statusbot demo: a local status page plays one incident for about 20 seconds; the real")
     print("pipeline (fetch, detect, SQLite outbox, delivery) prints each change below.", flush=True)
-    return asyncio.run(run_demo(compose.FORMATS, compose.DESTINATIONS, args.speed))
+    return asyncio.run(run_demo(root.service, root.DESTINATIONS, args.speed))
 
 
 def _providers(args: argparse.Namespace) -> int:
     texts = [text for text in (args.text, args.search) if text]
-    presets = _matching_presets(compose.PRESETS.values(), args.kind, texts)
+    presets = _matching_presets(root.PRESETS.values(), args.kind, texts)
     if not presets:
         print("no preset matches")
         return EXIT_OK
@@ -171,7 +171,7 @@ def _parser() -> argparse.ArgumentParser:
     test.add_argument("--config", help="TOML configuration file")
     test.set_defaults(command=_send_test)
 
-    kinds = sorted(compose.FORMATS)
+    kinds = sorted(root.FORMATS)
     listing = commands.add_parser(
         "providers", help="list the catalog of preset status pages",
         description=f"List the preset status pages; a {_NOTE_MARK} after a name marks a preset with a note.",

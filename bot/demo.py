@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.config import BotSettings, Config, ProviderConfig, channel_with_defaults
-from bot.model import Destination, Format
+from bot.model import Destination
 from bot.service import Service
 
 # (seconds after start, what happens). Each step is one change the bot must announce.
@@ -29,6 +30,9 @@ SCRIPT: tuple[tuple[float, str, dict[str, str]], ...] = (
     (17, "update", {"status": "resolved", "body": "This incident has been resolved. Sorry for the trouble."}),
 )
 DURATION = 20.0
+# Steps are 2 s apart at speed 1; at MAX_SPEED, 0.2 s: still two polls (the interval is 1/speed)
+# between them, so each change is announced on its own, in order.
+MAX_SPEED = 10.0
 
 
 class DemoPage:
@@ -37,6 +41,7 @@ class DemoPage:
     def __init__(self) -> None:
         self.component: dict[str, Any] = {"id": "demo-api", "name": "Demo API", "status": "operational"}
         self.incident: dict[str, Any] | None = None
+        self.read = asyncio.Event()  # set when the bot first fetched the page: its baseline
 
     def apply(self, action: str, change: dict[str, str]) -> None:
         now = datetime.now(UTC).isoformat()
@@ -70,6 +75,7 @@ class DemoPage:
 async def serve(page: DemoPage) -> tuple[web.AppRunner, str]:
     async def document(request: web.Request) -> web.Response:
         body = page.documents().get(request.match_info["name"])
+        page.read.set()
         return web.json_response(body) if body is not None else web.Response(status=404)
 
     app = web.Application()
@@ -93,15 +99,22 @@ def demo_config(url: str, database: Path, destinations: dict[str, Destination], 
     )
 
 
-async def run_demo(formats: dict[str, Format], destinations: dict[str, Destination], speed: float = 1.0) -> int:
+async def run_demo(make_service: Callable[[Config], Service], destinations: dict[str, Destination],
+                   speed: float = 1.0) -> int:
     """Play the script (`speed` times faster) against the real service; the service's exit status."""
     page = DemoPage()
     runner, url = await serve(page)
     with tempfile.TemporaryDirectory(prefix="statusbot-demo-") as folder:
         config = demo_config(url, Path(folder) / "demo.db", destinations, interval=1.0 / speed)
-        service = Service(config, formats, destinations)
+        service = make_service(config)
         running = asyncio.create_task(service.run())
         try:
+            # The script starts once the bot has read the page as it was: however fast it plays,
+            # the first poll sees a calm page, and every later step is a change.
+            await asyncio.wait([running, asyncio.ensure_future(page.read.wait())],
+                               return_when=asyncio.FIRST_COMPLETED)
+            if running.done():
+                return running.result()
             started = asyncio.get_running_loop().time()
             for at, action, change in SCRIPT:
                 await _sleep_until(started + at / speed)

@@ -6,8 +6,9 @@ import secrets
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
+import httpx
+
 from bot.config import ChannelConfig, Config
-from bot.fetch import delivery_client
 from bot.message import compose
 from bot.model import ConfigError, Destination, Event, Incident, Update
 
@@ -39,9 +40,10 @@ def find_channel(config: Config, name: str) -> ChannelConfig:
     raise ConfigError(f"channels: no channel named '{name}'; configured: {known}")
 
 
-async def send_sample(channel: ChannelConfig, destinations: Mapping[str, Destination]) -> None:
-    """Send one sample message; raises the notifier's RetryableError or PermanentError."""
-    async with delivery_client() as http:
+async def send_sample(channel: ChannelConfig, destinations: Mapping[str, Destination], http: httpx.AsyncClient) -> None:
+    """Send one sample message through `http` (closed after); raises the notifier's RetryableError or
+    PermanentError."""
+    async with http:
         notifier = destinations[channel.type].create(channel.name, channel.settings, http)
         try:
             await notifier.send(compose(sample_event(channel.name)), None)

@@ -9,9 +9,11 @@ import signal
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+import httpx
+
 from bot.config import Config
 from bot.deliver import DeliveryWorker
-from bot.fetch import Fetcher, delivery_client
+from bot.fetch import Fetcher
 from bot.metrics import Metrics
 from bot.model import Destination, FetchError, Format, Notifier, ParseError
 from bot.poll import PollResult, PollTarget, ProviderPoller, wait_for_stop
@@ -34,10 +36,13 @@ POLL_TIMES_EVERY = 30.0
 
 
 class Service:
-    def __init__(self, config: Config, formats: Mapping[str, Format], destinations: Mapping[str, Destination]):
+    def __init__(self, config: Config, formats: Mapping[str, Format], destinations: Mapping[str, Destination],
+                 http: httpx.AsyncClient):
+        """`http` is the client notifiers share; the service closes it when it ends."""
         self.config = config
         self.formats = formats
         self.destinations = destinations
+        self.http = http
         self.stop = asyncio.Event()
         self.metrics = Metrics()
         self._tasks: list[asyncio.Task] = []
@@ -47,7 +52,7 @@ class Service:
         """Run until stopped (or one round with `once`); the exit status."""
         store = self._store = await Store.open(self.config.bot.database)
         fetcher = Fetcher(self.config.bot.timeout, self.config.bot.max_body_bytes, self._connections())
-        http = delivery_client()
+        http = self.http
         endpoint = _endpoint(self.config.bot.http, self.metrics, self.health) if self.config.bot.http else None
         notifiers: dict[str, Notifier] = {}
         try:

@@ -37,7 +37,7 @@ import pytest
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from bot import cli, compose, config
+from bot import cli, config, root
 from bot.config import BotSettings, load_config
 
 REPO = Path(__file__).resolve().parents[1]
@@ -137,7 +137,7 @@ SECTIONS: dict[str, type[BaseModel]] = {
     "bot": BotSettings,
     "providers": config._ProviderTable,
     "channels": config._ChannelTable,
-    **{kind: destination.settings for kind, destination in compose.DESTINATIONS.items()},
+    **{kind: destination.settings for kind, destination in root.DESTINATIONS.items()},
 }
 
 
@@ -158,12 +158,12 @@ def test_reference_lists_every_key_with_its_default(section):
 
 def test_reference_covers_exactly_the_registered_channel_types():
     documented = set(reference_markers()) - {"bot", "providers", "channels"}
-    assert documented == set(compose.DESTINATIONS), "README: a channel type's reference is missing or stale"
+    assert documented == set(root.DESTINATIONS), "README: a channel type's reference is missing or stale"
 
 
 def test_channel_type_keys_do_not_shadow_the_common_ones():
     common = set(config._ChannelTable.model_fields)
-    for kind, destination in compose.DESTINATIONS.items():
+    for kind, destination in root.DESTINATIONS.items():
         assert not common & set(destination.settings.model_fields), f"{kind} settings reuse a common channel key"
 
 
@@ -196,7 +196,7 @@ def load_example(text: str, tmp_path: Path) -> config.Config:
         text += '\n[[channels]]\nname = "example-console"\ntype = "console"\n'
     path = tmp_path / "example.toml"
     path.write_text(text, encoding="utf-8")
-    return load_config(path, dummy_env(text), compose.FORMATS, compose.DESTINATIONS, compose.PRESETS)
+    return load_config(path, dummy_env(text), root.FORMATS, root.DESTINATIONS, root.PRESETS)
 
 
 def test_readme_has_example_configurations():
@@ -210,7 +210,7 @@ def test_readme_toml_example_loads(index, tmp_path):
 
 def test_example_config_file_loads(tmp_path):
     loaded = load_example(EXAMPLE_CONFIG.read_text(encoding="utf-8"), tmp_path)
-    assert {channel.type for channel in loaded.channels} == set(compose.DESTINATIONS)
+    assert {channel.type for channel in loaded.channels} == set(root.DESTINATIONS)
 
 
 def test_example_config_file_uses_every_key():
