@@ -24,8 +24,8 @@ from pyreqwest.exceptions import DetailedPyreqwestError, RedirectError, RequestT
 from pyreqwest.response import Response
 
 from bot.model import FetchError
+from bot.retry_after import parse_retry_after
 from bot.state import Validators
-from bot.wire import parse_retry_after
 
 USER_AGENT = "statusbot/0.1 (self-hosted status page relay; +https://pypi.org/project/statusbot/)"
 MAX_REDIRECTS = 5

@@ -13,7 +13,7 @@ from http import HTTPStatus
 import httpx
 
 from bot.model import PermanentError, RetryableError
-from bot.wire import parse_retry_after
+from bot.retry_after import parse_retry_after, retry_hint
 
 # Statuses that say the endpoint itself is unusable: stop the channel, keep its backlog.
 _DISABLING = frozenset({401, 403, 404, 410})
@@ -57,8 +57,7 @@ def raise_for_response(response: httpx.Response, label: str) -> None:
         return
     if outcome is Outcome.RETRY:
         retry_after = parse_retry_after(response.headers.get("retry-after"))
-        hint = f" (retry after {retry_after:g}s)" if retry_after is not None else ""
-        raise RetryableError(f"{label}: {status_text(status)}{hint}", retry_after=retry_after)
+        raise RetryableError(f"{label}: {status_text(status)}{retry_hint(retry_after)}", retry_after=retry_after)
     if outcome is Outcome.DISABLE:
         raise PermanentError(f"{label}: {_disable_reason(status)}", disable_channel=True)
     raise PermanentError(f"{label}: {status_text(status)}: message rejected")

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.model import PermanentError, RetryableError
-from bot.wire import parse_retry_after
+from bot.retry_after import parse_retry_after, retry_hint
 
 from ._http import Outcome, classify_status, status_text
 
@@ -107,7 +107,7 @@ class SlackFailure(Exception):
     def error(self, label: str) -> RetryableError | PermanentError:
         outcome = self.outcome
         if outcome is Outcome.RETRY:
-            hint = f" (retry after {self.retry_after:g}s)" if self.retry_after is not None else ""
+            hint = retry_hint(self.retry_after)
             return RetryableError(f"{label}: {self.describe()}{hint}", retry_after=self.retry_after)
         if outcome is Outcome.DISABLE:
             return PermanentError(f"{label}: {self.describe()}: channel disabled", disable_channel=True)

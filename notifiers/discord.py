@@ -28,8 +28,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bot.message import Message, readable
 from bot.model import Destination, PermanentError, RetryableError, ThreadRef
+from bot.retry_after import parse_retry_after, retry_hint
 from bot.text import truncate
-from bot.wire import parse_retry_after
 
 from ._http import raise_for_response, status_text, transport_error
 
@@ -288,10 +288,8 @@ class DiscordNotifier:
         retry_after = _seconds(body.get("retry_after"))
         if retry_after is None:
             retry_after = parse_retry_after(response.headers.get("retry-after"))
-        details = ["global"] if body.get("global") is True else []
-        if retry_after is not None:
-            details.append(f"retry after {retry_after:g}s")
-        hint = f" ({', '.join(details)})" if details else ""
+        scope = ("global",) if body.get("global") is True else ()
+        hint = retry_hint(retry_after, *scope)
         return RetryableError(f"{self._label}: {status_text(429)}{hint}", retry_after=retry_after)
 
     def _created_id(self, response: httpx.Response) -> str:

@@ -15,7 +15,7 @@ import pytest
 
 from bot.message import compose
 from bot.model import Event, Incident, PermanentError, RetryableError
-from bot.wire import parse_retry_after
+from bot.retry_after import parse_retry_after
 from notifiers._http import Outcome, classify_status
 from notifiers.webhook import WebhookNotifier, WebhookSettings
 from tests.fakes import WebhookReceiver

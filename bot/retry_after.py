@@ -1,4 +1,5 @@
-"""HTTP conventions shared by the fetcher and the notifiers."""
+"""How long a server asks us to wait: the HTTP Retry-After header, read by the fetcher and the
+notifiers, and how an error message says it."""
 
 from __future__ import annotations
 
@@ -17,6 +18,13 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     except ValueError:
         return _seconds_until(value, now or datetime.now(UTC))
     return seconds if math.isfinite(seconds) and seconds >= 0 else None
+
+
+def retry_hint(seconds: float | None, *details: str) -> str:
+    """The end of an error message: " (retry after 2.5s)", after any other `details`
+    (" (global, retry after 1s)"); empty when there is nothing to say."""
+    said = [*details, f"retry after {seconds:g}s"] if seconds is not None else list(details)
+    return f" ({', '.join(said)})" if said else ""
 
 
 def _seconds_until(http_date: str, now: datetime) -> float | None:
