@@ -35,14 +35,14 @@ COMPONENT_IMPACT: dict[str, str] = {
 }
 
 
-def _utc(moment: datetime) -> datetime:
+def as_utc(moment: datetime) -> datetime:
     """Every time in the model is UTC; a time without a zone is taken as UTC already."""
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
 
 
-UtcTime = Annotated[datetime, AfterValidator(_utc)]
+UtcTime = Annotated[datetime, AfterValidator(as_utc)]
 
 
 class Frozen(BaseModel):

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import datetime
+
+from bot.model import as_utc
 
 _TAG = re.compile(r"<[^>]+>")
 _BLOCK_TAG = re.compile(r"<\s*(br|/p|/div|/li|/h\d|p|div|li)\b[^>]*>", re.IGNORECASE)
@@ -23,6 +26,11 @@ def tidy(text: str) -> str:
     """Trim each line, collapse runs of spaces and of blank lines."""
     lines = (_SPACES.sub(" ", line).strip() for line in text.replace("\r\n", "\n").split("\n"))
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+def iso_utc(moment: datetime | None) -> str | None:
+    """ISO 8601 in UTC with a `Z`, as JSON APIs want it; None stays None (JSON null)."""
+    return None if moment is None else as_utc(moment).isoformat().replace("+00:00", "Z")
 
 
 def one_line(text: str) -> str:

@@ -19,7 +19,6 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -29,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from bot.message import Message, readable
 from bot.model import Destination, PermanentError, RetryableError, ThreadRef
 from bot.retry_after import parse_retry_after, retry_hint
-from bot.text import truncate
+from bot.text import iso_utc, truncate
 
 from ._http import raise_for_response, status_text, transport_error
 
@@ -128,7 +127,7 @@ def build_embed(message: Message, phase: str, colour: int) -> dict[str, Any]:
     if footer:
         embed["footer"] = {"text": footer}
     if message.event.occurred_at is not None:
-        embed["timestamp"] = _iso(message.event.occurred_at)
+        embed["timestamp"] = iso_utc(message.event.occurred_at)
     return embed
 
 
@@ -181,12 +180,6 @@ def _clip(text: str, limit: int) -> str:
 def _is_web_url(url: str) -> bool:
     parts = urlsplit(url)
     return parts.scheme in ("http", "https") and bool(parts.netloc)
-
-
-def _iso(moment: datetime) -> str:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)  # the model's naive times are UTC
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _unique(items: list[str]) -> list[str]:

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bot.message import Message
 from bot.model import Component, Destination, Event, Incident, ThreadRef, Update
-from bot.text import truncate
+from bot.text import iso_utc, truncate
 
 from ._http import raise_for_response, transport_error
 
@@ -102,10 +102,10 @@ def _incident(incident: Incident) -> dict[str, Any]:
         "impact": incident.impact,
         "url": incident.url,
         "components": list(incident.component_names),
-        "created_at": iso(incident.created_at),
+        "created_at": iso_utc(incident.created_at),
         # a maintenance is mostly its window
-        "scheduled_for": iso(incident.scheduled_for),
-        "scheduled_until": iso(incident.scheduled_until),
+        "scheduled_for": iso_utc(incident.scheduled_for),
+        "scheduled_until": iso_utc(incident.scheduled_until),
     }
 
 
@@ -114,7 +114,7 @@ def _update(update: Update) -> dict[str, Any]:
         "id": update.id,
         "status": update.status,
         "body": truncate(update.body, MAX_BODY_CHARS),
-        "created_at": iso(update.created_at),
+        "created_at": iso_utc(update.created_at),
     }
 
 
@@ -122,17 +122,8 @@ def _component(component: Component) -> dict[str, Any]:
     return {"id": component.id, "name": component.name, "status": component.status}
 
 
-def iso(moment: datetime | None) -> str | None:
-    """ISO-8601 in UTC with a `Z`; a naive time is taken as UTC already."""
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
 def envelope(event: Event, now: datetime) -> dict[str, Any]:
-    return {"type": event.type, "timestamp": iso(event.occurred_at or now), "data": build_payload(event)}
+    return {"type": event.type, "timestamp": iso_utc(event.occurred_at or now), "data": build_payload(event)}
 
 
 def encode(document: dict[str, Any]) -> bytes:

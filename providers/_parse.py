@@ -12,7 +12,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.model import JSON, ParseError
+from bot.model import JSON, ParseError, as_utc
 from bot.text import one_line, truncate
 
 # Control characters other than tab, newline and carriage return: never useful in page text,
@@ -114,10 +114,7 @@ def timestamp(item: JSON, key: str) -> datetime | None:
     if not isinstance(value, str):
         return None
     try:
-        moment = datetime.fromisoformat(value.strip())
-        if moment.tzinfo is None:
-            return moment.replace(tzinfo=UTC)
-        return moment.astimezone(UTC)
+        return as_utc(datetime.fromisoformat(value.strip()))
     # OverflowError: an offset that pushes year 1 or 9999 out of range.
     except (ValueError, OverflowError):
         return None
