@@ -3,29 +3,28 @@
 A page that sends validators is asked `If-None-Match` / `If-Modified-Since` and may answer 304.
 A page that sends none (incident.io) is hashed: an identical body is not parsed again.
 
-Pages are fetched with pyreqwest (Rust's reqwest and hyper under asyncio): at ten thousand pages
-a minute the HTTP client is most of the bot's CPU; pyreqwest spends about 70% of aiohttp's per
-request with 10–50 in flight, and keeps the deadline, the pool and the redirects out of Python
-(bench/README.md has figures). Notifiers keep httpx (`delivery_client`): they send a few
-requests, not thousands.
+Pages are fetched with aiohttp: mature, already required by slack_sdk's async client and the
+HTTP endpoint, and cheap per request (bench/README.md has figures). Notifiers keep httpx
+(`delivery_client`): they send a few requests, not thousands.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
+import ssl
+import urllib.request
 import zlib
 from dataclasses import dataclass
-from datetime import timedelta
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
+import aiohttp
 import httpx
-from pyreqwest.client import Client, ClientBuilder
-from pyreqwest.exceptions import DetailedPyreqwestError, RedirectError, RequestTimeoutError
-from pyreqwest.response import Response
 
+from bot.logs import MASK
 from bot.model import FetchError
 from bot.retry_after import parse_retry_after
-from bot.state import Validators
 
 USER_AGENT = "statusbot/0.1 (self-hosted status page relay; +https://pypi.org/project/statusbot/)"
 MAX_REDIRECTS = 5
@@ -36,6 +35,15 @@ READ_CHUNK = 64 * 1024
 def delivery_client() -> httpx.AsyncClient:
     """The HTTP client notifiers share: a destination's redirect is an error, never followed."""
     return httpx.AsyncClient(timeout=30.0, follow_redirects=False, headers={"User-Agent": USER_AGENT})
+
+
+@dataclass(frozen=True)
+class Validators:
+    """What a page told us to send back to learn whether it changed."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
 
 
 @dataclass(frozen=True)
@@ -50,102 +58,147 @@ class FetchResult:
         return self.body is not None
 
 
+def redacted(url: str) -> str:
+    """`url` fit for a log line: no user or password, no query values (a token can be in either)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "(not a valid URL)"
+    if ":" in host:
+        host = f"[{host}]"
+    query = "&".join(f"{name}={MASK}" for name, _ in parse_qsl(parts.query, keep_blank_values=True))
+    return urlunsplit((parts.scheme, host + port, parts.path, query, ""))
+
+
 class Fetcher:
     def __init__(self, timeout: float = 20.0, max_bytes: int = 5_000_000, max_connections: int = 100):
         self.timeout = timeout
         self.max_bytes = max_bytes
         self.max_connections = max_connections
         # Requests beyond the connection limit wait here, before their deadline starts: thousands
-        # of pages polled at once queue up instead of timing out in the client's pool.
+        # of pages polled at once queue up instead of timing out inside the pool.
         self._slots = asyncio.Semaphore(max_connections)
-        self._session: Client | None = None  # made in the running loop, on first use
+        self._session: aiohttp.ClientSession | None = None  # made in the running loop, on first use
 
     async def aclose(self) -> None:
         if self._session is not None:
             await self._session.close()
 
-    def _client(self) -> Client:
+    def _client(self) -> aiohttp.ClientSession:
         if self._session is None:
-            self._session = (
-                ClientBuilder()
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(
+                    limit=self.max_connections, limit_per_host=0,
+                    # Made now, not at aiohttp's import: SSL_CERT_FILE / SSL_CERT_DIR (a private
+                    # CA, an intercepting proxy's) are read when the context is made.
+                    ssl=ssl.create_default_context(),
+                ),
                 # One deadline for the whole exchange, from connecting to the last byte of the body:
                 # a page trickling a byte a second cannot stall us.
-                .timeout(timedelta(seconds=self.timeout))
-                .connect_timeout(timedelta(seconds=min(self.timeout, 10.0)))
-                .max_redirects(MAX_REDIRECTS)
+                timeout=aiohttp.ClientTimeout(total=self.timeout, sock_connect=min(self.timeout, 10.0)),
                 # Bodies are decoded here, within the size cap, so only encodings we decode are asked.
-                .gzip(False).deflate(False).brotli(False).zstd(False)
-                .user_agent(USER_AGENT)
-                .default_headers({"Accept": "application/json, */*;q=0.5", "Accept-Encoding": "gzip, deflate"})
-                .build()
-            )  # no cookie store; HTTP(S)_PROXY and NO_PROXY are read from the environment
+                auto_decompress=False,
+                headers={"User-Agent": USER_AGENT, "Accept": "application/json, */*;q=0.5",
+                         "Accept-Encoding": "gzip, deflate"},
+                cookie_jar=aiohttp.DummyCookieJar(),  # status pages' cookies are nothing to keep
+                # HTTP(S)_PROXY and NO_PROXY, as operators expect; only when a proxy is set, since
+                # aiohttp then also reads ~/.netrc in a thread on every request.
+                trust_env=bool(urllib.request.getproxies()),
+            )
         return self._session
 
     async def fetch(self, url: str, previous: Validators | None) -> FetchResult:
-        """GET `url`, conditionally on `previous`. Raises FetchError with a short reason."""
+        """GET `url`, conditionally on `previous`. Raises FetchError naming the (redacted) URL and
+        a short reason; the cause is named without the URL that aiohttp's own messages repeat."""
         try:
             async with self._slots:
                 return await self._fetch(url, previous or Validators())
-        except RequestTimeoutError:
-            raise FetchError("timeout", f"no complete answer within {self.timeout:g}s") from None
-        except RedirectError:
-            raise FetchError("redirects", f"more than {MAX_REDIRECTS} redirects") from None
-        except DetailedPyreqwestError as exc:
-            raise FetchError("connection", _cause(exc)) from None
+        except _Refused as exc:
+            raise FetchError(exc.reason, _detail(url, exc.cause), exc.retry_after) from None
+        except TimeoutError:
+            raise FetchError("timeout", _detail(url, f"no complete answer within {self.timeout:g}s")) from None
+        except aiohttp.TooManyRedirects:
+            raise FetchError("redirects", _detail(url, f"more than {MAX_REDIRECTS} redirects")) from None
+        except (aiohttp.ClientError, OSError) as exc:
+            raise FetchError("connection", _detail(url, _cause(exc))) from None
 
     async def _fetch(self, url: str, previous: Validators) -> FetchResult:
-        try:
-            request = self._client().get(url)
-        except ValueError:
-            raise FetchError("connection", "not a valid URL") from None
+        headers = {}
         if previous.etag:
-            request = request.header("If-None-Match", previous.etag)
+            headers["If-None-Match"] = previous.etag
         if previous.last_modified:
-            request = request.header("If-Modified-Since", previous.last_modified)
-        async with request.build_streamed() as response:
+            headers["If-Modified-Since"] = previous.last_modified
+        async with self._client().get(url, headers=headers, max_redirects=MAX_REDIRECTS) as response:
             if response.status == 304:
+                # Read the (empty) body: an unread response would close its connection, and
+                # the next conditional request would pay for a new one.
+                await response.read()
                 return FetchResult(None, previous)
-            headers = response.headers
             if response.status != 200:
-                raise FetchError(f"HTTP {response.status}", retry_after=parse_retry_after(headers.get("retry-after")))
+                raise _Refused(f"HTTP {response.status}", retry_after=parse_retry_after(
+                    response.headers.get("Retry-After")))
             body = await self._read_capped(response)
             validators = Validators(
-                etag=headers.get("etag"),
-                last_modified=headers.get("last-modified"),
+                etag=response.headers.get("ETag"),
+                last_modified=response.headers.get("Last-Modified"),
                 body_hash=hashlib.sha256(body).hexdigest(),
             )
         if validators.body_hash == previous.body_hash:
             return FetchResult(None, validators)
         return FetchResult(body, validators)
 
-    async def _read_capped(self, response: Response) -> bytes:
-        """The body, decoded here rather than by the client, so that decompression stops at the
-        cap: a gzip bomb never inflates past `max_bytes` in memory."""
-        declared = response.headers.get("content-length", "")
+    async def _read_capped(self, response: aiohttp.ClientResponse) -> bytes:
+        """The body, decoded here rather than by aiohttp, so that decompression stops at the cap:
+        a gzip bomb never inflates past `max_bytes` in memory."""
+        declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > self.max_bytes:
-            raise FetchError("too large", f"{declared} bytes declared, cap is {self.max_bytes}")
-        decoder = _decoder(response.headers.get("content-encoding", ""))
-        parts: list[bytes] = []
-        size = 0
-        reader = response.body_reader
+            raise _Refused("too large", f"{declared} bytes declared, cap is {self.max_bytes}")
+        decoder = _decoder(response.headers.get("Content-Encoding", ""))
+        body = bytearray()
         try:
-            while (raw := await reader.read(READ_CHUNK)) is not None:
-                part = decoder.decompress(raw, self.max_bytes + 1 - size) if decoder else bytes(raw)
-                parts.append(part)
-                size += len(part)
-                if size > self.max_bytes or (decoder and decoder.unconsumed_tail):
-                    raise FetchError("too large", f"more than {self.max_bytes} bytes")
+            async for raw in response.content.iter_chunked(READ_CHUNK):
+                body += decoder.decompress(raw, self.max_bytes + 1 - len(body)) if decoder else raw
+                if len(body) > self.max_bytes or (decoder and decoder.unconsumed_tail):
+                    raise _Refused("too large", f"more than {self.max_bytes} bytes")
             if decoder:
-                parts.append(decoder.flush())
+                body += decoder.flush()
         except zlib.error as exc:
-            raise FetchError("bad encoding", str(exc)) from None
-        return b"".join(parts)
+            raise _Refused("bad encoding", str(exc)) from None
+        except aiohttp.ClientPayloadError:
+            raise _Refused("connection", "the body ended before it was complete") from None
+        return bytes(body)
 
 
-def _cause(exc: DetailedPyreqwestError) -> str:
-    """The innermost cause (e.g. "Connection refused (os error 111)"): the outer ones repeat the URL."""
-    causes = (exc.details or {}).get("causes") or []
-    return causes[-1]["message"] if causes else exc.message
+class _Refused(Exception):
+    """A page's answer refused inside `_fetch`; `fetch` turns it into a FetchError naming the URL."""
+
+    def __init__(self, reason: str, cause: str = "", retry_after: float | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.cause = cause
+        self.retry_after = retry_after
+
+
+def _detail(url: str, cause: str) -> str:
+    return f"{redacted(url)}: {cause}" if cause else redacted(url)
+
+
+def _cause(exc: BaseException) -> str:
+    """What went wrong, without the host and port that aiohttp's own messages repeat."""
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        return f"invalid peer certificate: {getattr(exc.certificate_error, 'verify_message', '') or exc.certificate_error}"
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        error = exc.os_error  # asyncio's strerror repeats the address ("Connect call failed (...)")
+        if error.errno and error.errno > 0:
+            return os.strerror(error.errno)
+        return error.strerror or str(error) or type(error).__name__
+    if isinstance(exc, aiohttp.InvalidURL):
+        return "not a valid URL"
+    if isinstance(exc, aiohttp.ClientResponseError):
+        return f"unreadable answer: {exc.message}"
+    return str(exc) or type(exc).__name__
 
 
 def _decoder(encoding: str) -> zlib._Decompress | None:
@@ -157,4 +210,4 @@ def _decoder(encoding: str) -> zlib._Decompress | None:
         return zlib.decompressobj(16 + zlib.MAX_WBITS)
     if encoding == "deflate":
         return zlib.decompressobj()
-    raise FetchError("bad encoding", f"unsupported Content-Encoding {encoding!r}")
+    raise _Refused("bad encoding", f"unsupported Content-Encoding {encoding!r}")

@@ -14,11 +14,11 @@ from datetime import UTC, datetime
 from typing import cast
 
 from bot.detect import covered_keys, detect, is_deduplicated, scope, snapshot_keys
-from bot.fetch import Fetcher, FetchResult
+from bot.fetch import Fetcher, FetchResult, Validators
 from bot.metrics import Metrics
 from bot.model import Document, Event, FetchError, Format, ParseError, Snapshot
 from bot.route import ChannelFilter, route
-from bot.state import DocumentState, StateError, Store, Validators, page_snapshot
+from bot.state import DocumentState, StateError, Store, page_snapshot
 
 log = logging.getLogger("statusbot.poll")
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import aiosqlite
 
+from bot.fetch import Validators
 from bot.model import Event, Snapshot, StatusbotError, ThreadRef
 
 
@@ -95,15 +96,6 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
-
-
-@dataclass(frozen=True)
-class Validators:
-    """What a page told us to send back to learn whether it changed."""
-
-    etag: str | None = None
-    last_modified: str | None = None
-    body_hash: str | None = None
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import zlib
 import pytest
 import trustme
 
-from bot.fetch import Fetcher
+from bot.fetch import USER_AGENT, Fetcher, redacted
 from bot.model import FetchError
 from tests.fakes.proxy import ForwardProxy
 
@@ -47,11 +47,35 @@ async def test_page_without_validators_is_recognised_by_body_hash(pages, fetcher
     (429, {"Retry-After": "30"}, "HTTP 429", 30.0),
     (503, {"Retry-After": "5"}, "HTTP 503", 5.0),
 ])
-async def test_http_errors_carry_a_short_reason(pages, fetcher, status, headers, reason, retry_after):
+async def test_http_errors_carry_a_short_reason_and_the_url(pages, fetcher, status, headers, reason, retry_after):
     pages.serve("/s.json", b"oops", status=status, headers=headers)
     with pytest.raises(FetchError) as caught:
         await fetcher.fetch(f"{pages.url}/s.json", None)
     assert caught.value.reason == reason and caught.value.retry_after == retry_after
+    assert str(caught.value) == f"{reason}: {pages.url}/s.json"
+
+
+async def test_an_error_names_the_url_without_its_secrets(pages, fetcher):
+    """A token can sit in the userinfo or in the query: neither reaches the message."""
+    pages.serve("/s.json", b"gone", status=404)
+    host = pages.url.removeprefix("http://")
+    with pytest.raises(FetchError) as caught:
+        await fetcher.fetch(f"http://bot:hunter2@{host}/s.json?token=sk-SECRET&page=2#frag", None)
+    assert str(caught.value) == f"HTTP 404: {pages.url}/s.json?token=***&page=***"
+    with pytest.raises(FetchError) as refused:
+        await fetcher.fetch("http://user:sk-SECRET@127.0.0.1:9/s.json?key=sk-SECRET", None)
+    message = str(refused.value)
+    assert message.startswith("connection: http://127.0.0.1:9/s.json?key=***: ") and "SECRET" not in message
+    assert message.count("127.0.0.1") == 1, "the cause does not repeat the URL"
+
+
+@pytest.mark.parametrize("url,shown", [
+    ("https://status.acme.com/api/v2/summary.json", "https://status.acme.com/api/v2/summary.json"),
+    ("https://u:p@[::1]:8443/feed?a=1&b=&c", "https://[::1]:8443/feed?a=***&b=***&c=***"),
+    ("http://h:99999/x", "(not a valid URL)"),
+])
+def test_redacted_keeps_only_what_is_not_secret(url, shown):
+    assert redacted(url) == shown
 
 
 async def test_declared_oversize_body_is_refused(pages, fetcher):
@@ -118,7 +142,7 @@ async def test_undeclared_stream_is_stopped_at_the_cap(fetcher):
             await fetcher.fetch(url, None)
 
 
-async def test_a_page_trickling_bytes_hits_the_deadline(fetcher):
+async def test_a_page_trickling_bytes_hits_the_deadline():
     async def handler(reader, writer):
         await reader.readuntil(b"\r\n\r\n")
         writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n")
@@ -126,22 +150,96 @@ async def test_a_page_trickling_bytes_hits_the_deadline(fetcher):
             for _ in range(100):
                 writer.write(b"{")
                 await writer.drain()
-                await asyncio.sleep(0.3)  # each byte arrives well within any read timeout
+                await asyncio.sleep(0.05)  # each byte arrives well within any read timeout
         except ConnectionError:
             pass
 
     server, url = await raw_server(handler)
-    async with server:
-        with pytest.raises(FetchError, match="timeout"):
-            await fetcher.fetch(url, None)
+    impatient = Fetcher(timeout=0.5)
+    try:
+        async with server:
+            with pytest.raises(FetchError, match=r"^timeout: http://127\.0\.0\.1:\d+: no complete answer within 0\.5s$"):
+                await impatient.fetch(url, None)
+    finally:
+        await impatient.aclose()
 
 
 async def test_redirect_loop_and_refused_connection_are_reported(pages, fetcher):
     pages.serve("/loop", b"", status=302, headers={"Location": "/loop"})
-    with pytest.raises(FetchError, match="redirects"):
+    with pytest.raises(FetchError, match="^redirects: .*/loop: more than 5 redirects$"):
         await fetcher.fetch(f"{pages.url}/loop", None)
-    with pytest.raises(FetchError, match="connection"):
+    with pytest.raises(FetchError, match="^connection: http://127.0.0.1:9/nothing: .+"):
         await fetcher.fetch("http://127.0.0.1:9/nothing", None)
+    with pytest.raises(FetchError, match="^connection: .*not a valid URL"):
+        await fetcher.fetch("http://[::1/s.json", None)
+
+
+async def test_a_redirect_is_followed_with_our_user_agent_and_no_referer(fetcher):
+    """Status pages learn who polls them (some CDNs refuse Python's default agent), and a
+    redirect's target never learns where we came from."""
+    asked: list[bytes] = []
+
+    async def handler(reader, writer):
+        head = await reader.readuntil(b"\r\n\r\n")
+        asked.append(head.lower())
+        if head.startswith(b"GET /old "):
+            writer.write(b"HTTP/1.1 301 Moved\r\nLocation: /new\r\nContent-Length: 0\r\n\r\n")
+        else:
+            writer.write(b'HTTP/1.1 200 OK\r\nContent-Length: 8\r\nConnection: close\r\n\r\n{"a": 1}')
+        await writer.drain()
+        writer.close()
+
+    server, url = await raw_server(handler)
+    async with server:
+        fetched = await fetcher.fetch(f"{url}/old", None)
+    assert fetched.body == b'{"a": 1}'
+    assert [head.split(b" ", 2)[1] for head in asked] == [b"/old", b"/new"]
+    for head in asked:
+        assert f"user-agent: {USER_AGENT}".lower().encode() in head
+        assert b"referer" not in head and b"cookie" not in head
+
+
+async def test_a_page_with_only_last_modified_is_asked_if_modified_since(fetcher):
+    stamp = b"Tue, 24 Feb 2026 00:54:58 GMT"
+    asked: list[bytes] = []
+
+    async def handler(reader, writer):
+        head = await reader.readuntil(b"\r\n\r\n")
+        asked.append(head.lower())
+        if b"if-modified-since: " + stamp.lower() in head.lower():
+            writer.write(b"HTTP/1.1 304 Not Modified\r\nConnection: close\r\n\r\n")
+        else:
+            writer.write(b"HTTP/1.1 200 OK\r\nLast-Modified: %s\r\nContent-Length: 8\r\nConnection: close\r\n\r\n"
+                         b'{"a": 1}' % stamp)
+        await writer.drain()
+        writer.close()
+
+    server, url = await raw_server(handler)
+    async with server:
+        first = await fetcher.fetch(url, None)
+        again = await fetcher.fetch(url, first.validators)
+    assert first.changed and first.validators.last_modified == stamp.decode() and first.validators.etag is None
+    assert not again.changed and again.validators == first.validators
+    assert b"if-modified-since" not in asked[0] and b"if-none-match" not in asked[1]
+
+
+async def test_a_bad_encoding_is_reported(fetcher):
+    async def handler(reader, writer):
+        await reader.readuntil(b"\r\n\r\n")
+        encoding = b"br" if len(asked) else b"gzip"
+        asked.append(encoding)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Encoding: %s\r\nContent-Length: 9\r\nConnection: close\r\n\r\n"
+                     b"not gzip!" % encoding)
+        await writer.drain()
+        writer.close()
+
+    asked: list[bytes] = []
+    server, url = await raw_server(handler)
+    async with server:
+        with pytest.raises(FetchError, match="^bad encoding: http://.*: .*header"):
+            await fetcher.fetch(url, None)
+        with pytest.raises(FetchError, match="^bad encoding: http://.*: unsupported Content-Encoding 'br'$"):
+            await fetcher.fetch(url, None)
 
 
 
@@ -179,7 +277,7 @@ async def test_https_pages_are_checked_against_the_system_trust_store(monkeypatc
     async with server:
         untrusting = Fetcher(timeout=2.0)
         try:
-            with pytest.raises(FetchError, match="connection: invalid peer certificate"):
+            with pytest.raises(FetchError, match=r"^connection: https://localhost:\d+/s\.json: invalid peer certificate"):
                 await untrusting.fetch(url, None)
         finally:
             await untrusting.aclose()

@@ -129,7 +129,8 @@ def test_continuous_run_keeps_flowing_and_stops_cleanly(world, hostile):
         for mode in REASONS:
             bot.wait_for_output(f"provider {mode}: ", timeout=30)
         # A failing page is retried with backoff, not given up, and the healthy pages keep flowing.
-        bot.wait_for_output("provider http-500: HTTP 500 (failed 2 times in a row", timeout=30)
+        summary = f"{hostile.page_url('http-500')}/api/v2/summary.json"
+        bot.wait_for_output(f"provider http-500: HTTP 500: {summary} (failed 2 times in a row", timeout=30)
         world.acme.update("live", "identified", "The cause is a bad deploy")
         world.publish()
         world.expect(3)
@@ -150,7 +151,8 @@ def test_peak_memory_stays_bounded_with_a_50_mb_stream_and_a_gzip_bomb(world, ho
     with MeasuredBot("run", "--config", str(config(world, hostile)), cwd=world.tmp) as bot:
         world.expect(2)
         for mode in ("huge", "gzip-bomb"):
-            bot.wait_for_output(f"provider {mode}: too large: more than {MAX_BODY_BYTES} bytes (failed 3 times")
+            summary = f"{hostile.page_url(mode)}/api/v2/summary.json"
+            bot.wait_for_output(f"provider {mode}: too large: {summary}: more than {MAX_BODY_BYTES} bytes (failed 3 times")
         peak_mb = bot.peak_rss_mb()
         assert bot.stop() == 0
     assert_huge_body_never_finished(hostile)

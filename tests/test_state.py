@@ -6,6 +6,7 @@ import sqlite3
 
 import pytest
 
+from bot.fetch import Validators
 from bot.model import Snapshot
 from bot.state import (
     MIGRATIONS,
@@ -13,7 +14,6 @@ from bot.state import (
     DocumentState,
     StateError,
     Store,
-    Validators,
 )
 from tests.builders import update_event
 
