@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from bot import root
-from bot.config import describe
+from bot.describe import describe
 from bot.logs import REDACTOR, setup_logging
 from bot.model import ConfigError, DeliveryError, Preset, StatusbotError
 from bot.sample import find_channel, send_sample

@@ -51,8 +51,6 @@ from bot.model import (
     event_id,
 )
 
-FIRST_RUN_MODES = ("active", "all", "none")
-
 
 def detect(
     provider: str,

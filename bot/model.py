@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import builtins
 import hashlib
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Protocol
 
@@ -277,6 +277,25 @@ JSON = dict[str, Any]
 
 
 @dataclass(frozen=True)
+class EnvChannel:
+    """A channel that the built-in defaults (no configuration file) add from the environment.
+
+    `variables` maps settings keys to environment variables. The first variable adds the channel
+    when it is set; the others, except those in `optional`, are then required. With no variables
+    the channel is always there.
+    """
+
+    name: str
+    variables: Mapping[str, str] = field(default_factory=dict)
+    optional: frozenset[str] = frozenset()
+
+    @property
+    def trigger(self) -> str | None:
+        """The variable whose value adds the channel; None: always added."""
+        return next(iter(self.variables.values()), None)
+
+
+@dataclass(frozen=True)
 class Destination:
     """A channel type: the keys it adds to a `[[channels]]` table and how to build its notifier."""
 
@@ -284,3 +303,4 @@ class Destination:
     settings: builtins.type[BaseModel]  # validated by the config loader; extra keys are errors
     create: Callable[[str, Any, Any], Notifier]  # (channel name, settings, httpx.AsyncClient)
     secret_keys: tuple[str, ...] = ()  # settings shown redacted by `statusbot check`
+    from_env: tuple[EnvChannel, ...] = ()  # the channels it adds without a configuration file

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import httpx
 
-from bot.config import Config, config_path, load_config, read_env
+from bot.config import Config, load_config
+from bot.config_env import read_env
+from bot.config_file import config_path
 from bot.fetch import USER_AGENT
 from bot.service import Service
 from notifiers import DESTINATIONS

@@ -9,13 +9,23 @@ from bot.model import COMPONENT_OK, IMPACTS, Event
 
 
 class ChannelFilter(Protocol):
-    name: str
-    providers: tuple[str, ...]
-    min_impact: str
-    events: tuple[str, ...]
-    components: tuple[str, ...]
-    mention: str | None
-    mention_min_impact: str
+    """What routing reads of a channel. Read-only, so a frozen channel whose fields are narrower
+    (an impact is one of four names) satisfies it."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def providers(self) -> tuple[str, ...]: ...
+    @property
+    def min_impact(self) -> str: ...
+    @property
+    def events(self) -> tuple[str, ...]: ...
+    @property
+    def components(self) -> tuple[str, ...]: ...
+    @property
+    def mention(self) -> str | None: ...
+    @property
+    def mention_min_impact(self) -> str: ...
 
 
 def wants(channel: ChannelFilter, event: Event) -> bool:

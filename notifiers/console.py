@@ -22,6 +22,7 @@ from bot.model import (
     COMPONENT_OK,
     FINAL_STATUSES,
     Destination,
+    EnvChannel,
     Event,
     RetryableError,
     ThreadRef,
@@ -124,4 +125,7 @@ def create(channel: str, settings: ConsoleSettings, http: httpx.AsyncClient) -> 
     return ConsoleNotifier(channel)
 
 
-DESTINATION = Destination(type="console", settings=ConsoleSettings, create=create)
+DESTINATION = Destination(
+    type="console", settings=ConsoleSettings, create=create,
+    from_env=(EnvChannel("console"),),  # always there without a configuration file
+)

@@ -26,7 +26,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bot.message import Message, readable
-from bot.model import Destination, PermanentError, RetryableError, ThreadRef
+from bot.model import Destination, EnvChannel, PermanentError, RetryableError, ThreadRef
 from bot.retry_after import parse_retry_after, retry_hint
 from bot.text import iso_utc, truncate
 
@@ -311,4 +311,7 @@ def create(channel: str, settings: DiscordSettings, http: httpx.AsyncClient) -> 
     return DiscordNotifier(channel, settings, http)
 
 
-DESTINATION = Destination(type="discord", settings=DiscordSettings, create=create, secret_keys=("webhook_url",))
+DESTINATION = Destination(
+    type="discord", settings=DiscordSettings, create=create, secret_keys=("webhook_url",),
+    from_env=(EnvChannel("discord", {"webhook_url": "DISCORD_WEBHOOK_URL"}),),
+)

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from bot.model import Destination
+from bot.model import Destination, EnvChannel
 
 if TYPE_CHECKING:
     from ._slack_client import SlackNotifier, SlackWebhookNotifier
@@ -67,4 +67,10 @@ def create(channel: str, settings: SlackSettings, http: httpx.AsyncClient) -> Sl
     return SlackWebhookNotifier(channel, settings)
 
 
-DESTINATION = Destination(type="slack", settings=SlackSettings, create=create, secret_keys=("token", "webhook_url"))
+DESTINATION = Destination(
+    type="slack", settings=SlackSettings, create=create, secret_keys=("token", "webhook_url"),
+    from_env=(
+        EnvChannel("slack", {"token": "SLACK_BOT_TOKEN", "channel": "SLACK_CHANNEL"}),
+        EnvChannel("slack-webhook", {"webhook_url": "SLACK_WEBHOOK_URL"}),
+    ),
+)

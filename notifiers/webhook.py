@@ -22,7 +22,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bot.message import Message
-from bot.model import Component, Destination, Event, Incident, ThreadRef, Update
+from bot.model import Component, Destination, EnvChannel, Event, Incident, ThreadRef, Update
 from bot.text import iso_utc, truncate
 
 from ._http import raise_for_response, transport_error
@@ -181,4 +181,7 @@ def create(channel: str, settings: WebhookSettings, http: httpx.AsyncClient) -> 
     return WebhookNotifier(channel, settings, http)
 
 
-DESTINATION = Destination(type="webhook", settings=WebhookSettings, create=create, secret_keys=("url", "secret"))
+DESTINATION = Destination(
+    type="webhook", settings=WebhookSettings, create=create, secret_keys=("url", "secret"),
+    from_env=(EnvChannel("webhook", {"url": "WEBHOOK_URL", "secret": "WEBHOOK_SECRET"}, frozenset({"WEBHOOK_SECRET"})),),
+)

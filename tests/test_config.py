@@ -12,17 +12,11 @@ from typing import get_args
 import pytest
 from pydantic import BaseModel, ConfigDict, HttpUrl, field_validator
 
-from bot.config import (
-    DEFAULTS_SOURCE,
-    BotSettings,
-    Config,
-    Impact,
-    config_path,
-    describe,
-    load_config,
-    read_env,
-)
-from bot.model import IMPACTS, ConfigError, Destination, Format, Preset, Snapshot
+from bot.config import BotSettings, Config, Impact, load_config
+from bot.config_env import DEFAULTS_SOURCE, read_env
+from bot.config_file import config_path
+from bot.describe import describe
+from bot.model import IMPACTS, ConfigError, Destination, EnvChannel, Format, Preset, Snapshot
 
 # ---------------------------------------------------------------- stand-ins
 
@@ -82,10 +76,17 @@ def _parse(role: str, body: bytes, url: str) -> Snapshot:
 
 FORMATS = {kind: Format(kind, kind, lambda url: [], _parse) for kind in ("statuspage", "incidentio", "feed")}
 DESTINATIONS = {
-    "slack": Destination("slack", ChatSettings, _create, ("token", "webhook_url")),
-    "discord": Destination("discord", DiscordSettings, _create, ("webhook_url",)),
-    "webhook": Destination("webhook", HookSettings, _create, ("secret",)),
-    "console": Destination("console", ConsoleSettings, _create),
+    "console": Destination("console", ConsoleSettings, _create, from_env=(EnvChannel("console"),)),
+    "slack": Destination("slack", ChatSettings, _create, ("token", "webhook_url"), from_env=(
+        EnvChannel("slack", {"token": "SLACK_BOT_TOKEN", "channel": "SLACK_CHANNEL"}),
+        EnvChannel("slack-webhook", {"webhook_url": "SLACK_WEBHOOK_URL"}),
+    )),
+    "discord": Destination("discord", DiscordSettings, _create, ("webhook_url",), from_env=(
+        EnvChannel("discord", {"webhook_url": "DISCORD_WEBHOOK_URL"}),
+    )),
+    "webhook": Destination("webhook", HookSettings, _create, ("secret",), from_env=(
+        EnvChannel("webhook", {"url": "WEBHOOK_URL", "secret": "WEBHOOK_SECRET"}, frozenset({"WEBHOOK_SECRET"})),
+    )),
 }
 PRESETS = {
     "openai": Preset("openai", "OpenAI", "incidentio", "https://status.openai.com"),

@@ -37,7 +37,7 @@ import pytest
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from bot import cli, config, root
+from bot import cli, config, config_env, config_file, root
 from bot.config import BotSettings, load_config
 
 REPO = Path(__file__).resolve().parents[1]
@@ -135,8 +135,8 @@ def accepted_keys(model: type[BaseModel]) -> dict[str, FieldInfo]:
 
 SECTIONS: dict[str, type[BaseModel]] = {
     "bot": BotSettings,
-    "providers": config._ProviderTable,
-    "channels": config._ChannelTable,
+    "providers": config.ProviderTable,
+    "channels": config.ChannelTable,
     **{kind: destination.settings for kind, destination in root.DESTINATIONS.items()},
 }
 
@@ -162,7 +162,7 @@ def test_reference_covers_exactly_the_registered_channel_types():
 
 
 def test_channel_type_keys_do_not_shadow_the_common_ones():
-    common = set(config._ChannelTable.model_fields)
+    common = set(config.ChannelTable.model_fields)
     for kind, destination in root.DESTINATIONS.items():
         assert not common & set(destination.settings.model_fields), f"{kind} settings reuse a common channel key"
 
@@ -230,13 +230,13 @@ def test_example_config_file_uses_every_key():
 
 
 def code_env_vars() -> dict[str, str]:
-    """Variable -> what it sets, as bot.config reads them."""
-    found = {var: f"[bot] {key}" for key, var in config._ENV_BOT.items()}
-    for spec in config._ENV_CHANNELS:
-        for var in spec.keys.values():
+    """Variable -> what it sets, as the configuration and the registered destinations read them."""
+    found = {var: f"[bot] {key}" for key, var in config_env.BOT_VARIABLES.items()}
+    for _, spec in config_env.env_channels(root.DESTINATIONS):
+        for var in spec.variables.values():
             found[var] = f"channel {spec.name}"
-    found["STATUSBOT_PROVIDERS"] = "presets"
-    found["STATUSBOT_CONFIG"] = "configuration file"
+    found[config_env.PROVIDERS_VARIABLE] = "presets"
+    found[config_file.CONFIG_VARIABLE] = "configuration file"
     return found
 
 
@@ -247,7 +247,7 @@ def test_readme_environment_table_matches_the_code():
     documented = set(re.findall(r"`([A-Z][A-Z0-9_]+)`", section))
     known = code_env_vars()
     assert documented == set(known), f"README environment table: missing {set(known) - documented}, unknown {documented - set(known)}"
-    for key, var in config._ENV_BOT.items():
+    for key, var in config_env.BOT_VARIABLES.items():
         assert re.search(rf"`{var}` \| `\[bot\] {key}`", section), f"README: {var} should say it sets [bot] {key}"
 
 

@@ -1,0 +1,68 @@
+"""A provider's `url`: a valid web URL, and a pasted document URL understood or rejected.
+
+A kind appends the paths it reads to a page's base URL; a URL that already ends in one of them
+(`https://status.acme.com/api/v2/summary.json`) is reduced to the base URL, with a warning. The
+paths come from each format's own `documents()`, so a new format needs nothing here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import SplitResult, urlsplit, urlunsplit
+
+from bot.model import ConfigError, Format
+
+# A base URL no page has, to learn which paths each format appends to one.
+_PROBE = "https://statusbot.invalid/base"
+
+
+def document_paths(formats: Mapping[str, Format]) -> dict[str, frozenset[str]]:
+    """Kind -> the paths its documents add to a base URL (none where the URL is the document)."""
+    return {
+        kind: frozenset(d.url[len(_PROBE):] for d in fmt.documents(_PROBE) if d.url.startswith(f"{_PROBE}/"))
+        for kind, fmt in formats.items()
+    }
+
+
+@dataclass(frozen=True)
+class PageUrl:
+    url: str
+    warning: str | None = None  # what was changed, and what to write instead
+
+
+def page_url(url: str, kind: str, paths: Mapping[str, frozenset[str]], key: str) -> PageUrl:
+    """`url` checked, and reduced to its base when it ends in a document `kind` reads itself.
+    Errors never echo the URL, which may carry a token."""
+    parts = _web_url(url)
+    if parts is None:
+        raise ConfigError(f"{key}: not a valid http(s) URL with a host")
+    path = parts.path.rstrip("/")
+    # The longest match decides: /api/v2/incidents.json is Statuspage's, though gcp reads /incidents.json.
+    matches = [(suffix, k) for k, suffixes in paths.items() for suffix in suffixes if path.endswith(suffix)]
+    if not matches:
+        return PageUrl(url)
+    suffix = max((s for s, _ in matches), key=len)
+    kinds = sorted(k for s, k in matches if s == suffix)
+    if kind not in kinds:
+        readers = " or ".join(kinds)
+        raise ConfigError(
+            f"{key}: ends in {suffix}, a document that kind {readers} reads, not {kind}; "
+            f"set kind = {kinds[0]!r} and url to the page's base URL, without {suffix}"
+        )
+    prefix = path[: -len(suffix)]
+    host = parts.netloc.rpartition("@")[2]
+    shown = urlunsplit((parts.scheme, host, prefix, "", ""))  # no user:password, no query
+    warning = f"{key}: ends in {suffix}, which kind {kind} adds itself; reading {shown}: write that instead"
+    return PageUrl(urlunsplit((parts.scheme, parts.netloc, prefix, "", "")), warning)
+
+
+def _web_url(url: str) -> SplitResult | None:
+    if any(char.isspace() for char in url):
+        return None
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # raises ValueError on a malformed port
+    except ValueError:
+        return None
+    return parts if parts.scheme in ("http", "https") and parts.hostname else None

@@ -1,0 +1,52 @@
+"""Secrets in the configuration: which values are secret, and text with them taken out.
+
+(Not `bot/secrets.py`: that name would shadow the standard library's `secrets` for a script run
+from inside `bot/`.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from pydantic import BaseModel, SecretStr
+
+from bot.logs import MASK
+
+# Shorter values are no secret and would mangle ordinary words; the log redactor agrees.
+SECRET_MIN_LENGTH = 4
+
+
+def strings(value: Any) -> Iterator[str]:
+    """Every non-empty string inside a value (a secret may be wrapped, nested or a URL object)."""
+    if isinstance(value, SecretStr):
+        value = value.get_secret_value()
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            yield from strings(item)
+    elif value is not None and not isinstance(value, (bool, int, float)):
+        text = str(value)
+        if text:
+            yield text
+
+
+def secret_values(keys: Iterable[str], raw: Mapping[str, Any], settings: BaseModel) -> frozenset[str]:
+    """The values of the secret `keys`, as written and as validated (a model may normalise them)."""
+    found: set[str] = set()
+    for key in keys:
+        found.update(strings(raw.get(key)))
+        found.update(strings(getattr(settings, key, None)))
+    return frozenset(found)
+
+
+def worth_hiding(values: Iterable[str]) -> list[str]:
+    return [value for value in values if len(value) >= SECRET_MIN_LENGTH]
+
+
+def scrub(text: str, hidden: Iterable[str]) -> str:
+    """`text` with every hidden value (longest first, so one inside another goes whole) masked."""
+    for value in sorted(worth_hiding(hidden), key=len, reverse=True):
+        text = text.replace(value, MASK)
+    return text
