@@ -40,6 +40,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     config = root.load(args.config)
     REDACTOR.add(config.secrets)
+    for warning in config.warnings:
+        log.warning("configuration: %s", warning)
     with asyncio.Runner(loop_factory=_loop_factory()) as runner:
         return runner.run(root.service(config).run(once=args.once))
 
@@ -58,6 +60,8 @@ def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
 def _check(args: argparse.Namespace) -> int:
     config = root.load(args.config)
     print(describe(config))
+    for warning in config.warnings:
+        print(f"warning: {warning}")
     print("configuration OK")
     return EXIT_OK
 

@@ -45,10 +45,9 @@ def page_url(url: str, kind: str, paths: Mapping[str, frozenset[str]], key: str)
     suffix = max((s for s, _ in matches), key=len)
     kinds = sorted(k for s, k in matches if s == suffix)
     if kind not in kinds:
-        readers = " or ".join(kinds)
         raise ConfigError(
-            f"{key}: ends in {suffix}, a document that kind {readers} reads, not {kind}; "
-            f"set kind = {kinds[0]!r} and url to the page's base URL, without {suffix}"
+            f"{key}: ends in {suffix}, a document of kind {' or '.join(kinds)}, not {kind}: "
+            "set that kind, and url to the page's base URL (without the document's path)"
         )
     prefix = path[: -len(suffix)]
     host = parts.netloc.rpartition("@")[2]

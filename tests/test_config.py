@@ -17,6 +17,8 @@ from bot.config_env import DEFAULTS_SOURCE, read_env
 from bot.config_file import config_path
 from bot.describe import describe
 from bot.model import IMPACTS, ConfigError, Destination, EnvChannel, Format, Preset, Snapshot
+from tests.bot_process import BotProcess
+from tests.fakes.status_page import PageScript, StatusPageServer
 
 # ---------------------------------------------------------------- stand-ins
 
@@ -654,3 +656,138 @@ def test_describe_ignores_values_too_short_to_be_secrets(tmp_path):
     config = load(tmp_path, text, {"SLACK_BOT_TOKEN": SLACK_TOKEN, "C": "ops"})
     assert "ops" in config.secrets
     assert "channel ops-slack: " in describe(config)
+
+
+# ---------------------------------------------------------------- settings that do nothing are warned about
+
+
+def test_a_complete_configuration_has_no_warnings(tmp_path):
+    assert defaults({**ENV, "SLACK_CHANNEL": "#ops"}).warnings == ()
+    assert load(tmp_path, PROVIDER + CONSOLE, env={}).warnings == ()
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"SLACK_CHANNEL": "#ops"}, "SLACK_CHANNEL: ignored: the channel slack is added only when SLACK_BOT_TOKEN is set"),
+        ({"WEBHOOK_SECRET": HOOK_SECRET}, "WEBHOOK_SECRET: ignored: the channel webhook is added only when WEBHOOK_URL is set"),
+    ],
+)
+def test_a_destination_variable_without_the_one_that_adds_the_channel(env, expected):
+    config = defaults({**env, "SLACK_BOT_TOKEN": "", "WEBHOOK_URL": ""})
+    assert config.warnings == (expected,)
+    assert [c.name for c in config.channels] == ["console"]
+
+
+def test_variables_only_the_defaults_read_are_ignored_beside_a_file(tmp_path):
+    env = {**ENV, "STATUSBOT_PROVIDERS": "openai", "STATUSBOT_INTERVAL": "", "SLACK_CHANNEL": "#ops"}
+    config = load(tmp_path, EXAMPLE, env)
+    # The example names SLACK_BOT_TOKEN, DISCORD_WEBHOOK_URL and WEBHOOK_SECRET; an empty one is unset.
+    assert config.warnings == tuple(
+        f"{var}: ignored: a configuration file is used, and it does not name ${{{var}}}"
+        for var in ("STATUSBOT_PROVIDERS", "SLACK_CHANNEL", "SLACK_WEBHOOK_URL", "WEBHOOK_URL")
+    )
+    assert not any(secret in warning for warning in config.warnings for secret in SECRETS)
+
+
+def test_a_mention_level_without_a_mention(tmp_path):
+    text = PROVIDER + CONSOLE + 'mention_min_impact = "minor"\n'
+    assert load(tmp_path, text, env={}).warnings == (
+        "channels[0] (log).mention_min_impact: ignored: the channel sets no mention",
+    )
+    assert load(tmp_path, text + 'mention = "<!here>"\n', env={}).warnings == ()
+
+
+# ---------------------------------------------------------------- a pasted document URL, with the real formats
+
+
+def load_page(tmp_path: Path, kind: str, url: str) -> Config:
+    from providers import FORMATS as REAL_FORMATS
+
+    path = tmp_path / "statusbot.toml"
+    path.write_text(f'[[providers]]\nname = "acme"\nkind = "{kind}"\nurl = "{url}"\n' + CONSOLE)
+    return load_config(path, {}, REAL_FORMATS, DESTINATIONS, PRESETS)
+
+
+@pytest.mark.parametrize(
+    ("kind", "url", "base", "document"),
+    [
+        ("statuspage", "https://status.acme.com/api/v2/summary.json", "https://status.acme.com", "/api/v2/summary.json"),
+        ("statuspage", "https://status.acme.com/api/v2/incidents.json/", "https://status.acme.com", "/api/v2/incidents.json"),
+        ("incidentio", "https://status.acme.com/api/v2/summary.json", "https://status.acme.com", "/api/v2/summary.json"),
+        ("slack", "https://slack-status.com/api/v2.0.0/current", "https://slack-status.com", "/api/v2.0.0/current"),
+        ("gcp", "https://status.cloud.google.com/incidents.json", "https://status.cloud.google.com", "/incidents.json"),
+        ("statuspage", "http://127.0.0.1:8000/acme/api/v2/summary.json?x=1", "http://127.0.0.1:8000/acme", "/api/v2/summary.json"),
+    ],
+)
+def test_a_pasted_document_url_is_read_as_its_page(tmp_path, kind, url, base, document):
+    config = load_page(tmp_path, kind, url)
+    assert config.providers[0].url == base
+    assert config.warnings == (
+        f"providers[0] (acme).url: ends in {document}, which kind {kind} adds itself; reading {base}: write that instead",
+    )
+
+
+def test_the_warning_about_a_pasted_url_shows_no_password(tmp_path):
+    config = load_page(tmp_path, "statuspage", "https://bot:pa55word@status.acme.com/api/v2/summary.json")
+    assert config.providers[0].url == "https://bot:pa55word@status.acme.com"
+    assert "pa55word" not in config.warnings[0] and "reading https://status.acme.com:" in config.warnings[0]
+
+
+@pytest.mark.parametrize(
+    ("kind", "url", "expected"),
+    [
+        ("gcp", "https://status.acme.com/api/v2/summary.json",
+         "ends in /api/v2/summary.json, a document of kind incidentio or statuspage, not gcp"),
+        ("feed", "https://status.acme.com/api/v2/incidents.json",
+         "ends in /api/v2/incidents.json, a document of kind incidentio or statuspage, not feed"),
+        ("statuspage", "https://status.cloud.google.com/incidents.json",
+         "ends in /incidents.json, a document of kind gcp, not statuspage"),
+    ],
+)
+def test_a_document_of_another_kind_is_rejected_with_the_fix(tmp_path, kind, url, expected):
+    message = one_line_error(lambda: load_page(tmp_path, kind, url))
+    assert message.startswith(f"providers[0] (acme).url: {expected}: ")
+    assert message.endswith("set that kind, and url to the page's base URL (without the document's path)")
+
+
+@pytest.mark.parametrize(
+    ("kind", "url"),
+    [
+        ("statuspage", "https://status.acme.com"),
+        ("statuspage", "http://127.0.0.1:8000/acme/"),
+        ("feed", "https://www.githubstatus.com/history.atom"),
+        ("gcp", "https://status.cloud.google.com"),
+    ],
+)
+def test_a_base_url_is_kept_as_written(tmp_path, kind, url):
+    config = load_page(tmp_path, kind, url)
+    assert (config.providers[0].url, config.warnings) == (url, ())
+
+
+def test_check_prints_and_run_logs_the_warnings(tmp_path):
+    script = PageScript("Acme")
+    script.open_incident("i1", "API down", "Investigating")
+    with StatusPageServer() as pages:
+        pages.publish("/acme", script)
+        config = tmp_path / "statusbot.toml"
+        config.write_text(f"""
+[bot]
+database = "{tmp_path / 'state.db'}"
+first_run = "all"
+
+[[providers]]
+name = "acme"
+kind = "statuspage"
+url = "{pages.url}/acme/api/v2/summary.json"
+""" + CONSOLE)
+        check = BotProcess("check", "--config", str(config), cwd=tmp_path)
+        assert check.run() == 0
+        run = BotProcess("run", "--once", "--config", str(config), cwd=tmp_path)
+        assert run.run() == 0
+    warning = (f"providers[0] (acme).url: ends in /api/v2/summary.json, which kind statuspage adds itself; "
+               f"reading {pages.url}/acme: write that instead")
+    assert check.stdout[-2:] == [f"warning: {warning}\n", "configuration OK\n"]
+    assert f"provider acme: title=acme kind=statuspage url={pages.url}/acme " in "".join(check.stdout)
+    assert any(f"| WARNING | configuration: {warning}" in line for line in run.stderr)
+    assert any("API down" in line for line in run.stdout), "the page was read at its base URL"
