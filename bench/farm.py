@@ -294,10 +294,9 @@ class Changer:
         page.post_update(update_id)
         documents = page.documents()
         folder = self.farm.page_dir(i)
-        changed = None
-        for name in ("summary.json", "incidents.json"):
-            write_atomically(folder / name, documents[name])
-            changed = changed or time.time()  # the first document on disk: the change is visible
+        write_atomically(folder / "summary.json", documents["summary.json"])
+        changed = time.time()  # the first document on disk: the change is visible
+        write_atomically(folder / "incidents.json", documents["incidents.json"])
         self.changed_at[update_id] = changed
         self.page_of[update_id] = i
         self._last[i] = changed

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Client CPU per request, httpx vs aiohttp vs pyreqwest, against a local nginx (or any URL with an ETag).
+"""Client CPU per request, httpx vs aiohttp, against a local nginx (or any URL with an ETag).
 
     python bench/http_clients.py --url http://127.0.0.1:PORT/p/0/api/v2/summary.json
 
@@ -11,8 +11,7 @@ Ways ("variant"):
   httpx-stream        what bot/fetch.py first did: `client.stream(...)`, a 304 left unread, a 200 read in chunks
   httpx-stream-aread  the same, but the 304's (empty) body read before the stream is closed
   httpx-get           `client.get(...)`: body always read
-  aiohttp             `session.get(...)` with the body read (`read()`): bot/fetch.py's second client
-  pyreqwest           what bot/fetch.py does now: a streamed request, a 304 left unread, a 200 read in chunks
+  aiohttp             `session.get(...)` with the body read (`read()`), as bot/fetch.py does
 Modes: `304` (If-None-Match with the current ETag), `200json` (plain GET, json.loads of the body).
 """
 
@@ -84,28 +83,7 @@ def make_aiohttp(variant: str, max_connections: int):
     return fetch, session.close
 
 
-def make_pyreqwest(variant: str, max_connections: int):
-    from datetime import timedelta
-
-    from pyreqwest.client import ClientBuilder
-
-    client = ClientBuilder().max_connections(max_connections).timeout(timedelta(seconds=20)).build()
-
-    async def fetch(url: str, headers: dict[str, str], parse: bool) -> int:
-        async with client.get(url).headers(headers).build_streamed() as response:
-            if response.status == 304:
-                return 304
-            chunks = []
-            while (chunk := await response.body_reader.read(64 * 1024)) is not None:
-                chunks.append(bytes(chunk))
-        if parse:
-            json.loads(b"".join(chunks))
-        return response.status
-
-    return fetch, client.close
-
-
-MAKERS = {"aiohttp": make_aiohttp, "pyreqwest": make_pyreqwest}
+MAKERS = {"aiohttp": make_aiohttp}
 
 
 async def measure(variant: str, mode: str, concurrency: int, url: str, requests: int, etag: str) -> dict:
@@ -147,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--url", required=True)
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--concurrency", default="1,10,50")
-    parser.add_argument("--variants", default="httpx-stream,httpx-stream-aread,httpx-get,aiohttp,pyreqwest")
+    parser.add_argument("--variants", default="httpx-stream,httpx-stream-aread,httpx-get,aiohttp")
     parser.add_argument("--modes", default="304,200json")
     parser.add_argument("--json", action="store_true", help="one JSON object per line instead of a table")
     args = parser.parse_args(argv)

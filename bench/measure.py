@@ -6,6 +6,7 @@ import os
 import platform
 import subprocess
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -60,10 +61,10 @@ def machine() -> dict[str, str]:
     except (OSError, subprocess.SubprocessError):
         free = "?"
     versions = {}
-    for module in ("httpx", "httpcore", "aiohttp", "aiosqlite", "pydantic"):
-        try:
-            versions[module] = __import__(module).__version__
-        except Exception:
+    for package in ("httpx", "httpcore", "aiohttp", "uvloop", "aiosqlite", "pydantic"):
+        try:  # read from the installed metadata: importing them all would cost the harness a second
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
             pass
     return {
         "nproc": str(os.cpu_count()),

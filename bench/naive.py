@@ -1,20 +1,21 @@
-"""The naive poller the bot is compared with: what one-file status monitors do.
+"""The pollers the bot is compared with: what status monitors without the bot's engine do.
 
-Every `interval` seconds, for every page: a plain GET of summary.json (no If-None-Match, no
-If-Modified-Since), `json.loads` of the whole body, and a comparison of what it cares about
-(incident id -> latest update id, component statuses) with the previous poll, on one shared
-client with the bot's connection limit. By default on aiohttp, the cheapest client a one-file
-monitor is written with (`--client httpx` is the other common one); `--client pyreqwest` is the
-bot's own client, so that ratio measures the bot's design (conditional requests, no parse when
-unchanged, one scheduler) and nothing of the client.
+Every `interval` seconds, for every page: a GET of summary.json, `json.loads` of the whole body,
+and a comparison of what it cares about (incident id -> latest update id, component statuses)
+with the previous poll. Clients (`--client`):
 
-    python bench/naive.py --urls urls.txt --interval 10 --duration 60 [--client httpx|aiohttp|pyreqwest] [--conditional]
+  aiohttp   one shared session with the bot's connection limit: the naive poller
+  httpx     one shared httpx client
+  onefile   a new httpx client for every poll, as the one-file monitors are written
+            (`async with httpx.AsyncClient() as client: r = await client.get(url)`)
+
+    python bench/naive.py --urls urls.txt --interval 10 --duration 60 [--client aiohttp|httpx|onefile] [--conditional]
 
 `--conditional` is not naive: it sends If-None-Match and parses only a 200 (pages without an
-ETag are still parsed every time). It shows what the HTTP client alone costs per poll, with none
-of the bot's engine: the floor the bot's CPU per unchanged poll is measured against.
+ETag are still parsed every time). On aiohttp it is a bare conditional GET with none of the bot's
+engine: the floor the bot's CPU per request is measured against.
 
-Prints one JSON line at the end: {"polls": n, "errors": n, "changes": n}.
+Prints one JSON line at the end: {"polls": n, "not_modified": n, "errors": n, "changes": n}.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import random
 import signal
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 
@@ -41,11 +43,12 @@ def fingerprint(document: dict[str, Any]) -> tuple:
 class Counters:
     def __init__(self) -> None:
         self.polls = 0
+        self.not_modified = 0
         self.errors = 0
         self.changes = 0
 
 
-async def _page_loop(get, url: str, interval: float, stop: asyncio.Event, counters: Counters) -> None:
+async def _page_loop(get: Get, url: str, interval: float, stop: asyncio.Event, counters: Counters) -> None:
     previous = None
     etag: list[str | None] = [None]  # the page's last ETag, sent back by a conditional `get`
     delay = random.uniform(0, interval)  # spread the pages over the interval
@@ -59,6 +62,7 @@ async def _page_loop(get, url: str, interval: float, stop: asyncio.Event, counte
             body = await get(url, etag)
             counters.polls += 1
             if body is None:  # 304: only with --conditional
+                counters.not_modified += 1
                 continue
             current = fingerprint(json.loads(body))
             if previous is not None and current != previous:
@@ -74,6 +78,65 @@ def _conditional(etag: list[str | None], conditional: bool) -> dict[str, str]:
     return {"If-None-Match": etag[0]} if conditional and etag[0] else {}
 
 
+def _httpx_body(response: Any, etag: list[str | None]) -> bytes | None:
+    """An httpx response's body; None for a 304. Keeps the page's ETag for the next poll."""
+    if response.status_code == 304:
+        return None
+    response.raise_for_status()
+    etag[0] = response.headers.get("ETag")
+    return bytes(response.content)
+
+
+Get = Callable[[str, list[str | None]], Awaitable[bytes | None]]
+Close = Callable[[], Awaitable[None]]
+
+
+def _shared_httpx(conditional: bool, max_connections: int) -> tuple[Get, Close]:
+    import httpx
+
+    session = httpx.AsyncClient(timeout=20, limits=httpx.Limits(max_connections=max_connections,
+                                                               max_keepalive_connections=max_connections))
+
+    async def get(url: str, etag: list[str | None]) -> bytes | None:
+        return _httpx_body(await session.get(url, headers=_conditional(etag, conditional)), etag)
+
+    return get, session.aclose
+
+
+def _onefile(conditional: bool, max_connections: int) -> tuple[Get, Close]:
+    import httpx
+
+    async def get(url: str, etag: list[str | None]) -> bytes | None:
+        async with httpx.AsyncClient(timeout=20) as once:
+            return _httpx_body(await once.get(url, headers=_conditional(etag, conditional)), etag)
+
+    async def close() -> None:
+        return None
+
+    return get, close
+
+
+def _shared_aiohttp(conditional: bool, max_connections: int) -> tuple[Get, Close]:
+    import aiohttp
+
+    session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=max_connections),
+                                    timeout=aiohttp.ClientTimeout(total=20))
+
+    async def get(url: str, etag: list[str | None]) -> bytes | None:
+        async with session.get(url, headers=_conditional(etag, conditional)) as response:
+            if response.status == 304:
+                await response.read()
+                return None
+            response.raise_for_status()
+            etag[0] = response.headers.get("ETag")
+            return await response.read()
+
+    return get, session.close
+
+
+CLIENTS = {"aiohttp": _shared_aiohttp, "httpx": _shared_httpx, "onefile": _onefile}
+
+
 async def run(urls: list[str], interval: float, duration: float, client: str, conditional: bool = False,
               max_connections: int = 100) -> Counters:
     stop = asyncio.Event()
@@ -81,54 +144,7 @@ async def run(urls: list[str], interval: float, duration: float, client: str, co
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     counters = Counters()
-    if client == "httpx":
-        import httpx
-
-        session = httpx.AsyncClient(timeout=20, limits=httpx.Limits(max_connections=max_connections,
-                                                                   max_keepalive_connections=max_connections))
-
-        async def get(url: str, etag: list[str | None]) -> bytes | None:
-            response = await session.get(url, headers=_conditional(etag, conditional))
-            if response.status_code == 304:
-                return None
-            response.raise_for_status()
-            etag[0] = response.headers.get("ETag")
-            return response.content
-
-        close = session.aclose
-    elif client == "pyreqwest":
-        from datetime import timedelta
-
-        from pyreqwest.client import ClientBuilder
-
-        session = ClientBuilder().max_connections(max_connections).timeout(timedelta(seconds=20)).build()
-
-        async def get(url: str, etag: list[str | None]) -> bytes | None:
-            request = session.get(url).headers(_conditional(etag, conditional)).build()
-            response = await request.send()
-            if response.status == 304:
-                return None
-            response.error_for_status()
-            etag[0] = response.headers.get("etag")
-            return bytes(await response.bytes())
-
-        close = session.close
-    else:
-        import aiohttp
-
-        session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=max_connections),
-                                        timeout=aiohttp.ClientTimeout(total=20))
-
-        async def get(url: str, etag: list[str | None]) -> bytes | None:
-            async with session.get(url, headers=_conditional(etag, conditional)) as response:
-                if response.status == 304:
-                    await response.read()
-                    return None
-                response.raise_for_status()
-                etag[0] = response.headers.get("ETag")
-                return await response.read()
-
-        close = session.close
+    get, close = CLIENTS[client](conditional, max_connections)
     tasks = [asyncio.create_task(_page_loop(get, url, interval, stop, counters)) for url in urls]
     if duration > 0:
         loop.call_later(duration, stop.set)
@@ -143,14 +159,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--urls", required=True, help="file with one summary.json URL per line")
     parser.add_argument("--interval", type=float, default=60)
     parser.add_argument("--duration", type=float, default=0, help="seconds; 0: until SIGTERM")
-    parser.add_argument("--client", choices=("httpx", "aiohttp", "pyreqwest"), default="aiohttp")
+    parser.add_argument("--client", choices=sorted(CLIENTS), default="aiohttp")
     parser.add_argument("--conditional", action="store_true", help="send If-None-Match; parse only a 200")
     args = parser.parse_args(argv)
     with open(args.urls) as handle:
         urls = [line.strip() for line in handle if line.strip()]
     started = time.monotonic()
     counters = asyncio.run(run(urls, args.interval, args.duration, args.client, args.conditional))
-    print(json.dumps({"polls": counters.polls, "errors": counters.errors, "changes": counters.changes,
+    print(json.dumps({"polls": counters.polls, "not_modified": counters.not_modified, "errors": counters.errors,
+                      "changes": counters.changes,
                       "seconds": round(time.monotonic() - started, 2)}), flush=True)
     return 0
 
