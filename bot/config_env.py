@@ -94,16 +94,12 @@ def idle_variables(env: Env, destinations: Destinations) -> list[str]:
 
 
 def ignored_variables(env: Env, destinations: Destinations, named: frozenset[str]) -> list[str]:
-    """Warnings for a configuration file: variables that only the built-in defaults read, set
-    but not named in the file as ${VAR}, which therefore do nothing."""
+    """Warnings for a configuration file: STATUSBOT_PROVIDERS and the destinations' variables,
+    set but not named in the file as ${VAR}, which therefore do nothing. The [bot] variables are
+    left out: the Docker image sets two of them for its defaults, whatever the operator does."""
+    channel_variables = [var for _, spec in env_channels(destinations) for var in spec.variables.values()]
     return [
         f"{var}: ignored: a configuration file is used, and it does not name ${{{var}}}"
-        for var in defaults_variables(destinations)
+        for var in [PROVIDERS_VARIABLE, *channel_variables]
         if env.get(var) and var not in named
     ]
-
-
-def defaults_variables(destinations: Destinations) -> list[str]:
-    """Every variable the built-in defaults read, in the order the manual lists them."""
-    channel_variables = [var for _, spec in env_channels(destinations) for var in spec.variables.values()]
-    return [PROVIDERS_VARIABLE, *BOT_VARIABLES.values(), *channel_variables]
