@@ -5,14 +5,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from bot import root
+from bot import __version__, root
+from bot.config import ChannelConfig, Config
+from bot.config_env import DEFAULTS_SOURCE
+from bot.demo import DURATION, MAX_SPEED, run_demo
 from bot.describe import describe
 from bot.logs import REDACTOR, setup_logging
-from bot.model import ConfigError, DeliveryError, Preset, StatusbotError
+from bot.model import ConfigError, DeliveryError, EnvChannel, Preset, StatusbotError
 from bot.sample import find_channel, send_sample
 from bot.state import Store
 from bot.status import render_status
@@ -23,6 +27,18 @@ EXIT_OK, EXIT_ERROR, EXIT_CONFIG = 0, 1, 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        try:
+            return _dispatch(argv)
+        finally:
+            sys.stdout.flush()  # a reader that left (`statusbot check | head -1`) shows here
+    except BrokenPipeError:
+        # No traceback, and none from Python's own flush at exit: stdout goes nowhere from now.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_ERROR
+
+
+def _dispatch(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     setup_logging(args.log_level, args.log_format)
     try:
@@ -69,7 +85,7 @@ def _check(args: argparse.Namespace) -> int:
 def _send_test(args: argparse.Namespace) -> int:
     config = root.load(args.config)
     REDACTOR.add(config.secrets)
-    channel = find_channel(config, args.channel)
+    channel = _find_channel(config, args.channel)
     try:
         asyncio.run(send_sample(channel, root.DESTINATIONS, root.delivery_client()))
     except DeliveryError as exc:
@@ -77,6 +93,32 @@ def _send_test(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     print(f"sample message delivered to channel {channel.name} ({channel.type})")
     return EXIT_OK
+
+
+def _find_channel(config: Config, name: str) -> ChannelConfig:
+    try:
+        return find_channel(config, name)
+    except ConfigError as exc:
+        raise ConfigError(f"{exc}; {_how_to_add(config, name)}") from None
+
+
+def _how_to_add(config: Config, name: str) -> str:
+    """What to set to get channel `name`: the environment's variables when the configuration is the
+    built-in defaults (as each destination declares them), else a table in the file."""
+    if config.source != DEFAULTS_SOURCE:
+        return f'add a [[channels]] table with name = "{name}" to {config.source}'
+    from_env = {spec.name: spec for d in root.DESTINATIONS.values() for spec in d.from_env if spec.trigger}
+    if name in from_env:
+        return f"to add it, set {_variables(from_env[name])} (in the environment or .env)"
+    offered = ", ".join(f"{spec.name} with {_variables(spec)}" for spec in from_env.values())
+    return f"the environment adds these channels: {offered}; any other needs a configuration file"
+
+
+def _variables(spec: EnvChannel) -> str:
+    """'SLACK_BOT_TOKEN + SLACK_CHANNEL', 'WEBHOOK_URL (+ WEBHOOK_SECRET)'."""
+    required = [var for var in spec.variables.values() if var not in spec.optional]
+    optional = [f"(+ {var})" for var in spec.variables.values() if var in spec.optional]
+    return " ".join([" + ".join(required), *optional])
 
 
 _NOTE_MARK = "*"  # after a preset's name in `statusbot providers`: the preset has a note
@@ -89,7 +131,7 @@ def _status(args: argparse.Namespace) -> int:
         return EXIT_ERROR
 
     async def report() -> str:
-        store = await Store.open(config.bot.database)
+        store = await Store.open(config.bot.database, config.bot.lock_timeout)
         try:
             return await render_status(config, store)
         finally:
@@ -100,9 +142,8 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from bot.demo import run_demo  # its page server is aiohttp's: loaded for the demo only
-
-    print("statusbot demo: a local status page plays one incident for about 20 seconds; the real")
+    print(f"statusbot demo: a local status page plays one incident for about {DURATION / args.speed:.0f} "
+          "seconds; the real")
     print("pipeline (fetch, detect, SQLite outbox, delivery) prints each change below.", flush=True)
     return asyncio.run(run_demo(root.service, root.DESTINATIONS, args.speed))
 
@@ -146,48 +187,86 @@ def _preset_table(presets: Sequence[Preset], notes: bool) -> list[str]:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="statusbot", description="Relay public status pages into chat.")
-    parser.add_argument("--log-format", default="text", choices=["text", "json"],
-                        help="diagnostics on stderr as human lines (default) or one JSON object per line")
-    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
-                        type=str.upper, help="log verbosity (default INFO)")
+    parser = argparse.ArgumentParser(
+        prog="statusbot", parents=[_global_options(after_command=False)],
+        description="Relay public status pages into chat: every incident, update and component change, once.",
+        epilog="--log-format and --log-level go before or after the command. Exit status: 0 ok, "
+               "2 configuration error, 1 anything else. `statusbot COMMAND --help` describes a command.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    after = _global_options(after_command=True)
 
-    run = commands.add_parser("run", help="poll the status pages and deliver changes")
-    run.add_argument("--config", help="TOML configuration file (default: $STATUSBOT_CONFIG, ./statusbot.toml)")
-    run.add_argument("--once", action="store_true", help="poll every provider once, deliver, exit")
-    run.set_defaults(command=_run)
+    def command(name: str, summary: str, description: str, handler: Callable[[argparse.Namespace], int],
+                config: bool = True) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=summary, description=description, parents=[after])
+        if config:
+            sub.add_argument("--config", metavar="FILE",
+                             help="TOML configuration file (default: $STATUSBOT_CONFIG, else ./statusbot.toml, "
+                                  "else the built-in defaults and the environment)")
+        sub.set_defaults(command=handler)
+        return sub
 
-    check = commands.add_parser("check", help="validate the configuration and print it, secrets redacted")
-    check.add_argument("--config", help="TOML configuration file")
-    check.set_defaults(command=_check)
-
-    status = commands.add_parser("status", help="providers and channels as the database knows them")
-    status.add_argument("--config", help="TOML configuration file")
-    status.set_defaults(command=_status)
-
-    demo = commands.add_parser("demo", help="watch a scripted incident on a local page, no network needed")
-    demo.add_argument("--speed", type=float, default=1.0, help="play the script this many times faster")
-    demo.set_defaults(command=_demo)
-
-    test = commands.add_parser("send-test", help="send a sample message to one channel, to check its set-up")
-    test.add_argument("channel", help="the channel's name in the configuration")
-    test.add_argument("--config", help="TOML configuration file")
-    test.set_defaults(command=_send_test)
+    run = command(
+        "run", "poll the status pages and deliver changes",
+        "Poll every configured status page and deliver each change to its channels, until Ctrl-C or "
+        "SIGTERM, which let in-flight deliveries finish.", _run)
+    run.add_argument("--once", action="store_true",
+                     help="poll every page once, deliver, exit (status 1 if a page failed or messages wait)")
+    command("check", "validate the configuration and print it, secrets redacted",
+            "Validate the configuration and print which pages are watched and where their changes go, "
+            "with secrets redacted. Writes nothing.", _check)
+    command("status", "providers and channels as the database knows them",
+            "Print what the database knows: per provider, its last poll and change, what is wrong there "
+            "now and its failures in a row; per channel, its backlog, deliveries and state. Safe to run "
+            "beside a running bot.", _status)
+    demo = command(
+        "demo", "watch a scripted incident on a local page, no network needed",
+        "Play one scripted incident on a local status page (127.0.0.1) through the real pipeline and "
+        "print each change, in about 20 seconds. Uses no network, configuration or state of yours.",
+        _demo, config=False)
+    demo.add_argument("--speed", type=_speed, default=1.0, metavar="N",
+                      help=f"play the script N times faster (more than 0, at most {MAX_SPEED:g}; default 1)")
+    test = command("send-test", "send a sample message to one channel, to check its set-up",
+                   "Send a sample message to one configured channel, to check its credentials and set-up. "
+                   "`statusbot check` lists the channels.", _send_test)
+    test.add_argument("channel", metavar="CHANNEL", help="the channel's name in the configuration")
 
     kinds = sorted(root.FORMATS)
-    listing = commands.add_parser(
-        "providers", help="list the catalog of preset status pages",
-        description=f"List the preset status pages; a {_NOTE_MARK} after a name marks a preset with a note.",
-    )
+    listing = command(
+        "providers", "list the catalog of preset status pages",
+        f"List the preset status pages; a {_NOTE_MARK} after a name marks a preset with a note.",
+        _providers, config=False)
     listing.add_argument("text", nargs="?", metavar="TEXT",
                          help="only presets whose name, title or URL contains TEXT (any case)")
     listing.add_argument("--search", metavar="TEXT", help="the same as TEXT; with both, a preset must match both")
     listing.add_argument("--kind", choices=kinds, metavar="KIND",
                          help=f"only presets of this kind: {', '.join(kinds)}")
     listing.add_argument("--notes", action="store_true", help="also print each preset's note")
-    listing.set_defaults(command=_providers)
     return parser
+
+
+def _global_options(after_command: bool) -> argparse.ArgumentParser:
+    """--log-format and --log-level. After the command they default to nothing, so that a command's
+    parser does not overwrite what was given before it."""
+    options = argparse.ArgumentParser(add_help=False)
+    options.add_argument("--log-format", choices=["text", "json"],
+                         default=argparse.SUPPRESS if after_command else "text",
+                         help="diagnostics on stderr as human lines (default) or one JSON object per line")
+    options.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"], type=str.upper,
+                         default=argparse.SUPPRESS if after_command else "INFO",
+                         help="log verbosity (default INFO)")
+    return options
+
+
+def _speed(text: str) -> float:
+    try:
+        speed = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 < speed <= MAX_SPEED:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be more than 0 and at most {MAX_SPEED:g}, not {text}")
+    return speed
 
 
 if __name__ == "__main__":

@@ -108,23 +108,27 @@ async def run_demo(make_service: Callable[[Config], Service], destinations: dict
         config = demo_config(url, Path(folder) / "demo.db", destinations, interval=1.0 / speed)
         service = make_service(config)
         running = asyncio.create_task(service.run())
+        playing = asyncio.create_task(_play(page, speed))
         try:
-            # The script starts once the bot has read the page as it was: however fast it plays,
-            # the first poll sees a calm page, and every later step is a change.
-            await asyncio.wait([running, asyncio.ensure_future(page.read.wait())],
-                               return_when=asyncio.FIRST_COMPLETED)
-            if running.done():
-                return running.result()
-            started = asyncio.get_running_loop().time()
-            for at, action, change in SCRIPT:
-                await _sleep_until(started + at / speed)
-                page.apply(action, change)
-            await _sleep_until(started + DURATION / speed)
+            # A service that fails ends the demo at once, not after the script.
+            await asyncio.wait([running, playing], return_when=asyncio.FIRST_COMPLETED)
         finally:
+            playing.cancel()
             service.stop.set()
             status = await running
             await runner.cleanup()
     return status
+
+
+async def _play(page: DemoPage, speed: float) -> None:
+    # The script starts once the bot has read the page as it was: however fast it plays, the
+    # first poll sees a calm page, and every later step is a change.
+    await page.read.wait()
+    started = asyncio.get_running_loop().time()
+    for at, action, change in SCRIPT:
+        await _sleep_until(started + at / speed)
+        page.apply(action, change)
+    await _sleep_until(started + DURATION / speed)
 
 
 async def _sleep_until(moment: float) -> None:

@@ -3,35 +3,38 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from bot.config import Config
 from bot.model import COMPONENT_IMPACT, COMPONENT_OK, IMPACTS
 from bot.state import DocumentState, Store, page_snapshot
 
 
-async def render_status(config: Config, store: Store) -> str:
+async def render_status(config: Config, store: Store, clock: Callable[[], float] = time.time) -> str:
+    """The two tables; times are shown relative to `clock()` (seconds since the epoch)."""
+    now = clock()
     providers = {row[0]: row for row in await store.provider_rows()}
     provider_table = [("PROVIDER", "LAST POLL", "LAST CHANGE", "NOW", "ERRORS")]
     for provider in config.providers:
         _, polled, changed, errors, last_error = providers.get(provider.name, (provider.name, None, None, 0, None))
-        indicator = _indicator(await store.documents(provider.name))
+        indicator = _indicator(await store.documents(provider.name), polled is not None)
         failing = f"{errors} ({last_error})" if errors else "0"
-        provider_table.append((provider.name, _ago(polled), _ago(changed), indicator, failing))
+        provider_table.append((provider.name, _ago(polled, now), _ago(changed, now), indicator, failing))
     channels = {row[0]: row for row in await store.channel_rows()}
     channel_table = [("CHANNEL", "TYPE", "BACKLOG", "DELIVERED", "LAST DELIVERY", "GIVEN UP", "STATE")]
     for channel in config.channels:
         _, delivered, last, disabled, backlog, dead = channels.get(channel.name, (channel.name, 0, None, None, 0, 0))
         state = f"disabled: {disabled}" if disabled else "ok"
-        channel_table.append((channel.name, channel.type, str(backlog or 0), str(delivered or 0), _ago(last),
+        channel_table.append((channel.name, channel.type, str(backlog or 0), str(delivered or 0), _ago(last, now),
                               str(dead or 0), state))
     return "\n".join([f"database: {store.path}", "", _table(provider_table), "", _table(channel_table)])
 
 
-def _indicator(documents: dict[str, DocumentState]) -> str:
+def _indicator(documents: dict[str, DocumentState], polled: bool) -> str:
     """'ok', or the open incidents and the worst component status, from the stored snapshot."""
     if not documents:
-        return "not polled yet"
+        # Failed polls count as polls (LAST POLL shows them), but nothing is known of the page.
+        return "unknown: page never read" if polled else "not polled yet"
     snapshot = page_snapshot(documents.values())
     open_incidents = sum(1 for i in snapshot.incidents.values() if i.kind == "incident" and not i.is_final)
     broken = [c.status for c in snapshot.components.values() if c.status != COMPONENT_OK]
@@ -43,10 +46,10 @@ def _indicator(documents: dict[str, DocumentState]) -> str:
     return ", ".join(parts) or "ok"
 
 
-def _ago(moment: float | None) -> str:
+def _ago(moment: float | None, now: float) -> str:
     if moment is None:
         return "never"
-    seconds = max(time.time() - moment, 0)
+    seconds = max(now - moment, 0)
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds >= size:
             return f"{seconds / size:.0f}{unit} ago"

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from tests.bot_process import BotProcess
+import importlib.metadata
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot import __version__
+from bot.cli import main
+from tests.bot_process import REPO, BotProcess
 from tests.fakes.webhook_receiver import WebhookReceiver
 
 TOKEN = "T0KEN-abcdef123456"
@@ -50,4 +62,107 @@ url = "{receiver.url}/hook/{TOKEN}"
     assert "Test message from statusbot" in receiver.requests[0].body.decode()
     [line] = refused.stderr
     assert "NOT delivered" in line and "403" in line and TOKEN not in line
-    assert "no channel named 'nope'" in "".join(unknown.stderr)
+    assert f"no channel named 'nope'; configured: hooks; add a [[channels]] table with name = \"nope\" to {config}" \
+        in "".join(unknown.stderr)
+
+
+COMMANDS = ("run", "check", "status", "demo", "send-test", "providers")
+
+
+def test_every_command_has_a_description(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["--help"])
+    assert done.value.code == 0
+    listing = capsys.readouterr().out
+    for command in COMMANDS:
+        assert f"    {command} " in listing
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        usage, description, *_ = capsys.readouterr().out.split("\n\n")
+        assert usage.startswith(f"usage: statusbot {command}")
+        assert len(description.split()) >= 10 and not description.startswith("options:"), command
+
+
+def test_version_is_the_package_version_and_has_a_changelog_entry():
+    version = BotProcess("--version", cwd=REPO)
+    assert version.run() == 0 and version.stdout == [f"statusbot {__version__}\n"]
+    assert importlib.metadata.version("statusbot") == __version__
+    assert f"\n## [{__version__}] - " in (REPO / "CHANGELOG.md").read_text()
+
+
+@pytest.fixture
+def unreachable(tmp_path) -> Path:
+    """A configuration whose one page is on a closed local port: every poll fails at once."""
+    config = tmp_path / "statusbot.toml"
+    config.write_text(f"""
+[bot]
+database = "{tmp_path / 'state.db'}"
+
+[[providers]]
+name = "acme"
+kind = "statuspage"
+url = "http://127.0.0.1:{closed_port()}/acme"
+
+[[channels]]
+name = "log"
+type = "console"
+""")
+    return config
+
+
+@pytest.mark.parametrize("args", [
+    ("--log-format", "json", "run", "--once"),
+    ("run", "--once", "--log-format", "json"),
+    ("--log-format", "text", "run", "--log-format", "json", "--once"),  # the last one given wins
+])
+def test_global_options_go_before_or_after_the_command(unreachable, args):
+    bot = BotProcess(*args, "--config", str(unreachable), cwd=unreachable.parent)
+    assert bot.run() == 1, "the page is unreachable"
+    records = [json.loads(line) for line in bot.stderr]
+    assert any(r["level"] == "ERROR" and "provider acme" in r["message"] for r in records)
+
+
+@pytest.mark.parametrize("speed", ["0", "-1", "nan", "inf", "11", "fast"])
+def test_demo_refuses_a_speed_it_cannot_play(speed, capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["demo", "--speed", speed])
+    assert done.value.code == 2
+    assert "argument --speed" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("args", "code"), [
+    (("check",), 1), (("providers", "--notes"), 1), (("status",), 1),
+    (("--help",), 0),  # argparse ignores a failed write of its help
+])
+def test_a_reader_that_leaves_early_gets_no_traceback(unreachable, args, code):
+    here = unreachable.parent
+    if args == ("status",):  # a database to report on
+        BotProcess("run", "--once", "--config", str(unreachable), cwd=here).run()
+    read, write = os.pipe()
+    os.close(read)  # the reader left before the first line, as `| head -0` would
+    with os.fdopen(write, "wb") as stdout:
+        done = subprocess.run([sys.executable, "-m", "bot", *args], cwd=here, env=BotProcess(cwd=here).env,
+                              stdout=stdout, stderr=subprocess.PIPE, text=True, timeout=60)
+    assert (done.returncode, done.stderr) == (code, "")
+
+
+def closed_port() -> int:
+    """A local port nobody listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_send_test_to_a_missing_channel_says_what_would_add_it(tmp_path):
+    unset = {"SLACK_BOT_TOKEN": "", "SLACK_CHANNEL": "", "SLACK_WEBHOOK_URL": "", "DISCORD_WEBHOOK_URL": "",
+             "WEBHOOK_URL": "", "WEBHOOK_SECRET": "", "STATUSBOT_CONFIG": ""}
+    slack = BotProcess("send-test", "slack", cwd=tmp_path, env=unset)
+    assert slack.run() == 2
+    [line] = slack.stderr
+    assert "no channel named 'slack'; configured: console" in line
+    assert "set SLACK_BOT_TOKEN + SLACK_CHANNEL (in the environment or .env)" in line
+    other = BotProcess("send-test", "pager", cwd=tmp_path, env=unset)
+    assert other.run() == 2
+    [line] = other.stderr
+    assert ("the environment adds these channels: slack with SLACK_BOT_TOKEN + SLACK_CHANNEL, slack-webhook with "
+            "SLACK_WEBHOOK_URL, discord with DISCORD_WEBHOOK_URL, webhook with WEBHOOK_URL (+ WEBHOOK_SECRET)") in line

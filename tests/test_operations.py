@@ -10,6 +10,9 @@ import urllib.request
 
 import pytest
 
+from bot.config import BotSettings, Config, ProviderConfig
+from bot.demo import MAX_SPEED
+from bot.status import render_status
 from tests.bot_process import BotProcess
 from tests.fakes.status_page import StatusPageServer
 from tests.fakes.webhook_receiver import WebhookReceiver
@@ -92,6 +95,22 @@ def test_status_shows_providers_and_channels(world):
     assert hooks.split()[1:3] == ["webhook", "2"], "two messages wait"
 
 
+async def test_status_tells_a_failing_page_from_one_never_polled(store):
+    await store.record_poll("acme", "HTTP 503")
+    config = Config(
+        bot=BotSettings(database=str(store.path)),
+        providers=tuple(ProviderConfig(name, name.title(), "statuspage", f"http://127.0.0.1:9/{name}", 60)
+                        for name in ("acme", "nova")),
+        channels=(), source="test",
+    )
+    two_hours_on = time.time() + 2 * 3600
+    lines = (await render_status(config, store, clock=lambda: two_hours_on)).splitlines()
+    acme = next(line for line in lines if line.startswith("acme "))
+    nova = next(line for line in lines if line.startswith("nova "))
+    assert acme.split() == ["acme", "2h", "ago", "never", "unknown:", "page", "never", "read", "1", "(HTTP", "503)"]
+    assert nova.split() == ["nova", "never", "never", "not", "polled", "yet", "0"]
+
+
 def test_status_before_any_run_says_so(tmp_path):
     status = BotProcess("status", cwd=tmp_path)
     assert status.run() == 1 and "has not run here yet" in "".join(status.stderr)
@@ -107,7 +126,7 @@ def test_json_logs_are_one_object_per_line(world):
 
 
 def test_demo_plays_a_whole_incident(tmp_path):
-    demo = BotProcess("demo", "--speed", "4", cwd=tmp_path)
+    demo = BotProcess("demo", "--speed", str(MAX_SPEED), cwd=tmp_path)  # the fastest still shows every step
     assert demo.run(timeout=60) == 0
     lines = [line for line in demo.stdout if " | Provider=Demo Cloud" in line]
     statuses = [line.split("Status=")[1].split(" |")[0] for line in lines]
