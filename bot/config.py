@@ -20,6 +20,7 @@ from bot.config_tables import Table, Where, check_keys, check_unique, unknown, v
 from bot.model import ConfigError, Destination, Format, Frozen, Preset
 from bot.page_url import document_paths, page_url
 from bot.redaction import scrub, secret_values, strings
+from bot.state import BUSY_TIMEOUT
 
 Impact = Literal["none", "minor", "major", "critical"]  # the order of bot.model.IMPACTS
 FirstRun = Literal["active", "all", "none"]
@@ -65,6 +66,7 @@ class BotSettings(Frozen):
     first_run: FirstRun = "active"
     timeout: Seconds = 20.0  # seconds per fetch
     max_body_bytes: Count = 5_000_000
+    lock_timeout: Seconds = BUSY_TIMEOUT  # seconds a database write waits for another process's lock
     http: HostPort | None = None  # where to serve /healthz and /metrics; off when unset
 
 

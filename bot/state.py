@@ -27,7 +27,9 @@ class StateError(StatusbotError):
     """The database cannot be opened, read or written."""
 
 
-BUSY_TIMEOUT = 10  # seconds to wait for another process's write lock before giving up
+# Seconds to wait for another process's write lock before giving up, unless the configuration
+# says otherwise (`[bot] lock_timeout`).
+BUSY_TIMEOUT = 10.0
 
 # What SQLite's primary result codes mean to an operator; anything else is quoted as SQLite said it.
 _PROBLEMS = {
@@ -124,22 +126,24 @@ class PendingDelivery:
 
 
 class Store:
-    def __init__(self, db: aiosqlite.Connection, path: str):
+    def __init__(self, db: aiosqlite.Connection, path: str, busy_timeout: float = BUSY_TIMEOUT):
         self._db = db
         self._lock = asyncio.Lock()
         self.path = path
+        self.busy_timeout = busy_timeout
 
     @classmethod
-    async def open(cls, path: str | Path) -> Store:
-        """Open (creating and migrating as needed) the database at `path`."""
+    async def open(cls, path: str | Path, busy_timeout: float = BUSY_TIMEOUT) -> Store:
+        """Open (creating and migrating as needed) the database at `path`; a write waits up to
+        `busy_timeout` seconds for another process's lock."""
         path = str(path)
-        db = await _connect(path)
-        store = cls(db, path)
+        db = await _connect(path, busy_timeout)
+        store = cls(db, path, busy_timeout)
         try:
             await store._prepare()
         except sqlite3.Error as exc:
             await db.close()
-            raise _state_error(path, exc) from exc
+            raise store._error(exc) from exc
         except StateError:
             await db.close()
             raise
@@ -155,7 +159,7 @@ class Store:
             )
         await self._db.execute("PRAGMA journal_mode=WAL")
         await self._db.execute("PRAGMA synchronous=NORMAL")  # durable across process crashes in WAL
-        await self._db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT * 1000}")
+        await self._db.execute(f"PRAGMA busy_timeout={round(self.busy_timeout * 1000)}")
         await self._db.execute("PRAGMA foreign_keys=ON")
         for target, script in enumerate(MIGRATIONS[version:], start=version + 1):
             async with self._transaction():
@@ -370,15 +374,18 @@ class Store:
             try:
                 await self._db.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
-                raise _state_error(self.path, exc) from exc
+                raise self._error(exc) from exc
             try:
                 yield
                 await self._db.execute("COMMIT")
             except BaseException as exc:
                 await self._rollback()
                 if isinstance(exc, sqlite3.Error):
-                    raise _state_error(self.path, exc) from exc
+                    raise self._error(exc) from exc
                 raise
+
+    def _error(self, exc: sqlite3.Error) -> StateError:
+        return _state_error(self.path, exc, self.busy_timeout)
 
     async def _rollback(self) -> None:
         # The COMMIT may have run even if its waiter was cancelled; then there is nothing to undo.
@@ -393,26 +400,26 @@ class Store:
             async with self._db.execute(sql, params) as cursor:
                 return list(await cursor.fetchall())
         except sqlite3.Error as exc:
-            raise _state_error(self.path, exc) from exc
+            raise self._error(exc) from exc
 
     async def _scalar(self, sql: str, params: Sequence[object] = ()) -> int:
         rows = await self._all(sql, params)
         return int(rows[0][0])
 
 
-async def _connect(path: str) -> aiosqlite.Connection:
-    connection = aiosqlite.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT)
+async def _connect(path: str, busy_timeout: float) -> aiosqlite.Connection:
+    connection = aiosqlite.connect(path, isolation_level=None, timeout=busy_timeout)
     try:
         return await connection
     except sqlite3.Error as exc:
         # aiosqlite stops its worker thread without waiting for it; unawaited, the thread may
         # report to an event loop that is closed by then: a traceback on stderr.
         await asyncio.to_thread(connection._thread.join)
-        raise _state_error(path, exc) from exc
+        raise _state_error(path, exc, busy_timeout) from exc
 
 
-def _state_error(path: str, exc: sqlite3.Error) -> StateError:
+def _state_error(path: str, exc: sqlite3.Error, busy_timeout: float) -> StateError:
     """One operator-friendly line for what SQLite reported about `path`."""
     code = getattr(exc, "sqlite_errorcode", 0) & 0xFF  # an extended code keeps the primary one in its low byte
     problem = _PROBLEMS.get(code, "database {path}: {error}")
-    return StateError(problem.format(path=path, timeout=BUSY_TIMEOUT, error=exc))
+    return StateError(problem.format(path=path, timeout=f"{busy_timeout:g}", error=exc))
