@@ -1,4 +1,4 @@
-"""The feed format (RSS and Atom): authored payloads, real GitHub captures, and arbitrary input."""
+"""The feed format (RSS and Atom): authored payloads, real GitHub captures, and arbitrary feeds; what every format keeps is in test_format_contract."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from bot.detect import detect
 from bot.model import Document, Incident, ParseError, Snapshot
-from providers import FORMATS, feed
+from providers import feed
 from providers._feed_statuspage import resolve
 from tests.strategies import parsed_or_refused
 
@@ -55,11 +55,6 @@ def events(old: Snapshot, new: Snapshot) -> list[tuple[str, str, str | None]]:
 
 
 # ---------------------------------------------------------------- documents
-
-
-def test_registered_under_its_kind() -> None:
-    assert FORMATS["feed"] is feed.FORMAT
-    assert feed.FORMAT.kind == "feed"
 
 
 @pytest.mark.parametrize(
@@ -173,11 +168,6 @@ def test_a_root_cause_rewrite_is_an_edit_of_the_same_update() -> None:
     assert events(before, after) == [
         ("incident.edited", "c0p1l0t7rca9", "2026-01-05T15:31:00+00:00:resolved")
     ]
-
-
-def test_the_same_history_parsed_twice_gives_no_events(history: Snapshot) -> None:
-    again = parse("github_history.atom", "https://www.githubstatus.com/history.atom")
-    assert events(history, again) == []
 
 
 def test_history_rss_reads_like_history_atom() -> None:
@@ -515,11 +505,6 @@ def test_an_undefined_entity_is_tolerated_when_items_parse() -> None:
     assert feed.parse("feed", body, FEED_URL).incidents["g1"].title == "Login failures"
 
 
-def test_a_utf8_byte_order_mark_is_accepted() -> None:
-    body = b"\xef\xbb\xbf" + (PAYLOADS / "azure_active.rss").read_bytes()
-    assert len(feed.parse("feed", body, FEED_URL).incidents) == 2
-
-
 # ---------------------------------------------------------------- unreadable documents
 
 
@@ -540,8 +525,6 @@ def test_unreadable_payloads_raise_parse_error(name: str, message: str) -> None:
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        (b" \r\n\t", "empty body"),
-        (b"Service Unavailable", "starts with 'Service Unavailable'"),
         (b"<?xml version='1.0'?><opml version='2.0'/>", "looks like XML of another kind"),
         (b"<?xml version='1.0'?><rss version='2.0'><channel><title>x", "truncated feed"),
         (b"<rss version='2.0'><channel><title>x</title></channel>&bogus;</rss>", "malformed"),
@@ -572,7 +555,7 @@ def real(folder: Path, name: str) -> Snapshot:
     return feed.parse("feed", body, "https://www.githubstatus.com/history.atom")
 
 
-def test_every_real_capture_parses(real_fixtures: Path) -> None:
+def test_every_real_capture_has_25_dated_incidents_linked_to_their_page(real_fixtures: Path) -> None:
     files = sorted((real_fixtures / "statuspage-atom").glob("*.atom"))
     assert files
     for path in files:
@@ -580,9 +563,7 @@ def test_every_real_capture_parses(real_fixtures: Path) -> None:
         assert len(snapshot.incidents) == 25, path.name
         for incident in snapshot.incidents.values():
             stamps = [update.created_at for update in incident.updates]
-            assert None not in stamps and stamps == sorted(stamps), (path.name, incident.id)
-            ids = [update.id for update in incident.updates]
-            assert len(ids) == len(set(ids)), (path.name, incident.id)
+            assert None not in stamps, (path.name, incident.id)
             assert incident.url == f"https://www.githubstatus.com/incidents/{incident.id}"
             assert incident.updated_at is not None
             assert stamps[-1] <= incident.updated_at
@@ -717,11 +698,6 @@ ATOM_ENTRY = st.builds(
     st.one_of(TEXT, st.just("https://www.githubstatus.com/incidents/abc123")),
     st.one_of(TEXT, st.just("2026-01-01T00:10:00Z")),
 )
-
-
-@given(body=st.binary(max_size=512))
-def test_arbitrary_bytes(body: bytes) -> None:
-    parses_or_raises_parse_error(body)
 
 
 @settings(suppress_health_check=[HealthCheck.too_slow], max_examples=200)
