@@ -21,24 +21,26 @@ _DISABLING = frozenset({401, 403, 404, 410})
 _RETRYABLE = frozenset({408, 425, 429})
 
 
-class Outcome(enum.Enum):
+class Verdict(enum.Enum):
+    """What one answer means for the delivery attempt (the engine's worker has its own outcomes)."""
+
     SUCCESS = "success"
     RETRY = "retry"  # RetryableError
     DROP = "drop"  # PermanentError: this message only
     DISABLE = "disable"  # PermanentError(disable_channel=True)
 
 
-def classify_status(status: int) -> Outcome:
+def classify_status(status: int) -> Verdict:
     """What an HTTP status means for one delivery attempt."""
     if 200 <= status < 300:
-        return Outcome.SUCCESS
+        return Verdict.SUCCESS
     if 300 <= status < 400 or status in _DISABLING:
-        return Outcome.DISABLE  # redirects are never followed: the configured URL is wrong
+        return Verdict.DISABLE  # redirects are never followed: the configured URL is wrong
     if status in _RETRYABLE or 500 <= status < 600:
-        return Outcome.RETRY
+        return Verdict.RETRY
     if 400 <= status < 500:
-        return Outcome.DROP  # the endpoint rejected this payload; the next one may pass
-    return Outcome.RETRY  # outside HTTP's range: safe to retry, the idempotency key dedups
+        return Verdict.DROP  # the endpoint rejected this payload; the next one may pass
+    return Verdict.RETRY  # outside HTTP's range: safe to retry, the idempotency key dedups
 
 
 def status_text(status: int) -> str:
@@ -52,13 +54,13 @@ def status_text(status: int) -> str:
 def raise_for_response(response: httpx.Response, label: str) -> None:
     """Return on 2xx, else raise the typed error the delivery worker expects."""
     status = response.status_code
-    outcome = classify_status(status)
-    if outcome is Outcome.SUCCESS:
+    verdict = classify_status(status)
+    if verdict is Verdict.SUCCESS:
         return
-    if outcome is Outcome.RETRY:
+    if verdict is Verdict.RETRY:
         retry_after = parse_retry_after(response.headers.get("retry-after"))
         raise RetryableError(f"{label}: {status_text(status)}{retry_hint(retry_after)}", retry_after=retry_after)
-    if outcome is Outcome.DISABLE:
+    if verdict is Verdict.DISABLE:
         raise PermanentError(f"{label}: {_disable_reason(status)}", disable_channel=True)
     raise PermanentError(f"{label}: {status_text(status)}: message rejected")
 
@@ -70,12 +72,3 @@ def _disable_reason(status: int) -> str:
         return f"{status_text(status)}: redirects are not followed, channel disabled"
     return f"{status_text(status)}: channel disabled"
 
-
-def transport_error(exc: httpx.RequestError, label: str) -> RetryableError:
-    """A retryable error naming only the failure's kind: httpx messages may quote the URL.
-
-    Raise it `from None`, so a logged traceback does not print the httpx exception either.
-    """
-    if isinstance(exc, httpx.TimeoutException):
-        return RetryableError(f"{label}: timed out ({type(exc).__name__})")
-    return RetryableError(f"{label}: request failed ({type(exc).__name__})")

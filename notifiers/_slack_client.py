@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -24,11 +24,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.message import Message
-from bot.model import RetryableError, ThreadRef
+from bot.model import ThreadRef
 
-from ._http import Outcome
+from ._http import Verdict
 from ._slack_errors import REJECTED_PAYLOAD, THREAD_GONE, SlackFailure
 from ._slack_render import Payload, parent_payload, update_payload
+from ._transport import transport_error
 
 if TYPE_CHECKING:
     from .slack import SlackSettings
@@ -37,6 +38,12 @@ log = logging.getLogger("statusbot.notifiers.slack")
 
 # What a request can raise on the way (refused, reset, timed out): worth another try.
 _TRANSPORT_ERRORS = (aiohttp.ClientError, TimeoutError, OSError)
+
+
+async def _refuse_redirect(session: aiohttp.ClientSession, context: Any, params: aiohttp.TraceRequestRedirectParams) -> None:
+    """aiohttp follows redirects and slack_sdk cannot say otherwise; a configured URL that
+    redirects is wrong, so the 3xx is the answer, classified like every other status."""
+    raise SlackFailure(params.response.status, None)
 
 Render = Callable[..., Payload]  # parent_payload or update_payload
 Client = TypeVar("Client", AsyncWebClient, AsyncWebhookClient)
@@ -57,18 +64,22 @@ class _SlackNotifier(ABC, Generic[Client]):
     def _client(self) -> Client:
         if self._sdk is None:
             # slack_sdk applies `timeout` only to sessions it opens itself: ours carries it.
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self._timeout))
+            no_redirects = aiohttp.TraceConfig()
+            no_redirects.on_request_redirect.append(_refuse_redirect)
+            self._session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=self._timeout), trace_configs=[no_redirects]
+            )
             self._sdk = self._make_client(self._session)
         return self._sdk
 
+    @property
+    def _sdk_timeout(self) -> int:
+        # slack_sdk annotates `timeout` as int but only hands it to aiohttp.ClientTimeout, which
+        # takes fractions of a second: a cast keeps 0.5 s from becoming 0 or 1.
+        return cast(int, self._timeout)
+
     @abstractmethod
     def _make_client(self, session: aiohttp.ClientSession) -> Client: ...
-
-    def _transport_error(self, exc: BaseException) -> RetryableError:
-        """Names the failure's kind only: aiohttp messages may quote the host or the URL."""
-        if isinstance(exc, TimeoutError):
-            return RetryableError(f"{self._label}: timed out ({type(exc).__name__})")
-        return RetryableError(f"{self._label}: request failed ({type(exc).__name__})")
 
     def _note_plain_resend(self, failure: SlackFailure) -> None:
         log.warning("%s: Slack refused the message (%s); resending it as plain text", self._label, failure.code)
@@ -90,7 +101,7 @@ class SlackNotifier(_SlackNotifier[AsyncWebClient]):
 
     def _make_client(self, session: aiohttp.ClientSession) -> AsyncWebClient:
         return AsyncWebClient(
-            token=self._token, base_url=self._api_url, session=session, timeout=self._timeout, retry_handlers=[]
+            token=self._token, base_url=self._api_url, session=session, timeout=self._sdk_timeout, retry_handlers=[]
         )
 
     async def send(self, message: Message, thread: ThreadRef | None) -> ThreadRef | None:
@@ -130,7 +141,7 @@ class SlackNotifier(_SlackNotifier[AsyncWebClient]):
         try:
             await self._call("chat_update", parent_payload, quiet, channel=thread["channel"], ts=thread["ts"])
         except SlackFailure as failure:
-            if failure.outcome is not Outcome.DROP:
+            if failure.verdict is not Verdict.DROP:
                 raise  # retryable, or the channel is unusable: the update could not go out either
             log.info("%s: cannot edit the thread's first message (%s)", self._label, failure.describe())
             return False
@@ -155,7 +166,7 @@ class SlackNotifier(_SlackNotifier[AsyncWebClient]):
         except SlackApiError as exc:
             raise SlackFailure.from_api(exc.response) from None
         except _TRANSPORT_ERRORS as exc:
-            raise self._transport_error(exc) from None
+            raise transport_error(exc, self._label) from None
         return response.data if isinstance(response.data, dict) else {}
 
 
@@ -167,7 +178,7 @@ class SlackWebhookNotifier(_SlackNotifier[AsyncWebhookClient]):
         self._url = settings.webhook_url or ""
 
     def _make_client(self, session: aiohttp.ClientSession) -> AsyncWebhookClient:
-        return AsyncWebhookClient(url=self._url, timeout=self._timeout, session=session, retry_handlers=[])
+        return AsyncWebhookClient(url=self._url, timeout=self._sdk_timeout, session=session, retry_handlers=[])
 
     async def send(self, message: Message, thread: ThreadRef | None) -> ThreadRef | None:
         try:
@@ -190,7 +201,7 @@ class SlackWebhookNotifier(_SlackNotifier[AsyncWebhookClient]):
         try:
             response = await self._client().send_dict(payload)
         except _TRANSPORT_ERRORS as exc:
-            raise self._transport_error(exc) from None
+            raise transport_error(exc, self._label) from None
         if not 200 <= response.status_code < 300:
             raise SlackFailure.from_webhook(response.status_code, response.body or "", response.headers)
 

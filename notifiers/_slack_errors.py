@@ -14,7 +14,7 @@ from typing import Any
 from bot.model import PermanentError, RetryableError
 from bot.retry_after import parse_retry_after, retry_hint
 
-from ._http import Outcome, classify_status, status_text
+from ._http import Verdict, classify_status, status_text
 
 RETRYABLE = frozenset(
     {"ratelimited", "rate_limited", "internal_error", "service_unavailable", "request_timeout", "fatal_error"}
@@ -54,8 +54,6 @@ REJECTED_PAYLOAD = frozenset(
         "markdown_text_conflict",
     }
 )
-# chat.update cannot change this message; the update goes out as a broadcast reply instead.
-EDIT_IMPOSSIBLE = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
 # This thread takes no more replies; a new first message starts another.
 THREAD_GONE = frozenset(
     {
@@ -84,7 +82,7 @@ class SlackFailure(Exception):
     def from_api(cls, response: Any) -> SlackFailure:
         """From a SlackApiError's response: usually an AsyncSlackResponse, an aiohttp response
         when the body was not JSON."""
-        status = getattr(response, "status_code", None) or getattr(response, "status", 0)
+        status: int = getattr(response, "status_code", None) or getattr(response, "status", None) or 0
         data = getattr(response, "data", None)
         code = data.get("error") if isinstance(data, dict) else None
         return cls(status, _readable(code), _retry_after(getattr(response, "headers", None)))
@@ -94,7 +92,7 @@ class SlackFailure(Exception):
         return cls(status, _readable(body.strip()), _retry_after(headers))
 
     @property
-    def outcome(self) -> Outcome:
+    def verdict(self) -> Verdict:
         return classify(self.status, self.code)
 
     def describe(self) -> str:
@@ -105,26 +103,26 @@ class SlackFailure(Exception):
         return self.code if self.status == 200 else f"{status_text(self.status)}: {self.code}"
 
     def error(self, label: str) -> RetryableError | PermanentError:
-        outcome = self.outcome
-        if outcome is Outcome.RETRY:
+        verdict = self.verdict
+        if verdict is Verdict.RETRY:
             hint = retry_hint(self.retry_after)
             return RetryableError(f"{label}: {self.describe()}{hint}", retry_after=self.retry_after)
-        if outcome is Outcome.DISABLE:
+        if verdict is Verdict.DISABLE:
             return PermanentError(f"{label}: {self.describe()}: channel disabled", disable_channel=True)
         return PermanentError(f"{label}: {self.describe()}: message rejected")
 
 
-def classify(status: int, code: str | None) -> Outcome:
+def classify(status: int, code: str | None) -> Verdict:
     """What an answer means: Slack's code first, the HTTP status where the code says nothing."""
     if status == 429 or status >= 500 or code in RETRYABLE:
-        return Outcome.RETRY
+        return Verdict.RETRY
     if code is not None and (code in DISABLING or code.startswith("restricted_action")):
-        return Outcome.DISABLE
+        return Verdict.DISABLE
     if not 200 <= status < 300:
         return classify_status(status)
     if code is None:
-        return Outcome.RETRY  # an unreadable 200 (a proxy's page?) may pass next time
-    return Outcome.DROP  # a payload, edit, thread or unknown code: this message only
+        return Verdict.RETRY  # an unreadable 200 (a proxy's page?) may pass next time
+    return Verdict.DROP  # a payload, edit, thread or unknown code: this message only
 
 
 def _readable(code: object) -> str | None:

@@ -30,7 +30,8 @@ from bot.model import Destination, EnvChannel, PermanentError, RetryableError, T
 from bot.retry_after import parse_retry_after, retry_hint
 from bot.text import iso_utc, truncate
 
-from ._http import raise_for_response, status_text, transport_error
+from ._http import raise_for_response, status_text
+from ._transport import transport_error
 
 log = logging.getLogger("statusbot.discord")
 

@@ -25,7 +25,8 @@ from bot.message import Message
 from bot.model import Component, Destination, EnvChannel, Event, Incident, ThreadRef, Update
 from bot.text import iso_utc, truncate
 
-from ._http import raise_for_response, transport_error
+from ._http import raise_for_response
+from ._transport import transport_error
 
 SECRET_PREFIX = "whsec_"
 # Standard Webhooks asks for payloads under ~20 kB; an update body is the only unbounded field.

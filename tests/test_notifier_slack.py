@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import socket
 import time
 import traceback
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -582,40 +581,6 @@ async def test_non_json_answers_are_described_by_their_status(
     with pytest.raises(DeliveryError) as caught:
         await make().send(compose(LIFECYCLE[0]), None)
     assert str(caught.value) == message
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def settings_for(mode: str, base_url: str, **extra: Any) -> SlackSettings:
-    raw = {"webhook_url": f"{base_url}/services/T0/B0/ok"} if mode == "webhook" else {
-        "token": "xoxb-ok", "channel": "#ops", "api_url": f"{base_url}/api/"}
-    return SlackSettings.model_validate({**raw, **extra})
-
-
-@pytest.mark.parametrize("mode", ["token", "webhook"])
-async def test_a_refused_connection_is_retryable(mode: str) -> None:
-    notifier = DESTINATION.create(CHANNEL, settings_for(mode, f"http://127.0.0.1:{free_port()}"), None)
-    try:
-        with pytest.raises(RetryableError) as caught:
-            await notifier.send(compose(LIFECYCLE[0]), None)
-    finally:
-        await notifier.aclose()
-    assert str(caught.value) == "slack channel 'ops': request failed (ClientConnectorError)"
-
-
-@pytest.mark.parametrize("mode", ["token", "webhook"])
-async def test_a_timeout_is_retryable(mode: str, slack: FakeSlack) -> None:
-    slack.respond(200, {"ok": True, "channel": "C1", "ts": "1.1"}, delay=2.0)
-    notifier = DESTINATION.create(CHANNEL, settings_for(mode, slack.base_url, timeout=0.2), None)
-    try:
-        with pytest.raises(RetryableError, match=r"^slack channel 'ops': timed out \(\w+\)$"):
-            await notifier.send(compose(LIFECYCLE[0]), None)
-    finally:
-        await notifier.aclose()
 
 
 # ---------------------------------------------------------------- incoming webhooks

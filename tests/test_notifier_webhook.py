@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 import time
 import traceback
 from collections.abc import AsyncIterator, Iterator
@@ -35,6 +34,7 @@ from notifiers.webhook import (
     signing_key,
 )
 from tests.fakes import WebhookReceiver, verify_standard_webhook
+from tests.fakes.broken_server import free_port
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 NOW = datetime(2026, 2, 24, 0, 54, 58, tzinfo=UTC)
@@ -278,26 +278,6 @@ def test_settings_defaults_and_redaction() -> None:
 TOKEN_PATH = "/hooks/T0KEN-in-path"
 TOKEN_QUERY = "s3cr3t-query-token"
 LEAK_SECRET = "whsec_" + "c3VwZXItc2VjcmV0LXNpZ25pbmcta2V5LWJ5dGVzISE="
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-async def test_timeout_is_retryable(receiver: WebhookReceiver, http: httpx.AsyncClient) -> None:
-    receiver.respond(200, delay=2.0)
-    with pytest.raises(RetryableError) as caught:
-        await notifier_for(receiver.url, http, timeout=0.2).send(compose(EVENT), None)
-    assert str(caught.value) == "webhook channel 'hooks': timed out (ReadTimeout)"
-    assert caught.value.retry_after is None
-
-
-async def test_connection_refused_is_retryable(http: httpx.AsyncClient) -> None:
-    with pytest.raises(RetryableError) as caught:
-        await notifier_for(f"http://127.0.0.1:{free_port()}/x", http).send(compose(EVENT), None)
-    assert str(caught.value) == "webhook channel 'hooks': request failed (ConnectError)"
 
 
 async def test_no_error_or_log_record_reveals_url_or_secret(

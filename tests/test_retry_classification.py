@@ -1,14 +1,14 @@
-"""One table for every notifier: what each HTTP status and destination error means for delivery.
+"""The one table: what every HTTP status and every transport failure means for a delivery, for
+every destination reached over HTTP.
 
 success, retry (RetryableError), drop (PermanentError for this message), disable (PermanentError
-that stops the channel and keeps its backlog). Each row is played by the real client library of
-the notifier against its local fake destination.
+that stops the channel and keeps its backlog). Each row is played by the notifier's real client
+library (httpx for webhook and Discord, slack_sdk on aiohttp for Slack) against its local fake.
 """
 
 from __future__ import annotations
 
-import socket
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -17,8 +17,10 @@ import httpx
 import pytest
 
 from bot.message import compose
-from bot.model import Event, Incident, Notifier, PermanentError, RetryableError, Update
+from bot.model import Event, Incident, Notifier, PermanentError, RetryableError, ThreadRef, Update
 from notifiers import DESTINATIONS
+from notifiers._http import Verdict, classify_status
+from tests.fakes.broken_server import BrokenServer, free_port
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.slack import FakeSlack
 from tests.fakes.webhook_receiver import WebhookReceiver
@@ -30,27 +32,38 @@ EVENT = Event(
     update=Update(id="u1", status="investigating", body="Investigating"),
 )
 
-# status -> expected outcome, the same for every destination reached over HTTP.
-STATUS_TABLE: dict[int, str] = {
-    200: "success", 201: "success",
-    301: "disable", 302: "disable",
-    400: "drop", 401: "disable", 403: "disable", 404: "disable", 408: "retry", 410: "disable",
-    413: "drop", 422: "drop", 425: "retry", 429: "retry",
-    500: "retry", 502: "retry", 503: "retry", 504: "retry",
+SUCCESS, RETRY, DROP, DISABLE = Verdict.SUCCESS, Verdict.RETRY, Verdict.DROP, Verdict.DISABLE
+
+# status -> verdict, the same for every destination reached over HTTP.
+STATUS_TABLE: dict[int, Verdict] = {
+    200: SUCCESS, 201: SUCCESS, 204: SUCCESS,
+    301: DISABLE, 302: DISABLE,
+    400: DROP, 401: DISABLE, 403: DISABLE, 404: DISABLE, 408: RETRY, 410: DISABLE,
+    413: DROP, 422: DROP, 425: RETRY, 429: RETRY,
+    500: RETRY, 502: RETRY, 503: RETRY, 504: RETRY,
 }
 
+# Where a destination needs more than a 2xx: an answer to thread on (Slack's ts, Discord's id).
+EXCEPTIONS: dict[tuple[str, int], Verdict] = {
+    ("slack-token", 201): RETRY,  # the Web API succeeds only with 200 and ok:true
+    ("slack-token", 204): RETRY,
+    ("discord", 204): RETRY,  # a first message without its id cannot be kept current
+}
 
-# Slack's Web API reports success only as 200 + ok:true; another 2xx is not Slack speaking.
-EXCEPTIONS: dict[tuple[str, int], str] = {("slack-token", 201): "retry"}
+KINDS = ["webhook", "slack-token", "slack-webhook", "discord", "discord-edit"]
 
 
 @dataclass
 class Rig:
-    """A notifier wired to its fake, and how to make the fake answer one request."""
+    """A notifier wired to its fake, and how to make the fake answer the next request."""
 
     notifier: Notifier
-    answer: Callable[[int, Any], None]  # (status, body) for the next request
+    answer: Callable[[int, Any, Mapping[str, str]], None]  # status, body, headers
     ok_body: Any  # a successful answer's body, in the destination's shape
+    error_body: Any  # an error answer's body, in the destination's shape
+    no_body: Any  # what makes the fake send no body at all (for a 204)
+    requests: Callable[[], int]  # how many requests the fake has seen
+    thread: ThreadRef | None = None  # the send's thread: "discord-edit" answers the edit of its first message
 
 
 @asynccontextmanager
@@ -58,95 +71,133 @@ async def rig(kind: str) -> AsyncIterator[Rig]:
     async with httpx.AsyncClient() as http:
         if kind == "webhook":
             with WebhookReceiver() as receiver:
-                settings = DESTINATIONS["webhook"].settings(url=f"{receiver.url}/hook")
-                yield Rig(DESTINATIONS["webhook"].create("ch", settings, http),
-                          lambda status, body: receiver.respond(status, body=_bytes(body)), b"")
+                notifier = _create("webhook", http, url=f"{receiver.url}/hook")
+                yield Rig(notifier, lambda status, body, headers: receiver.respond(status, headers, body),
+                          b"", b"upstream trouble", b"", lambda: len(receiver.requests))
         elif kind.startswith("slack"):
             with FakeSlack() as slack:
                 if kind == "slack-token":
-                    settings = DESTINATIONS["slack"].settings(token="xoxb-ok", channel="#ops", api_url=slack.api_url)
+                    notifier = _create("slack", http, token="xoxb-ok", channel="#ops", api_url=slack.api_url)
                     ok_body: Any = {"ok": True, "channel": "C0000000001", "ts": "1.000100"}
                 else:
-                    settings = DESTINATIONS["slack"].settings(webhook_url=slack.webhook_url("ok"))
+                    notifier = _create("slack", http, webhook_url=slack.webhook_url("ok"))
                     ok_body = "ok"
-                notifier = DESTINATIONS["slack"].create("ch", settings, http)
-                yield Rig(notifier, lambda status, body: slack.respond(status, body=body, times=2), ok_body)
+                yield Rig(notifier, lambda status, body, headers: slack.respond(status, body, headers),
+                          ok_body, "upstream trouble", "", lambda: len(slack.requests))
                 await notifier.aclose()
         else:
             with FakeDiscord() as discord:
-                settings = DESTINATIONS["discord"].settings(webhook_url=discord.webhook_url("ok"))
-                yield Rig(DESTINATIONS["discord"].create("ch", settings, http),
-                          lambda status, body: discord.respond(status, json_body=body),
-                          {"id": "1200000000000000001", "channel_id": "1", "embeds": []})
+                notifier = _create("discord", http, webhook_url=discord.webhook_url("ok"))
+                thread = await notifier.send(compose(EVENT), None) if kind == "discord-edit" else None
+                yield Rig(notifier, lambda status, body, headers: discord.respond(status, body, headers),
+                          {"id": "1200000000000000001", "channel_id": "1", "embeds": []},
+                          {"message": "upstream trouble", "code": 0}, None,
+                          lambda: len(discord.requests) - (thread is not None), thread)
 
 
-def _bytes(body: Any) -> bytes:
-    return body if isinstance(body, bytes) else str(body).encode()
+def _create(kind: str, http: httpx.AsyncClient, **settings: Any) -> Notifier:
+    destination = DESTINATIONS[kind]
+    return destination.create("ch", destination.settings.model_validate(settings), http)
 
 
-async def outcome(notifier: Notifier) -> str:
+async def verdict(notifier: Notifier, thread: ThreadRef | None = None) -> Verdict:
     try:
-        await notifier.send(compose(EVENT), None)
+        await notifier.send(compose(EVENT), thread)
     except RetryableError:
-        return "retry"
+        return RETRY
     except PermanentError as error:
-        return "disable" if error.disable_channel else "drop"
-    return "success"
+        return DISABLE if error.disable_channel else DROP
+    return SUCCESS
 
 
-KINDS = ["webhook", "slack-token", "slack-webhook", "discord"]
+@pytest.mark.parametrize(("status", "expected"), STATUS_TABLE.items())
+def test_classify_status(status: int, expected: Verdict) -> None:
+    assert classify_status(status) is expected
+
+
+def test_a_status_outside_http_range_is_retryable() -> None:
+    assert classify_status(199) is RETRY
+    assert classify_status(600) is RETRY
 
 
 @pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("status,expected", STATUS_TABLE.items())
-async def test_every_notifier_maps_http_statuses_alike(kind, status, expected):
+@pytest.mark.parametrize(("status", "expected"), STATUS_TABLE.items())
+async def test_every_destination_maps_http_statuses_alike(kind: str, status: int, expected: Verdict) -> None:
     async with rig(kind) as r:
-        body = r.ok_body if status < 300 else {"message": "upstream trouble"}
-        if kind == "webhook" or (kind.startswith("slack") and status >= 300):
-            body = "upstream trouble" if status >= 300 else body
-        r.answer(status, body)
-        assert await outcome(r.notifier) == EXCEPTIONS.get((kind, status), expected)
+        # A Location back at the fake itself: a followed redirect would be a second request.
+        body = r.no_body if status == 204 else r.ok_body if status < 300 else r.error_body
+        r.answer(status, body, {"Location": "/elsewhere"})
+        assert await verdict(r.notifier, r.thread) is EXCEPTIONS.get((kind, status), expected)
+        follow_up = 1 if kind == "discord-edit" and expected is SUCCESS else 0  # the update after the edit
+        assert r.requests() == 1 + follow_up, "one request per attempt: no redirect followed, no retry inside"
 
 
 # Destination-specific error codes (Slack answers HTTP 200 with ok:false; Discord sends a JSON code).
 SLACK_CODES = {
-    "ratelimited": "retry", "internal_error": "retry", "service_unavailable": "retry", "request_timeout": "retry",
-    "fatal_error": "retry",
-    "invalid_auth": "disable", "not_authed": "disable", "account_inactive": "disable", "token_revoked": "disable",
-    "token_expired": "disable", "missing_scope": "disable", "channel_not_found": "disable",
-    "not_in_channel": "disable", "is_archived": "disable",
-    "invalid_blocks": "drop", "msg_too_long": "drop", "no_text": "drop",
+    "ratelimited": RETRY, "internal_error": RETRY, "service_unavailable": RETRY, "request_timeout": RETRY,
+    "fatal_error": RETRY,
+    "invalid_auth": DISABLE, "not_authed": DISABLE, "account_inactive": DISABLE, "token_revoked": DISABLE,
+    "token_expired": DISABLE, "missing_scope": DISABLE, "channel_not_found": DISABLE,
+    "not_in_channel": DISABLE, "is_archived": DISABLE,
+    "invalid_blocks": DROP, "msg_too_long": DROP, "no_text": DROP,
 }
 
 
-@pytest.mark.parametrize("code,expected", SLACK_CODES.items())
-async def test_slack_error_codes(code, expected):
+@pytest.mark.parametrize(("code", "expected"), SLACK_CODES.items())
+async def test_slack_error_codes(code: str, expected: Verdict) -> None:
     async with rig("slack-token") as r:
-        r.answer(200, {"ok": False, "error": code})  # twice: payload errors get one plain-text retry
-        assert await outcome(r.notifier) == expected
+        r.answer(200, {"ok": False, "error": code}, {})
+        r.answer(200, {"ok": False, "error": code}, {})  # payload errors get one plain-text resend
+        assert await verdict(r.notifier) is expected
 
 
-@pytest.mark.parametrize("status,body,expected", [
-    (404, {"message": "Unknown Webhook", "code": 10015}, "disable"),
-    (400, {"message": "Invalid Form Body", "code": 50035, "errors": {}}, "drop"),
-    (429, {"message": "You are being rate limited.", "retry_after": 1.5, "global": False}, "retry"),
-    (401, {"message": "401: Unauthorized", "code": 0}, "disable"),
+@pytest.mark.parametrize(("status", "body", "expected"), [
+    (404, {"message": "Unknown Webhook", "code": 10015}, DISABLE),
+    (400, {"message": "Invalid Form Body", "code": 50035, "errors": {}}, DROP),
+    (429, {"message": "You are being rate limited.", "retry_after": 1.5, "global": False}, RETRY),
+    (401, {"message": "401: Unauthorized", "code": 0}, DISABLE),
 ])
-async def test_discord_error_codes(status, body, expected):
+async def test_discord_error_codes(status: int, body: Any, expected: Verdict) -> None:
     async with rig("discord") as r:
-        r.answer(status, body)
-        assert await outcome(r.notifier) == expected
+        r.answer(status, body, {})
+        assert await verdict(r.notifier) is expected
 
 
-@pytest.mark.parametrize("kind", ["webhook", "slack-webhook", "discord"])
-async def test_connection_refused_is_retryable_everywhere(kind):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    url = f"http://127.0.0.1:{port}/hook/path"
-    key = {"webhook": "url", "slack-webhook": "webhook_url", "discord": "webhook_url"}[kind]
-    destination = DESTINATIONS[kind.split("-")[0]]
-    async with httpx.AsyncClient() as http:
-        notifier = destination.create("ch", destination.settings(**{key: url}), http)
-        assert await outcome(notifier) == "retry"
-        await notifier.aclose()
+# ---------------------------------------------------------------- transport failures
+
+HTTP_KINDS = ["webhook", "slack-token", "slack-webhook", "discord"]
+TRANSPORT_FAILURES = {
+    "refused": "connection refused",
+    "tls": "TLS failed",  # https to a server that does not speak TLS
+    "not-http": "protocol error",
+    "hang-up": "protocol error",
+    "silent": "timed out",
+}
+
+
+def settings_at(kind: str, base_url: str) -> dict[str, Any]:
+    return {
+        "webhook": {"url": f"{base_url}/hook/T0KEN"},
+        "slack-token": {"token": "xoxb-T0KEN", "channel": "#ops", "api_url": f"{base_url}/api/"},
+        "slack-webhook": {"webhook_url": f"{base_url}/services/T0/B0/T0KEN"},
+        "discord": {"webhook_url": f"{base_url}/api/webhooks/1/T0KEN"},
+    }[kind]
+
+
+@pytest.mark.parametrize("kind", HTTP_KINDS)
+@pytest.mark.parametrize(("failure", "named"), TRANSPORT_FAILURES.items())
+async def test_every_destination_names_transport_failures_alike(kind: str, failure: str, named: str) -> None:
+    mode = failure if failure in ("not-http", "hang-up", "silent") else "not-http"
+    with BrokenServer(mode) as broken:
+        base_url = {"refused": f"http://127.0.0.1:{free_port()}",
+                    "tls": broken.url.replace("http://", "https://")}.get(failure, broken.url)
+        async with httpx.AsyncClient() as http:
+            notifier = _create(kind.split("-")[0], http, timeout=0.3, **settings_at(kind, base_url))
+            with pytest.raises(RetryableError) as caught:
+                await notifier.send(compose(EVENT), None)
+            await notifier.aclose()
+    label = f"{kind.split('-')[0]} channel 'ch'"
+    assert str(caught.value).startswith(f"{label}: {named} (")
+    assert caught.value.retry_after is None
+    assert "T0KEN" not in str(caught.value) and "127.0.0.1" not in str(caught.value)
+    assert caught.value.__suppress_context__, "raised from None: a traceback shows no library text"

@@ -1,0 +1,62 @@
+"""One mapping from a failed request to the engine's RetryableError, for every HTTP destination.
+
+Webhook and Discord go through httpx, Slack through slack_sdk on aiohttp: both libraries wrap the
+same few failures (a timeout, a refused connection, a TLS handshake, a broken HTTP answer) in
+exceptions of their own, with the real cause further down the chain. The message names the
+channel and the failure's kind only: the libraries' own texts may quote the URL, which can carry
+a token.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import sys
+from collections.abc import Iterator
+
+import httpx
+
+from bot.model import RetryableError
+
+
+def transport_error(exc: BaseException, label: str) -> RetryableError:
+    """'<label>: connection refused (ConnectError)'. Raise it `from None`, so a logged traceback
+    does not print the library's exception either."""
+    return RetryableError(f"{label}: {failure_kind(exc)} ({type(exc).__name__})")
+
+
+def failure_kind(exc: BaseException) -> str:
+    """What went wrong, read from the whole exception chain (most telling kind first)."""
+    chain = list(_chain(exc))
+    kinds = (
+        ("timed out", (TimeoutError, httpx.TimeoutException)),  # aiohttp's timeouts are TimeoutErrors
+        ("TLS failed", (ssl.SSLError,)),
+        ("connection refused", (ConnectionRefusedError,)),
+        ("name lookup failed", (socket.gaierror,)),
+        ("protocol error", _protocol_errors()),
+        ("connection failed", (OSError, httpx.NetworkError)),
+    )
+    for kind, types in kinds:
+        if any(isinstance(link, types) for link in chain):
+            return kind
+    return "request failed"
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    link: BaseException | None = exc
+    while link is not None and id(link) not in seen:
+        seen.add(id(link))
+        yield link
+        link = link.__cause__ or link.__context__
+
+
+def _protocol_errors() -> tuple[type[BaseException], ...]:
+    """An answer that is not well-formed HTTP, or none at all (the server hung up)."""
+    errors: list[type[BaseException]] = [httpx.ProtocolError, httpx.DecodingError]
+    # Only Slack channels load aiohttp (about 13 MB): an aiohttp error means it is loaded already.
+    aiohttp = sys.modules.get("aiohttp")
+    if aiohttp is not None:
+        errors += [aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError,
+                   sys.modules["aiohttp.http_exceptions"].HttpProcessingError]
+    return tuple(errors)
