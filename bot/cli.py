@@ -142,9 +142,8 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    print(f"statusbot demo: a local status page plays one incident for about {DURATION / args.speed:.0f} "
-          "seconds; the real")
-    print("pipeline (fetch, detect, SQLite outbox, delivery) prints each change below.", flush=True)
+    print(f"statusbot demo: a local status page plays one incident in about {DURATION / args.speed:.0f} seconds;")
+    print("the real pipeline (fetch, detect, SQLite outbox, delivery) prints each change below.", flush=True)
     return asyncio.run(run_demo(root.service, root.DESTINATIONS, args.speed))
 
 

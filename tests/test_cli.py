@@ -130,11 +130,11 @@ def test_demo_refuses_a_speed_it_cannot_play(speed, capsys):
     assert "argument --speed" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(("args", "code"), [
-    (("check",), 1), (("providers", "--notes"), 1), (("status",), 1),
-    (("--help",), 0),  # argparse ignores a failed write of its help
+@pytest.mark.parametrize(("args", "codes"), [
+    (("check",), {1}), (("providers", "--notes"), {1}), (("status",), {1}),
+    (("--help",), {0, 1}),  # 0 where argparse itself ignores a failed write of its help (3.11.7 does, 3.11.2 not)
 ])
-def test_a_reader_that_leaves_early_gets_no_traceback(unreachable, args, code):
+def test_a_reader_that_leaves_early_gets_no_traceback(unreachable, args, codes):
     here = unreachable.parent
     if args == ("status",):  # a database to report on
         BotProcess("run", "--once", "--config", str(unreachable), cwd=here).run()
@@ -143,7 +143,7 @@ def test_a_reader_that_leaves_early_gets_no_traceback(unreachable, args, code):
     with os.fdopen(write, "wb") as stdout:
         done = subprocess.run([sys.executable, "-m", "bot", *args], cwd=here, env=BotProcess(cwd=here).env,
                               stdout=stdout, stderr=subprocess.PIPE, text=True, timeout=60)
-    assert (done.returncode, done.stderr) == (code, "")
+    assert done.stderr == "" and done.returncode in codes
 
 
 def closed_port() -> int:
