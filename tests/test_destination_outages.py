@@ -1,6 +1,6 @@
 """Destination outages through the whole bot, as a process: a chat outage is a backlog.
 
-A webhook that answers 5xx and then times out drains its backlog in order once it recovers; a
+A webhook that times out and then answers 5xx drains its backlog in order once it recovers; a
 429 storm is waited out as long as each answer asks; a channel that is gone for good (410, a
 revoked Slack token) or hangs never holds back a healthy one.
 """
@@ -14,15 +14,17 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.eventually import eventually
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.slack import FakeSlack
 from tests.fakes.status_page import StatusPageServer
 from tests.fakes.webhook_receiver import Received, Reply, WebhookReceiver
-from tests.test_end_to_end import settle, summary
+from tests.test_end_to_end import summary
 from tests.world import World
 
-OUTAGE_TIMEOUT = 1.0  # the failing channel's `timeout`: its receiver answers later than this
-RETRY_AFTER = 1  # seconds each 429 of the storm asks for
+OUTAGE_TIMEOUT = 0.5  # the failing channel's `timeout`: its receiver answers later than this
+OUTAGE_RETRY_AFTER = 0.2  # seconds each 503 of the outage asks for
+RETRY_AFTER = 0.5  # seconds each 429 of the storm asks for
 # Timer and thread scheduling on a loaded machine: the one slack allowed on a Retry-After bound.
 CLOCK_SLACK = 0.05
 # How soon the healthy channel must get an event after it is published: a few poll intervals
@@ -48,6 +50,32 @@ class TimedReceiver(WebhookReceiver):
         with self._changed:  # a reentrant lock: the base class takes it again
             self._arrivals.append(time.monotonic())
             return super()._reply(request)
+
+
+class OutageReceiver(TimedReceiver):
+    """Down until `recover()`: first an answer too late for the bot (it times out), then 503s
+    that ask to retry after OUTAGE_RETRY_AFTER; a plain 200 each time once recovered."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._up = False
+        self.refused = 0  # requests answered while down
+
+    def recover(self) -> int:
+        """End the outage; how many requests it refused."""
+        with self._changed:
+            self._up = True
+            return self.refused
+
+    def _reply(self, request: Received) -> Reply:
+        with self._changed:
+            reply = super()._reply(request)
+            if self._up:
+                return reply
+            self.refused += 1
+            if self.refused == 1:
+                return Reply(200, delay=OUTAGE_TIMEOUT + 1.0)  # the bot has given up on it by then
+            return Reply(503, {"Retry-After": str(OUTAGE_RETRY_AFTER)})
 
 
 @pytest.fixture
@@ -86,12 +114,10 @@ def gaps(arrivals: list[float]) -> list[float]:
     return [later - earlier for earlier, later in itertools.pairwise(arrivals)]
 
 
-def test_5xx_then_timeouts_then_recovery_drains_the_backlog_in_order(world, second):
-    second.respond(503)
-    second.respond(200, delay=OUTAGE_TIMEOUT + 1.5, times=2)  # answered too late: the bot has timed out
-    failures = 3
-    with world.bot(channels=webhook_channel("outage", second, timeout=OUTAGE_TIMEOUT)) as bot:
-        # Everything is published during the outage, which backoff stretches over about 8-11 s.
+def test_a_timeout_and_5xx_then_recovery_drains_the_backlog_in_order(world):
+    with OutageReceiver() as second, world.bot(
+            channels=webhook_channel("outage", second, timeout=OUTAGE_TIMEOUT)) as bot:
+        # Everything is published during the outage, which lasts until all of it is queued.
         steps = [
             lambda: world.acme.open_incident("i1", "API errors", "First"),
             lambda: world.acme.update("i1", "identified", "Second"),
@@ -103,8 +129,11 @@ def test_5xx_then_timeouts_then_recovery_drains_the_backlog_in_order(world, seco
             step()
             world.publish()
             world.expect(count)  # seen by the healthy channel before the next change
-        second.wait_for(failures + 5, timeout=45)
-        settle()
+        eventually(lambda: world.undelivered("outage") == len(steps) and second.refused >= 3,
+                   what="everything queued behind the outage, the first message refused 3 times")
+        failures = second.recover()
+        second.wait_for(failures + len(steps), timeout=30)
+        world.settle()
         assert bot.stop() == 0
 
     attempts = second.requests
@@ -133,7 +162,7 @@ def test_a_429_storm_is_waited_out_as_long_as_each_answer_asks(world, second):
         with world.bot(channels=channels) as bot:
             second.wait_for(storm + 1, timeout=30)
             discord.wait_for(storm + 1, timeout=30)
-            settle()
+            world.settle()
             assert bot.stop() == 0
         discord_arrivals = [call.at for call in discord.requests]
 

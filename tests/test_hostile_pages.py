@@ -21,7 +21,7 @@ from tests.bot_process import BotProcess
 from tests.fakes.hostile import HUGE_BYTES, MODES, RETRY_AFTER, HostileServer
 from tests.fakes.status_page import StatusPageServer
 from tests.fakes.webhook_receiver import WebhookReceiver
-from tests.test_end_to_end import settle, summary
+from tests.test_end_to_end import summary
 from tests.test_poll import Channel
 from tests.world import World
 
@@ -134,7 +134,7 @@ def test_continuous_run_keeps_flowing_and_stops_cleanly(world, hostile):
         world.acme.update("live", "identified", "The cause is a bad deploy")
         world.publish()
         world.expect(3)
-        settle(2)
+        world.settle()
         assert bot.alive(), "".join(bot.stderr[-40:])
         assert bot.stop() == 0, "".join(bot.stderr[-40:])
 

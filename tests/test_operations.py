@@ -62,7 +62,7 @@ def test_health_and_metrics_while_an_incident_flows(world):
         world.acme.update("i1", "resolved", "Fixed")
         world.publish()
         world.expect(2)
-        time.sleep(1)  # a few unchanged polls
+        world.wait_for_polls(3)  # a few unchanged polls
         assert get(f"{base}/healthz") == (200, "ok\n")
         status, text = get(f"{base}/metrics")
         assert status == 200
@@ -83,7 +83,7 @@ def test_status_shows_providers_and_channels(world):
     world.acme.open_incident("i1", "API errors", "Investigating")
     world.acme.component("api", "API", "partial_outage")
     world.publish()
-    world.receiver.respond(503, times=100)
+    world.receiver.respond(503, headers={"Retry-After": "0.1"}, times=100)  # retried soon, in vain
     once = BotProcess("run", "--once", "--config", str(world.config()), cwd=world.tmp)
     assert once.run() == 1, "the webhook is down: messages kept for later"
     status = BotProcess("status", "--config", str(world.config()), cwd=world.tmp)

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import base64
 import json
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 from tests.bot_process import BotProcess
+from tests.eventually import eventually
 from tests.fakes.status_page import PageScript, StatusPageServer
 from tests.fakes.webhook_receiver import WebhookReceiver
 
 SECRET = "whsec_" + base64.b64encode(b"statusbot-test-secret-32-bytes!!").decode()
+PAGES = ("/acme", "/nova")
+# Polls of each page that `settle` waits for: the first may have started before the last change
+# was delivered; the ones after it saw the page as it is now.
+SETTLING_POLLS = 3
 
 
 class World:
@@ -75,3 +82,31 @@ secret = "{SECRET}"
     def expect(self, count: int) -> list[dict]:
         self.receiver.wait_for(count, timeout=30)
         return self.delivered()
+
+    def polls(self) -> int:
+        """How many times the page polled least has been read so far (its summary document)."""
+        hits = self.pages.hits
+        return min(hits[f"{page}/api/v2/summary.json"] for page in PAGES)
+
+    def wait_for_polls(self, more: int) -> None:
+        """Wait until the bot has read every page `more` more times."""
+        target = self.polls() + more
+        eventually(lambda: self.polls() >= target, what=lambda: f"{more} more polls of each page ({self.polls()})")
+
+    def undelivered(self, channel: str | None = None) -> int | None:
+        """Rows in the bot's outbox, of one channel or all (None before the database exists),
+        read while the bot may run."""
+        params: tuple[str, ...] = () if channel is None else (channel,)
+        sql = "SELECT COUNT(*) FROM outbox" + ("" if channel is None else " WHERE channel = ?")
+        try:
+            with closing(sqlite3.connect(f"file:{self.tmp / 'state.db'}?mode=ro", uri=True, timeout=10)) as db:
+                return int(db.execute(sql, params).fetchone()[0])
+        except sqlite3.OperationalError:
+            return None
+
+    def settle(self) -> None:
+        """Wait until the bot has polled every page a few more times and its outbox is empty:
+        whatever it was going to announce has then arrived. A test that asserts what arrived
+        after this has proven that nothing more would, without sleeping."""
+        self.wait_for_polls(SETTLING_POLLS)
+        eventually(lambda: self.undelivered() == 0, what=lambda: f"an empty outbox ({self.undelivered()} rows)")
