@@ -79,5 +79,5 @@ def setup_logging(level: str = "INFO", form: str = "text") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     # Client libraries log request URLs, and webhook URLs carry tokens.
-    for noisy in ("httpx", "httpcore", "aiohttp", "slack_sdk", "discord_webhook", "aiosqlite", "asyncio"):
+    for noisy in ("httpx", "httpcore", "aiohttp", "slack_sdk", "aiosqlite", "asyncio"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -11,12 +11,31 @@ from __future__ import annotations
 
 import socket
 import ssl
-import sys
 from collections.abc import Iterator
 
+import aiohttp
 import httpx
+from aiohttp.http_exceptions import HttpProcessingError
 
 from bot.model import RetryableError
+
+# An answer that is not well-formed HTTP, or none at all (the server hung up).
+_PROTOCOL_ERRORS = (
+    httpx.ProtocolError,
+    httpx.DecodingError,
+    aiohttp.ServerDisconnectedError,
+    aiohttp.ClientPayloadError,
+    HttpProcessingError,
+)
+# Most telling first: an aiohttp timeout is a TimeoutError, a refused connection also an OSError.
+_KINDS: tuple[tuple[str, tuple[type[BaseException], ...]], ...] = (
+    ("timed out", (TimeoutError, httpx.TimeoutException)),
+    ("TLS failed", (ssl.SSLError,)),
+    ("connection refused", (ConnectionRefusedError,)),
+    ("name lookup failed", (socket.gaierror,)),
+    ("protocol error", _PROTOCOL_ERRORS),
+    ("connection failed", (OSError, httpx.NetworkError)),
+)
 
 
 def transport_error(exc: BaseException, label: str) -> RetryableError:
@@ -26,17 +45,9 @@ def transport_error(exc: BaseException, label: str) -> RetryableError:
 
 
 def failure_kind(exc: BaseException) -> str:
-    """What went wrong, read from the whole exception chain (most telling kind first)."""
+    """What went wrong, read from the whole exception chain: the libraries wrap the real cause."""
     chain = list(_chain(exc))
-    kinds = (
-        ("timed out", (TimeoutError, httpx.TimeoutException)),  # aiohttp's timeouts are TimeoutErrors
-        ("TLS failed", (ssl.SSLError,)),
-        ("connection refused", (ConnectionRefusedError,)),
-        ("name lookup failed", (socket.gaierror,)),
-        ("protocol error", _protocol_errors()),
-        ("connection failed", (OSError, httpx.NetworkError)),
-    )
-    for kind, types in kinds:
+    for kind, types in _KINDS:
         if any(isinstance(link, types) for link in chain):
             return kind
     return "request failed"
@@ -50,13 +61,3 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
         yield link
         link = link.__cause__ or link.__context__
 
-
-def _protocol_errors() -> tuple[type[BaseException], ...]:
-    """An answer that is not well-formed HTTP, or none at all (the server hung up)."""
-    errors: list[type[BaseException]] = [httpx.ProtocolError, httpx.DecodingError]
-    # Only Slack channels load aiohttp (about 13 MB): an aiohttp error means it is loaded already.
-    aiohttp = sys.modules.get("aiohttp")
-    if aiohttp is not None:
-        errors += [aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError,
-                   sys.modules["aiohttp.http_exceptions"].HttpProcessingError]
-    return tuple(errors)

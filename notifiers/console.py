@@ -2,6 +2,7 @@
 
     2026-02-24 00:54:58 | INFO | New Event | Provider=OpenAI | Product=Chat Completions
     | Status=investigating | Message=Elevated error rates detected
+    | Incident=Increased error rates | Link=https://status.openai.com/incidents/01JMYB4A
 
 Level: WARNING while a major or critical incident or outage is ongoing, INFO otherwise (and for
 every resolution), so `grep WARNING` finds what hurts right now.
@@ -13,6 +14,7 @@ import re
 import sys
 from datetime import UTC, datetime
 from typing import ClassVar
+from urllib.parse import urlsplit
 
 import httpx
 from pydantic import BaseModel, ConfigDict
@@ -56,18 +58,23 @@ class ConsoleSettings(BaseModel):
 
 
 def format_line(event: Event, now: datetime) -> str:
-    """The whole log line for `event`, stamped `now` (shown in UTC)."""
-    return " | ".join(
-        (
-            now.astimezone(UTC).strftime(TIME_FORMAT),
-            level_for(event),
-            LABELS[event.type],
-            f"Provider={safe_field(event.provider_title)}",
-            f"Product={safe_field(_product(event))}",
-            f"Status={safe_field(event.status)}",
-            f"Message={safe_field(_message(event))}",
-        )
-    )
+    """The whole log line for `event`, stamped `now` (shown in UTC): the seed's fields in their
+    order, then the incident's title and link where it has them."""
+    fields = [
+        now.astimezone(UTC).strftime(TIME_FORMAT),
+        level_for(event),
+        LABELS[event.type],
+        f"Provider={safe_field(event.provider_title)}",
+        f"Product={safe_field(_product(event))}",
+        f"Status={safe_field(event.status)}",
+        f"Message={safe_field(_message(event))}",
+    ]
+    incident = event.incident
+    if incident is not None and incident.title.strip():
+        fields.append(f"Incident={safe_field(incident.title)}")
+    if incident is not None and _is_web_url(incident.url):
+        fields.append(f"Link={safe_field(incident.url)}")
+    return " | ".join(fields)
 
 
 def level_for(event: Event) -> str:
@@ -86,6 +93,11 @@ def _product(event: Event) -> str:
     if event.incident is None:
         return ""
     return ", ".join(event.incident.component_names) or event.incident.title
+
+
+def _is_web_url(url: str) -> bool:
+    parts = urlsplit(url.strip())
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 def _message(event: Event) -> str:

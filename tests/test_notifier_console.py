@@ -26,6 +26,7 @@ def incident_event(
         id="inc1",
         kind="maintenance" if type_.startswith("maintenance") else "incident",
         title=changes.pop("title", "Degraded performance"),
+        url=changes.pop("url", ""),
         status=changes.pop("status", "investigating"),
         impact="minor",
         component_names=changes.pop("component_names", ("Chat Completions",)),
@@ -59,11 +60,18 @@ def component_event(old: str | None, new: str, impact: str = "critical") -> Even
     )
 
 
-def test_the_documented_example_line() -> None:
-    assert format_line(incident_event(), NOW) == (
+def test_the_documented_example_line_then_the_incident_and_its_link() -> None:
+    event = incident_event(title="Increased error rates", url="https://status.openai.com/incidents/01JMYB4A")
+    assert format_line(event, NOW) == (
         "2026-02-24 00:54:58 | INFO | New Event | Provider=OpenAI | Product=Chat Completions"
         " | Status=investigating | Message=Elevated error rates detected"
+        " | Incident=Increased error rates | Link=https://status.openai.com/incidents/01JMYB4A"
     )
+
+
+@pytest.mark.parametrize("url", ["", "javascript:alert(1)", "/incidents/1", "https://"])
+def test_only_a_web_link_is_shown(url: str) -> None:
+    assert format_line(incident_event(url=url), NOW).endswith("| Incident=Degraded performance")
 
 
 @pytest.mark.parametrize(
@@ -85,7 +93,7 @@ def test_label_per_event_type(type_: str, label: str) -> None:
     line = format_line(incident_event(type_), NOW)
     assert line == (
         f"{PREFIX} | INFO | {label} | Provider=OpenAI | Product=Chat Completions"
-        " | Status=investigating | Message=Elevated error rates detected"
+        " | Status=investigating | Message=Elevated error rates detected | Incident=Degraded performance"
     )
 
 
@@ -99,8 +107,8 @@ def test_product_joins_components_and_falls_back_to_the_title() -> None:
 def test_message_falls_back_to_the_title_without_an_update_body() -> None:
     blank = incident_event(body="  \n ")
     no_update = incident_event(update=None)
-    assert format_line(blank, NOW).endswith("| Message=Degraded performance")
-    assert format_line(no_update, NOW).endswith("| Message=Degraded performance")
+    assert "| Message=Degraded performance |" in format_line(blank, NOW)
+    assert "| Message=Degraded performance |" in format_line(no_update, NOW)
 
 
 def test_component_line() -> None:
@@ -137,14 +145,16 @@ def test_level_is_warning_only_while_something_major_is_ongoing(event: Event, le
 
 def test_untrusted_text_cannot_add_a_line_or_a_field() -> None:
     event = incident_event(
-        title="t",
+        title="t\n2026-02-24 00:00:00 | WARNING | Resolved",
         body="first line\r\nsecond | Status=resolved\u2028third\x1b[2J\x00end",
         provider_title="Open|AI\n",
         component_names=("A|B",),
+        url="https://status.example/x?a=1|Link=https://evil.example\r\n",
     )
     assert format_line(event, NOW) == (
         f"{PREFIX} | INFO | New Event | Provider=Open¦AI | Product=A¦B | Status=investigating"
         " | Message=first line second ¦ Status=resolved third [2J end"
+        " | Incident=t 2026-02-24 00:00:00 ¦ WARNING ¦ Resolved | Link=https://status.example/x?a=1¦Link=https://evil.example"
     )
 
 
@@ -161,7 +171,8 @@ async def test_send_writes_exactly_one_flushed_line(capsys: pytest.CaptureFixtur
     assert out.count("\n") == 1 and out.endswith("\n")
     assert re.fullmatch(
         r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \| INFO \| New Event \| Provider=OpenAI"
-        r" \| Product=Chat Completions \| Status=investigating \| Message=multi line body\n",
+        r" \| Product=Chat Completions \| Status=investigating \| Message=multi line body"
+        r" \| Incident=Degraded performance\n",
         out,
     )
     await notifier.aclose()

@@ -526,7 +526,7 @@ async def test_an_edit_or_update_needs_no_body(discord: FakeDiscord, http: httpx
 
 WEBHOOK_ID = "987654321987654321"
 TOKEN = "Sx9-T0KEN_secretpart_ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-NOISY = ("httpx", "httpcore", "aiohttp", "slack_sdk", "discord_webhook", "aiosqlite", "asyncio")
+NOISY = ("httpx", "httpcore", "aiohttp", "slack_sdk", "aiosqlite", "asyncio")
 
 
 @contextmanager
@@ -594,6 +594,46 @@ async def _failure(send: Any) -> DeliveryError:
     with pytest.raises(DeliveryError) as caught:
         await send
     return caught.value
+
+
+# ---------------------------------------------------------------- why not the discord-webhook package
+# It is a test dependency only, for these: each is something the notifier above needs.
+
+
+async def test_discord_webhook_execute_cannot_read_an_empty_or_html_answer(discord: FakeDiscord) -> None:
+    from discord_webhook import AsyncDiscordWebhook
+
+    discord.respond(502, raw=b"<html>Bad Gateway</html>", headers={"Retry-After": "7"})
+    with pytest.raises(json.JSONDecodeError):  # the status and Retry-After are lost with it
+        await AsyncDiscordWebhook(discord.webhook_url(), content="x").execute()
+    with pytest.raises(json.JSONDecodeError):  # Discord's own answer without ?wait=true
+        await AsyncDiscordWebhook(discord.webhook_url(), content="x", wait=False).execute()
+    assert [c.status for c in discord.requests] == [502, 204]
+
+
+async def test_discord_webhook_sends_its_attributes_and_loses_a_thread(discord: FakeDiscord) -> None:
+    from discord_webhook import AsyncDiscordWebhook
+
+    webhook = AsyncDiscordWebhook(discord.webhook_url(), content="x", timeout=5)
+    await webhook.execute()
+    await webhook.edit()
+    posted, edited = (c.json for c in discord.requests)
+    assert (posted["wait"], posted["timeout"], edited["id"]) == (True, 5, webhook.id)
+
+    threaded = AsyncDiscordWebhook(discord.webhook_url() + "?thread_id=777", content="x")
+    await threaded.execute()
+    response = await threaded.edit()
+    post, edit = discord.requests[2:]
+    assert post.query == {"wait": "true"}, "the thread_id is gone: the message lands in the channel"
+    assert (edit.path, response.status_code) == (httpx.URL(discord.webhook_url()).path, 405)
+
+
+async def test_discord_webhook_opens_a_client_per_call() -> None:
+    from discord_webhook import AsyncDiscordWebhook
+
+    webhook = AsyncDiscordWebhook("http://127.0.0.1:9/api/webhooks/1/x")
+    async with webhook.http_client as first, webhook.http_client as second:
+        assert first is not second
 
 
 # ---------------------------------------------------------------- settings and registry
