@@ -7,8 +7,9 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
+
+from tests.eventually import eventually
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -65,13 +66,9 @@ class BotProcess:
         self.wait(10)
 
     def wait_for_output(self, text: str, timeout: float = 20, stream: str = "stderr") -> None:
-        deadline = time.monotonic() + timeout
         lines = self.stderr if stream == "stderr" else self.stdout
-        while time.monotonic() < deadline:
-            if any(text in line for line in list(lines)):
-                return
-            time.sleep(0.05)
-        raise TimeoutError(f"{text!r} not in {stream} after {timeout}s:\n" + "".join(lines[-30:]))
+        eventually(lambda: any(text in line for line in list(lines)), within=timeout,
+                   what=lambda: f"{text!r} in {stream}, which ends:\n" + "".join(lines[-30:]))
 
     def __enter__(self) -> BotProcess:
         return self.start()

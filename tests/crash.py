@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.bot_process import BotProcess
+from tests.eventually import NeverHappened, eventually
 from tests.fakes.status_page import PageScript, StatusPageServer
 from tests.fakes.webhook_receiver import Received, WebhookReceiver
 
@@ -46,9 +47,9 @@ IMPACTS = ("minor", "major", "critical")
 COMPONENT_STATUSES = ("operational", "degraded_performance", "partial_outage", "major_outage", "under_maintenance")
 # Each answer takes a moment, so a stop often finds a send in flight: the duplicate window.
 RECEIVER_DELAY = 0.03
-SEND_TIMEOUT = 1.0  # the longest a stop waits for a send to be in flight
+SEND_TIMEOUT = 0.5  # the longest a stop waits for a send to be in flight (polls are 0.2 s apart)
 START_TIMEOUT = 60.0  # a noisy machine may take long to start Python
-SETTLE = 1.0  # after everything arrived: several polls in which nothing more may come
+SETTLING_POLLS = 3  # after everything arrived: polls of every page in which nothing more may come
 
 
 @dataclass(frozen=True)
@@ -415,7 +416,7 @@ class _CrashRun:
             self._publish(page)
             time.sleep(self.rng.uniform(0, 0.05))
         self._wait_until_delivered()
-        time.sleep(SETTLE)
+        self._wait_for_polls(SETTLING_POLLS)  # what they find is in the outbox, which must end empty
         self._stop(bot, signal.SIGTERM)
 
     def _live(self) -> None:
@@ -459,8 +460,14 @@ class _CrashRun:
 
     def _wait_for_baseline(self) -> None:
         sql = "SELECT COUNT(DISTINCT provider) FROM documents"
-        if not _wait_until(lambda: _count(self.database, sql) == len(PAGES), START_TIMEOUT):
-            raise TimeoutError(f"no baseline of every page within {START_TIMEOUT}s")
+        eventually(lambda: _count(self.database, sql) == len(PAGES), within=START_TIMEOUT, what="a baseline of every page")
+
+    def _wait_for_polls(self, more: int) -> None:
+        def polls() -> int:
+            return min(self.pages.hits[f"/{page}/api/v2/summary.json"] for page, _ in PAGES)
+
+        target = polls() + more
+        eventually(lambda: polls() >= target, what=f"{more} more polls of every page")
 
     def _wait_until_delivered(self) -> None:
         def delivered() -> bool:
@@ -468,7 +475,10 @@ class _CrashRun:
             verdict = verify(self.burst.updates, self.burst.flips, deliveries)
             return not verdict.lost and _count(self.database, "SELECT COUNT(*) FROM outbox") == 0
 
-        _wait_until(delivered, self.plan.drain_timeout)  # on timeout, the verdict names what is missing
+        try:
+            eventually(delivered, within=self.plan.drain_timeout)
+        except NeverHappened:
+            pass  # the report's verdict names what is missing
 
     def _write_config(self) -> None:
         providers = "".join(f"""
@@ -488,16 +498,6 @@ name = "hooks"
 type = "webhook"
 url = "{self.receiver.url}/hook"
 """)
-
-
-def _wait_until(condition: Callable[[], bool], timeout: float) -> bool:
-    """Poll `condition` until it holds (True) or `timeout` seconds passed (False)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.1)
-    return True
 
 
 def _count(database: Path, sql: str) -> int | None:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 import re
-import time
 
 import pytest
 
+from tests.eventually import eventually
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.slack import FakeSlack
 from tests.fakes.status_page import StatusPageServer
@@ -57,14 +57,6 @@ def four_updates(world: World) -> None:
         world.acme.update("live", status, body)
         world.publish()
         world.expect(len(world.receiver.requests) + 1)
-
-
-def eventually(check, timeout: float = 20.0) -> None:
-    """Wait until `check()` is true: Slack is paced at one message a second per channel."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
 
 
 def slack_text(posted) -> str:
