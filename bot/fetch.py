@@ -196,6 +196,8 @@ def _cause(exc: BaseException) -> str:
         return error.strerror or str(error) or type(error).__name__
     if isinstance(exc, aiohttp.InvalidURL):
         return "not a valid URL"
+    if isinstance(exc, aiohttp.NonHttpUrlClientError):
+        return "not an http or https URL"
     if isinstance(exc, aiohttp.ClientResponseError):
         return f"unreadable answer: {exc.message}"
     return str(exc) or type(exc).__name__

@@ -166,12 +166,14 @@ async def test_a_page_trickling_bytes_hits_the_deadline():
 
 async def test_redirect_loop_and_refused_connection_are_reported(pages, fetcher):
     pages.serve("/loop", b"", status=302, headers={"Location": "/loop"})
-    with pytest.raises(FetchError, match="^redirects: .*/loop: more than 5 redirects$"):
+    with pytest.raises(FetchError, match=r"^redirects: .*/loop: more than 5 redirects$"):
         await fetcher.fetch(f"{pages.url}/loop", None)
-    with pytest.raises(FetchError, match="^connection: http://127.0.0.1:9/nothing: .+"):
+    with pytest.raises(FetchError, match=r"^connection: http://127\.0\.0\.1:9/nothing: .+"):
         await fetcher.fetch("http://127.0.0.1:9/nothing", None)
-    with pytest.raises(FetchError, match="^connection: .*not a valid URL"):
+    with pytest.raises(FetchError, match=r"^connection: .*not a valid URL"):
         await fetcher.fetch("http://[::1/s.json", None)
+    with pytest.raises(FetchError, match=r"^connection: ftp://127\.0\.0\.1/s\.json: not an http or https URL$"):
+        await fetcher.fetch("ftp://127.0.0.1/s.json", None)
 
 
 async def test_a_redirect_is_followed_with_our_user_agent_and_no_referer(fetcher):
@@ -236,9 +238,9 @@ async def test_a_bad_encoding_is_reported(fetcher):
     asked: list[bytes] = []
     server, url = await raw_server(handler)
     async with server:
-        with pytest.raises(FetchError, match="^bad encoding: http://.*: .*header"):
+        with pytest.raises(FetchError, match=r"^bad encoding: http://.*: .*header"):
             await fetcher.fetch(url, None)
-        with pytest.raises(FetchError, match="^bad encoding: http://.*: unsupported Content-Encoding 'br'$"):
+        with pytest.raises(FetchError, match=r"^bad encoding: http://.*: unsupported Content-Encoding 'br'$"):
             await fetcher.fetch(url, None)
 
 
