@@ -260,6 +260,10 @@ class Format:
     # True where a page lists only what is ongoing (status.io): an unresolved incident that
     # leaves the list was resolved, not deleted.
     vanished_means_resolved: bool = False
+    # True where a page sometimes leaves components out of one answer (incident.io): a component
+    # keeps its last known status until the page lists it again. Elsewhere a component that leaves
+    # the answer was removed, and one that comes back is new.
+    keeps_unlisted_components: bool = False
 
 
 @dataclass(frozen=True)

@@ -7,16 +7,19 @@ import functools
 import logging
 import signal
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from bot.activity import report_activity
+from bot.clock import Clock, LoopClock
 from bot.config import Config
 from bot.deliver import DeliveryWorker
 from bot.fetch import Fetcher
 from bot.metrics import Metrics
 from bot.model import Destination, FetchError, Format, Notifier, ParseError
-from bot.poll import PollResult, PollTarget, ProviderPoller, wait_for_stop
+from bot.plan import PollTarget
+from bot.poll import PollResult, ProviderPoller
 from bot.route import mention_for
 from bot.schedule import PollScheduler
 from bot.state import StateError, Store
@@ -37,12 +40,14 @@ POLL_TIMES_EVERY = 30.0
 
 class Service:
     def __init__(self, config: Config, formats: Mapping[str, Format], destinations: Mapping[str, Destination],
-                 http: httpx.AsyncClient):
-        """`http` is the client notifiers share; the service closes it when it ends."""
+                 http: httpx.AsyncClient, clock: Clock | None = None):
+        """`http` is the client notifiers share; the service closes it when it ends. `clock` times
+        the polls and the periodic lines (the event loop's by default)."""
         self.config = config
         self.formats = formats
         self.destinations = destinations
         self.http = http
+        self.clock = clock or LoopClock()
         self.stop = asyncio.Event()
         self.metrics = Metrics()
         self._tasks: list[asyncio.Task] = []
@@ -149,13 +154,16 @@ class Service:
             "watching %d provider(s), delivering to %d channel(s); database %s",
             len(pollers), len(workers), self.config.bot.database,
         )
-        tasks = [asyncio.create_task(PollScheduler(pollers, self.stop, POLLS_IN_FLIGHT).run(), name="polls")]
+        scheduler = PollScheduler(pollers, self.stop, POLLS_IN_FLIGHT, self.clock)
+        tasks = [asyncio.create_task(scheduler.run(), name="polls")]
         tasks += [asyncio.create_task(w.run(self.stop), name=f"deliver {w.channel}") for w in workers.values()]
         tasks.append(asyncio.create_task(self._save_poll_times(pollers), name="save poll times"))
+        tasks.append(asyncio.create_task(report_activity(self.metrics, len(pollers), self.clock, self.stop),
+                                         name="activity summary"))
         self._tasks = tasks
         stopping = asyncio.create_task(self.stop.wait())
         status = 0
-        pending = set(tasks)
+        pending: set[asyncio.Task[Any]] = set(tasks)
         reported: set[str] = set()
         while not self.stop.is_set():
             done, pending = await asyncio.wait(pending | {stopping}, return_when=asyncio.FIRST_COMPLETED)
@@ -178,7 +186,7 @@ class Service:
         """Every POLL_TIMES_EVERY seconds and at the end, one batched write for `statusbot status`."""
         stopped = False
         while not stopped:
-            stopped = await wait_for_stop(self.stop, POLL_TIMES_EVERY)
+            stopped = await self.clock.wait(self.stop, POLL_TIMES_EVERY)
             await self._save_poll_times_now(pollers)
 
     async def _save_poll_times_now(self, pollers: list[ProviderPoller]) -> None:

@@ -17,4 +17,5 @@ FORMAT = Format(
     description="incident.io status pages (Statuspage-compatible /api/v2 summary and incidents)",
     documents=statuspage.compatible_documents,
     parse=statuspage.parse,
+    keeps_unlisted_components=True,  # its summary sometimes lists no components at all
 )

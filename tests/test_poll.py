@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 
 import pytest
 
 from bot.fetch import Fetcher
 from bot.model import FetchError, ParseError
-from bot.poll import MAX_BACKOFF, PollTarget, ProviderPoller
+from bot.plan import PollTarget
+from bot.poll import PollOutcome, ProviderPoller
 from bot.state import Store
 from providers import FORMATS
 from providers.statuspage import HISTORY_EVERY
@@ -127,19 +129,22 @@ async def test_incidentio_page_is_not_reparsed_when_unchanged(pages, store, fetc
     assert await rig.poll() == []
 
 
-async def test_a_failing_page_backs_off_and_recovers(rig, caplog):
+async def test_a_failing_page_is_counted_recorded_and_recovers(rig, caplog):
     rig.pages.serve("/acme/api/v2/summary.json", b"down", status=503)
     with pytest.raises(FetchError):
         await rig.poller.poll_once()
-    delays = [await rig.poller.poll_and_report() for _ in range(8)]
-    assert delays[:3] == [10.0, 20.0, 40.0]
-    assert delays[-1] == MAX_BACKOFF
-    assert all("provider acme: HTTP 503" in r.getMessage() for r in caplog.records if r.levelname == "WARNING")
+    outcomes = [await rig.poller.poll() for _ in range(3)]
+    assert [o.failures for o in outcomes] == [1, 2, 3]
+    assert all(str(o.error).startswith("HTTP 503") for o in outcomes)
     rig.pages.serve("/acme/api/v2/summary.json", b"slow down", status=429, headers={"Retry-After": "3000"})
-    assert await rig.poller.poll_and_report() == 3000.0
+    assert (await rig.poller.poll()).retry_after == 3000.0
+    last_error = {row[0]: row[4] for row in await rig.store.provider_rows()}["acme"]
+    assert last_error and last_error.startswith("HTTP 429"), "`statusbot status` shows why"
     rig.publish()
-    assert 8.0 <= await rig.poller.poll_and_report() <= 10.0
+    with caplog.at_level(logging.INFO, logger="statusbot.poll"):
+        assert await rig.poller.poll() == PollOutcome()
     assert rig.poller.consecutive_errors == 0
+    assert "provider acme: recovered after 4 failed polls" in caplog.messages
 
 
 async def test_a_page_that_is_not_json_is_a_parse_error_and_changes_nothing(rig):
@@ -223,17 +228,97 @@ async def test_pages_read_their_history_at_phases_of_their_own(pages, store, fet
     assert max(readers_per_round) <= len(names) // 2, f"spread over the polls, not together: {readers_per_round}"
 
 
+class WatchedSlots(asyncio.Semaphore):
+    """A semaphore that tells when someone asks for a slot."""
+
+    def __init__(self, value: int):
+        super().__init__(value)
+        self.asked = asyncio.Event()
+
+    async def acquire(self) -> bool:
+        self.asked.set()
+        return await super().acquire()
+
+
 async def test_a_changed_page_waits_for_a_shared_slot_and_an_unchanged_one_does_not(pages, store, fetcher):
     """Parsing and committing a changed page is bounded across pollers; a 304 never queues for it."""
-    changes = asyncio.Semaphore(1)
+    changes = WatchedSlots(1)
     rig = Rig(pages, store, fetcher, changes=changes)
     rig.publish()
     await rig.poll()
     async with changes:  # another poller is parsing its page
+        changes.asked.clear()
         assert (await asyncio.wait_for(rig.poller.poll_once(), 5)).result == "not_modified"
+        assert not changes.asked.is_set(), "an unchanged page never asks for the slot"
         rig.script.open_incident("i1", "API errors", "Investigating")
         rig.publish()
         poll = asyncio.create_task(rig.poller.poll_once())
-        await asyncio.sleep(0.5)
-        assert not poll.done(), "the changed page waits for the slot"
+        await asyncio.wait_for(changes.asked.wait(), 5)
+        assert not poll.done(), "the changed page waits for the slot, which is taken"
     assert (await asyncio.wait_for(poll, 5)).changed
+
+
+async def test_a_page_without_its_history_works_from_its_summary(rig, caplog):
+    """A Statuspage page that serves only summary.json: no poll fails; the operator is told once
+    per missing document what is lost; a resolution is seen when the incident leaves the summary."""
+    history = ("/acme/api/v2/incidents.json", "/acme/api/v2/scheduled-maintenances.json")
+
+    def publish_summary_only() -> None:
+        rig.publish()
+        rig.pages.withdraw(*history)
+
+    rig.script.open_incident("i1", "API errors", "Investigating")
+    publish_summary_only()
+    with caplog.at_level(logging.WARNING, logger="statusbot.poll"):
+        assert await rig.poll() == [("incident.created", "inc:i1")]
+        for _ in range(30):
+            assert await rig.poll() == []
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 2, warnings
+    assert "incidents.json answers HTTP 404" in warnings[0] and "read from summary.json alone" in warnings[0]
+    assert rig.pages.hits[history[0]] > 2, "still asked now and then: it may appear"
+    uid = rig.script.update("i1", "identified", "Found it")
+    publish_summary_only()
+    assert await rig.poll() == [("incident.status", f"upd:i1:{uid}")]
+    rig.script.update("i1", "resolved", "Fixed")
+    publish_summary_only()
+    assert await rig.poll() == [("incident.resolved", "phase:i1:resolved")]
+    # The history is served again: what ended meanwhile is not news again.
+    rig.publish()
+    with caplog.at_level(logging.INFO, logger="statusbot.poll"):
+        assert [event for _ in range(30) for event in await rig.poll()] == []
+    assert "provider acme: incidents.json is served again" in caplog.messages
+
+
+async def test_a_missing_summary_still_fails_the_poll(rig):
+    await rig.poll()
+    rig.pages.withdraw("/acme/api/v2/summary.json")
+    with pytest.raises(FetchError, match="HTTP 404"):
+        await rig.poller.poll_once()
+
+
+async def test_a_component_name_the_page_lacks_is_warned_of_once_with_the_closest(pages, store, fetcher, caplog):
+    rig = Rig(pages, store, fetcher)
+    rig.script.component("web", "Website")
+    rig.publish()
+    target = rig.poller.target
+    rig.poller = ProviderPoller(
+        PollTarget(target.name, target.title, target.url, target.interval, ("api", "Web site", "Billing")),
+        FORMATS["statuspage"], fetcher, store, [Channel()], "active", rig.woken.append,
+    )
+    with caplog.at_level(logging.WARNING, logger="statusbot.poll"):
+        await rig.poll()
+        rig.script.component("api", "API", "major_outage")
+        rig.publish()
+        await rig.poll()
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 2, warnings
+    assert "no component 'Web site'" in warnings[0] and "closest: 'Website'" in warnings[0]
+    assert "no component 'Billing'" in warnings[1] and "closest" not in warnings[1]
+
+
+async def test_the_first_good_poll_of_a_run_is_told(rig, caplog):
+    with caplog.at_level(logging.INFO, logger="statusbot.poll"):
+        await rig.poll()
+        await rig.poll()
+    assert caplog.messages.count("provider acme: first poll of this run succeeded") == 1

@@ -12,6 +12,7 @@ import hashlib
 import json
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Never
 
@@ -135,12 +136,13 @@ class _Page:
 class StatusPageServer(ThreadedFake[str, Never]):  # logs each path asked for; nothing is scripted
     """Serves documents by path; answers If-None-Match with 304 where a page has an ETag."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__(_Handler, name="status-page")
         self._pages: dict[str, _Page] = {}
         self.hits: Counter[str] = Counter()
         self.not_modified: Counter[str] = Counter()
-        self.times: defaultdict[str, list[float]] = defaultdict(list)  # time.monotonic() of each request, by path
+        self.clock = clock  # a test's fake clock, to see requests on the bot's time
+        self.times: defaultdict[str, list[float]] = defaultdict(list)  # clock() at each request, by path
 
     def serve(self, path: str, body: bytes | dict | list, etag: bool = True, status: int = 200,
               headers: dict[str, str] | None = None) -> None:
@@ -153,6 +155,12 @@ class StatusPageServer(ThreadedFake[str, Never]):  # logs each path asked for; n
                  for path, body in documents.items()}
         with self._changed:
             self._pages.update(pages)
+
+    def withdraw(self, *paths: str) -> None:
+        """Stop serving these documents: they answer 404, as on a page that never had them."""
+        with self._changed:
+            for path in paths:
+                self._pages.pop(path, None)
 
     def publish(self, prefix: str, script: PageScript) -> None:
         """Serve a script's current state under `prefix` (e.g. "/acme"); incident.io sends no ETag."""
@@ -172,7 +180,7 @@ class _Handler(FakeHandler):
             page = server._pages.get(self.path)
             fresh = page is not None and page.etag is not None and self.headers.get("If-None-Match") == page.etag
             server.hits[self.path] += 1
-            server.times[self.path].append(time.monotonic())
+            server.times[self.path].append(server.clock())
             if fresh:
                 server.not_modified[self.path] += 1
             server._record(self.path)

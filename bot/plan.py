@@ -1,0 +1,137 @@
+"""A changed poll's plan: from the fetched documents to what one store transaction writes.
+
+Pure functions, no I/O and no clock: parse -> merge into the page's state -> detect -> (the
+poller looks up which keys were seen before) -> de-duplicate -> route. The poller fetches, asks
+the store once for the seen keys, and commits the plan in one call.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.detect import covered_keys, detect, is_deduplicated, scope, snapshot_keys
+from bot.fetch import FetchResult, Validators
+from bot.model import Document, Event, Format, Snapshot
+from bot.route import ChannelFilter, route
+from bot.state import DocumentState, page_snapshot
+
+# A document the page does not serve (404 or 410) is stored with no validators at all, which no
+# answer that was read has: every one carries at least a body hash.
+ABSENT = Validators()
+ABSENT_STATUSES = frozenset({404, 410})
+
+
+def is_absent(validators: Validators) -> bool:
+    return validators == ABSENT
+
+
+@dataclass(frozen=True)
+class PollTarget:
+    """What the poller needs of a provider's configuration."""
+
+    name: str
+    title: str
+    url: str
+    interval: float
+    components: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Detection:
+    """What a changed poll saw: the page's new state and the events it may announce."""
+
+    documents: dict[str, DocumentState]  # by URL
+    snapshot: Snapshot  # the whole page now, before the provider's `components` scope
+    candidates: list[Event]
+    baseline: list[str]  # on first sight, every key on the page: recorded as seen
+
+    def keys_to_check(self) -> list[str]:
+        """The keys whose earlier sight would suppress a candidate."""
+        return [key for event in self.candidates if is_deduplicated(event) for key in covered_keys(event)]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One poll's transaction: the documents, the keys now seen, and one outbox row per route."""
+
+    documents: list[DocumentState]
+    seen: list[str]
+    deliveries: list[tuple[str, Event]]  # (channel, event)
+    events: list[Event]  # announced (before routing)
+
+
+def detect_changes(target: PollTarget, page_format: Format, documents: Sequence[Document],
+                   state: Mapping[str, DocumentState], results: Sequence[FetchResult], first_run: str,
+                   now: datetime) -> Detection:
+    """Parse what changed, merge it into the stored state, and detect against the stored snapshot.
+    Raises ParseError. `results` are in the order of `documents`; `state` is empty on first sight."""
+    parsed = {
+        doc.url: page_format.parse(doc.role, result.body, target.url)
+        for doc, result in zip(documents, results)
+        if result.body is not None
+    }
+    new_state = updated_state(page_format, documents, state, results, parsed)
+    old = page_snapshot(state.values()) if state else None
+    new = page_snapshot(new_state.values())
+    # Without the history of resolved incidents, an incident that leaves the list of open ones ended.
+    vanished_means_resolved = page_format.vanished_means_resolved or any(
+        is_absent(document.validators) for document in new_state.values()
+    )
+    candidates = detect(
+        target.name,
+        target.title,
+        None if old is None else scope(old, target.components),
+        scope(new, target.components),
+        now,
+        first_run,
+        page_url=target.url,
+        vanished_means_resolved=vanished_means_resolved,
+    )
+    if old is None:
+        return Detection(new_state, new, candidates, list(snapshot_keys(new)))
+    # A history served again is a first sight of what only it shows: incidents that ended while it
+    # was missing (announced as they left the list of open ones) are not news again.
+    returned = [url for url, document in new_state.items()
+                if url in state and is_absent(state[url].validators) and not is_absent(document.validators)]
+    past = {iid: incident for url in returned for iid, incident in new_state[url].snapshot.incidents.items()
+            if incident.is_final and iid not in old.incidents}
+    fresh = [event for event in candidates if event.incident is None or event.incident.id not in past]
+    return Detection(new_state, new, fresh, list(snapshot_keys(Snapshot(incidents=past))))
+
+
+def updated_state(page_format: Format, documents: Sequence[Document], state: Mapping[str, DocumentState],
+                  results: Sequence[FetchResult], parsed: Mapping[str, Snapshot]) -> dict[str, DocumentState]:
+    """Each document's new validators and partial snapshot: parsed where it changed, else as stored;
+    empty where the page does not serve it."""
+    updated = dict(state)
+    for doc, result in zip(documents, results):
+        previous = state[doc.url].snapshot if doc.url in state else Snapshot()
+        snapshot = Snapshot() if is_absent(result.validators) else parsed.get(doc.url, previous)
+        if page_format.keeps_unlisted_components and snapshot is not previous and previous.components:
+            snapshot = Snapshot(incidents=snapshot.incidents, components={**previous.components, **snapshot.components})
+        updated[doc.url] = DocumentState(doc.url, result.validators, snapshot)
+    return updated
+
+
+def plan_commit(detection: Detection, seen_before: set[str], channels: Sequence[ChannelFilter]) -> Plan:
+    """Drop the events already announced, and route the rest."""
+    events = [e for e in detection.candidates if not (is_deduplicated(e) and e.key in seen_before)]
+    seen = [key for key in detection.keys_to_check() if key not in seen_before] + detection.baseline
+    deliveries = [(channel, event) for event in events for channel in route(channels, event)]
+    return Plan(list(detection.documents.values()), seen, deliveries, events)
+
+
+def missing_components(wanted: Sequence[str], snapshot: Snapshot) -> dict[str, list[str]]:
+    """Each configured component name that no component of the page answers to (by name, id or
+    group), with the page's closest names: such a name filters out everything it was meant for."""
+    names = sorted({alias for c in snapshot.components.values() for alias in (c.name, c.group) if alias})
+    known = {alias for c in snapshot.components.values() for alias in c.aliases()}
+    by_fold = {name.casefold(): name for name in names}
+    return {
+        name: [by_fold[close] for close in difflib.get_close_matches(name.casefold(), list(by_fold), n=3, cutoff=0.5)]
+        for name in wanted
+        if name.casefold() not in known
+    }
