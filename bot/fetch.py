@@ -4,8 +4,8 @@ A page that sends validators is asked `If-None-Match` / `If-Modified-Since` and 
 A page that sends none (incident.io) is hashed: an identical body is not parsed again.
 
 Pages are fetched with aiohttp: mature, already required by slack_sdk's async client and the
-HTTP endpoint, and cheap per request (bench/README.md has figures). Notifiers keep httpx
-(`delivery_client`): they send a few requests, not thousands.
+HTTP endpoint, and cheap per request (bench/README.md has figures). Notifiers keep httpx (their
+client is built by the composition root, bot/root.py): they send a few requests, not thousands.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import aiohttp
-import httpx
 
 from bot.logs import MASK
 from bot.model import FetchError
@@ -30,11 +29,6 @@ USER_AGENT = "statusbot/0.1 (self-hosted status page relay; +https://pypi.org/pr
 MAX_REDIRECTS = 5
 # Bodies are read and decoded this much at a time: a hostile page never costs more than the cap.
 READ_CHUNK = 64 * 1024
-
-
-def delivery_client() -> httpx.AsyncClient:
-    """The HTTP client notifiers share: a destination's redirect is an error, never followed."""
-    return httpx.AsyncClient(timeout=30.0, follow_redirects=False, headers={"User-Agent": USER_AGENT})
 
 
 @dataclass(frozen=True)
