@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import SplitResult, urlsplit, urlunsplit
+from urllib.parse import urlunsplit
 
 from bot.model import ConfigError, Format
+from bot.urls import http_url
 
 # A base URL no page has, to learn which paths each format appends to one.
 _PROBE = "https://statusbot.invalid/base"
@@ -34,7 +35,7 @@ class PageUrl:
 def page_url(url: str, kind: str, paths: Mapping[str, frozenset[str]], key: str) -> PageUrl:
     """`url` checked, and reduced to its base when it ends in a document `kind` reads itself.
     Errors never echo the URL, which may carry a token."""
-    parts = _web_url(url)
+    parts = http_url(url)
     if parts is None:
         raise ConfigError(f"{key}: not a valid http(s) URL with a host")
     path = parts.path.rstrip("/")
@@ -56,12 +57,3 @@ def page_url(url: str, kind: str, paths: Mapping[str, frozenset[str]], key: str)
     return PageUrl(urlunsplit((parts.scheme, parts.netloc, prefix, "", "")), warning)
 
 
-def _web_url(url: str) -> SplitResult | None:
-    if any(char.isspace() for char in url):
-        return None
-    try:
-        parts = urlsplit(url)
-        _ = parts.port  # raises ValueError on a malformed port
-    except ValueError:
-        return None
-    return parts if parts.scheme in ("http", "https") and parts.hostname else None

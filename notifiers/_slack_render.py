@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import urlsplit
 
 from bot.message import Message
 from bot.text import one_line, truncate
+from bot.urls import is_web_link
 
 MAX_TEXT = 4_000  # top-level `text`: chat.update documents 4,000 characters
 MAX_SECTION = 3_000  # a section block's text
@@ -27,7 +27,6 @@ MAX_URL = 2_000
 ZERO_WIDTH_SPACE = "\u200b"
 _BARE_MENTION = re.compile(r"@(here|channel|everyone)\b", re.IGNORECASE)
 # Characters that would end or split `<url|label>`, or make the URL something else.
-_UNSAFE_URL = re.compile(r"[|<>\s\x00-\x1f\x7f]")
 
 Payload = dict[str, Any]
 
@@ -61,13 +60,7 @@ def fit(text: str, limit: int) -> str:
 
 def link(url: str, label: str) -> str:
     """`<url|label>` when the URL is ours to link (http(s), nothing that breaks the markup), else `label`."""
-    if len(url) > MAX_URL or _UNSAFE_URL.search(url):
-        return label
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return label
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if len(url) > MAX_URL or not is_web_link(url):
         return label
     return f"<{url.replace('&', '&amp;')}|{label}>"
 

@@ -14,7 +14,6 @@ import re
 import sys
 from datetime import UTC, datetime
 from typing import ClassVar
-from urllib.parse import urlsplit
 
 import httpx
 from pydantic import BaseModel, ConfigDict
@@ -30,6 +29,7 @@ from bot.model import (
     ThreadRef,
 )
 from bot.text import one_line
+from bot.urls import is_web_link
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
@@ -72,7 +72,7 @@ def format_line(event: Event, now: datetime) -> str:
     incident = event.incident
     if incident is not None and incident.title.strip():
         fields.append(f"Incident={safe_field(incident.title)}")
-    if incident is not None and _is_web_url(incident.url):
+    if incident is not None and is_web_link(incident.url):
         fields.append(f"Link={safe_field(incident.url)}")
     return " | ".join(fields)
 
@@ -93,11 +93,6 @@ def _product(event: Event) -> str:
     if event.incident is None:
         return ""
     return ", ".join(event.incident.component_names) or event.incident.title
-
-
-def _is_web_url(url: str) -> bool:
-    parts = urlsplit(url.strip())
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 def _message(event: Event) -> str:

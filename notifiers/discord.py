@@ -20,7 +20,6 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -29,6 +28,7 @@ from bot.message import Message, readable
 from bot.model import Destination, EnvChannel, PermanentError, RetryableError, ThreadRef
 from bot.retry_after import parse_retry_after, retry_hint
 from bot.text import iso_utc, truncate
+from bot.urls import http_url, is_web_link
 
 from ._http import raise_for_response, status_text
 from ._transport import transport_error
@@ -75,11 +75,8 @@ class DiscordSettings(BaseModel):
     @field_validator("webhook_url")
     @classmethod
     def _webhook_url(cls, value: str) -> str:
-        try:
-            url = httpx.URL(value)
-        except httpx.InvalidURL:
-            raise ValueError("must be a valid URL") from None  # httpx's message quotes the URL
-        if url.scheme not in ("http", "https") or not url.host:
+        url = http_url(value)
+        if url is None:
             raise ValueError("must be an http:// or https:// URL")
         if not url.path.strip("/"):
             raise ValueError("must include the webhook's path (/api/webhooks/ID/TOKEN)")
@@ -119,7 +116,7 @@ def build_embed(message: Message, phase: str, colour: int) -> dict[str, Any]:
     # At most 256 + 2,048 + 3 * (10 + 1,024): the description always keeps some room.
     used = len(title) + len(footer) + sum(len(f["name"]) + len(f["value"]) for f in fields)
     embed: dict[str, Any] = {"title": title}
-    if _is_web_url(message.url):
+    if is_web_link(message.url):
         embed["url"] = message.url
     if description := _clip(message.text, min(DESCRIPTION_MAX, EMBED_TOTAL_MAX - used)):
         embed["description"] = description
@@ -176,11 +173,6 @@ def _field(name: str, value: str, inline: bool = True) -> dict[str, Any]:
 def _clip(text: str, limit: int) -> str:
     # Neutralise first: the zero-width spaces count towards Discord's limits too.
     return truncate(neutralise(text).strip(), limit)
-
-
-def _is_web_url(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 def _unique(items: list[str]) -> list[str]:

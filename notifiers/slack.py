@@ -8,12 +8,12 @@ about 13 MB of a bot's memory, and a bot without Slack does not load them.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bot.model import Destination, EnvChannel
+from bot.urls import http_url
 
 if TYPE_CHECKING:
     from ._slack_client import SlackNotifier, SlackWebhookNotifier
@@ -44,8 +44,7 @@ class SlackSettings(BaseModel):
     def _http_url(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        if http_url(value) is None:
             raise ValueError("must be an http:// or https:// URL")
         return value
 

@@ -16,7 +16,6 @@ import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -24,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from bot.message import Message
 from bot.model import Component, Destination, EnvChannel, Event, Incident, ThreadRef, Update
 from bot.text import iso_utc, truncate
+from bot.urls import http_url
 
 from ._http import raise_for_response
 from ._transport import transport_error
@@ -44,8 +44,7 @@ class WebhookSettings(BaseModel):
     @field_validator("url")
     @classmethod
     def _http_url(cls, value: str) -> str:
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        if http_url(value) is None:
             raise ValueError("must be an http:// or https:// URL")
         return value
 

@@ -1,7 +1,7 @@
 """Status-page formats and the catalog of presets.
 
 A new format is one module exposing `FORMAT` plus one entry in the registry table below.
-Modules here import only `bot.model` and `bot.text`, never the engine.
+Modules here import only `bot.model`, `bot.text` and `bot.urls`, never the engine.
 """
 
 from __future__ import annotations

@@ -24,8 +24,6 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 # An absolute web link without whitespace or chat markup characters.
-_WEB_URL = re.compile(r"https?://[^\s<>|\"]+", re.IGNORECASE)
-
 _UNDATED = datetime.min.replace(tzinfo=UTC)
 
 
@@ -118,12 +116,6 @@ def timestamp(item: JSON, key: str) -> datetime | None:
     # OverflowError: an offset that pushes year 1 or 9999 out of range.
     except (ValueError, OverflowError):
         return None
-
-
-def is_web_url(value: str) -> bool:
-    """Whether `value` is a link worth giving a reader: absolute http(s), no whitespace or
-    characters that would break chat markup."""
-    return _WEB_URL.fullmatch(value) is not None
 
 
 def chronological(items: list[JSON], key: str) -> list[JSON]:

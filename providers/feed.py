@@ -32,8 +32,9 @@ import feedparser
 
 from bot.model import IMPACTS, Document, Format, Incident, ParseError, Snapshot, Update
 from bot.text import html_to_text, one_line, tidy
+from bot.urls import is_web_link
 from providers import _feed_statuspage
-from providers._parse import clean, describe, is_web_url, numbered, undated_first
+from providers._parse import clean, describe, numbered, undated_first
 
 Entry = dict[str, Any]  # one feedparser entry
 
@@ -291,7 +292,7 @@ def _guid(entry: Entry) -> str | None:
 def _link(entry: Entry) -> str:
     value = dict.get(entry, "link")
     link = clean(value).strip() if isinstance(value, str) else ""
-    return link if is_web_url(link) else ""
+    return link if is_web_link(link) else ""
 
 
 def _title(entry: Entry) -> str:

@@ -26,11 +26,11 @@ from collections.abc import Iterable
 
 from bot.model import JSON, Document, Format, Incident, ParseError, Snapshot, Update
 from bot.text import one_line, tidy
+from bot.urls import is_web_link
 from providers._parse import (
     chronological,
     clean,
     ident,
-    is_web_url,
     load_array,
     load_object,
     numbered,
@@ -136,7 +136,7 @@ def _services(value: object) -> tuple[str, ...]:
 
 def _link(item: JSON, site: str) -> str:
     url = text(item, "url").strip()
-    return url if is_web_url(url) else site
+    return url if is_web_link(url) else site
 
 
 FORMAT = Format(

@@ -23,7 +23,8 @@ from bot.model import (
     Update,
 )
 from bot.text import one_line, tidy
-from providers._parse import chronological, ident, is_web_url, load_object, mapping, objects, text, timestamp
+from bot.urls import is_web_link
+from providers._parse import chronological, ident, load_object, mapping, objects, text, timestamp
 
 # Top-level keys of the Statuspage v2 documents; JSON with none of them (a broken page's error
 # object, say) must be reported, not read as "no incidents, no components".
@@ -231,7 +232,7 @@ def _impact(item: JSON) -> str:
 
 def _link(item: JSON, incident_id: str, site: str) -> str:
     shortlink = text(item, "shortlink").strip()
-    if is_web_url(shortlink):
+    if is_web_link(shortlink):
         return shortlink
     return f"{site}/incidents/{quote(incident_id, safe='')}"
 
@@ -239,7 +240,7 @@ def _link(item: JSON, incident_id: str, site: str) -> str:
 def _site_url(document: JSON, base_url: str) -> str:
     """The page's public address (incident.io's ends with "/"), else the configured base URL."""
     page_url = text(mapping(document, "page"), "url").strip()
-    return (page_url if is_web_url(page_url) else base_url).rstrip("/")
+    return (page_url if is_web_link(page_url) else base_url).rstrip("/")
 
 
 FORMAT = Format(

@@ -154,7 +154,7 @@ def test_untrusted_text_cannot_add_a_line_or_a_field() -> None:
     assert format_line(event, NOW) == (
         f"{PREFIX} | INFO | New Event | Provider=Open¦AI | Product=A¦B | Status=investigating"
         " | Message=first line second ¦ Status=resolved third [2J end"
-        " | Incident=t 2026-02-24 00:00:00 ¦ WARNING ¦ Resolved | Link=https://status.example/x?a=1¦Link=https://evil.example"
+        " | Incident=t 2026-02-24 00:00:00 ¦ WARNING ¦ Resolved"  # a link that smuggles a field is no link
     )
 
 
