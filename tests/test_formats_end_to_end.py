@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import time
 from collections import Counter
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from bot.detect import detect
 from bot.model import Snapshot
 from providers import FORMATS
 from tests.bot_process import BotProcess
+from tests.eventually import eventually
 from tests.fakes.status_page import StatusPageServer
 from tests.fakes.webhook_receiver import WebhookReceiver
 
@@ -82,18 +83,23 @@ url = "{receiver.url}/hook"
     return path
 
 
-def wait_until_all_seen(database: Path, pages: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
-                seen = db.execute("SELECT COUNT(*) FROM providers WHERE last_change_at IS NOT NULL").fetchone()[0]
-            if seen >= pages:
-                return
-        except sqlite3.Error:
-            pass  # not created yet
-        time.sleep(0.1)
-    raise TimeoutError(f"the bot did not see all {pages} pages within {timeout}s")
+def pages_seen(database: Path) -> int:
+    """Pages the bot has read at least once."""
+    try:
+        with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=10)) as db:
+            return int(db.execute("SELECT COUNT(*) FROM providers WHERE last_change_at IS NOT NULL").fetchone()[0])
+    except sqlite3.Error:
+        return 0  # not created yet
+
+
+def polls(pages: StatusPageServer) -> int:
+    """How many times the page polled least has been read (its first document, read every poll)."""
+    return min(pages.hits[next(iter(versions[0]))] for _, versions in PAGES.values())
+
+
+def undelivered(database: Path) -> int:
+    with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=10)) as db:
+        return int(db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0])
 
 
 def delivered(receiver: WebhookReceiver) -> Counter[tuple[str, str]]:
@@ -124,9 +130,13 @@ def test_each_format_announces_each_change_once(tmp_path, pages):
                     # A page whose first version announces nothing gives no delivery to wait for:
                     # wait until the bot has seen every page once, or its first sight would be
                     # of the next version.
-                    wait_until_all_seen(tmp_path / "state.db", len(PAGES))
+                    eventually(lambda: pages_seen(tmp_path / "state.db") >= len(PAGES),
+                               what="the bot's first read of every page")
             receiver_count = len(receiver.requests)
-            time.sleep(1.5)  # several more polls: nothing else may arrive
+            # Three more polls of every page, and an empty outbox: anything more would have come.
+            target = polls(pages) + 3
+            eventually(lambda: polls(pages) >= target, what="three more polls of every page")
+            eventually(lambda: undelivered(tmp_path / "state.db") == 0, what="an empty outbox")
             assert len(receiver.requests) == receiver_count
             assert bot.stop() == 0
         got = delivered(receiver)
