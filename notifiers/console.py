@@ -25,6 +25,7 @@ from bot.model import (
     Destination,
     EnvChannel,
     Event,
+    PermanentError,
     RetryableError,
     ThreadRef,
 )
@@ -119,6 +120,10 @@ class ConsoleNotifier:
         try:
             stream.write(line)
             stream.flush()
+        except BrokenPipeError:
+            # The reader is gone (`statusbot run | head`) and will not come back: stop this
+            # channel, keep its backlog, and never retry a write that cannot succeed.
+            raise PermanentError(f"{self._label}: stdout was closed by its reader", disable_channel=True) from None
         except (OSError, ValueError) as exc:
             raise RetryableError(f"{self._label}: cannot write to stdout ({type(exc).__name__})") from None
         return None

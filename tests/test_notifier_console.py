@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -11,7 +12,7 @@ import pytest
 from pydantic import ValidationError
 
 from bot.message import compose
-from bot.model import Component, Event, Incident, Update
+from bot.model import Component, Event, Incident, PermanentError, Update
 from notifiers import DESTINATIONS
 from notifiers.console import ConsoleNotifier, ConsoleSettings, format_line
 
@@ -200,3 +201,19 @@ def test_registry_table() -> None:
     assert set(DESTINATIONS["webhook"].secret_keys) == {"url", "secret"}
     for destination in DESTINATIONS.values():
         assert destination.settings.model_config.get("extra") == "forbid"
+
+
+async def test_a_closed_stdout_disables_the_channel_instead_of_retrying(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`statusbot run | head`: once the reader has gone, no write can ever succeed."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    with open(write_end, "w", encoding="utf-8") as closed:
+        monkeypatch.setattr("sys.stdout", closed)
+        with pytest.raises(PermanentError, match="stdout was closed by its reader") as caught:
+            await ConsoleNotifier("log").send(compose(incident_event()), None)
+        monkeypatch.undo()  # before the file closes: its buffered line cannot be flushed either
+        assert caught.value.disable_channel
+        try:
+            closed.close()
+        except BrokenPipeError:
+            pass
