@@ -157,7 +157,7 @@ class ProviderPoller:
             if moved:
                 await self.store.update_validators(self.target.name, moved)
                 known.update(moved)
-            if not self._components_checked:
+            if not self._components_checked and self.polls == 1:  # as stored by the last run
                 self._check_components(page_snapshot((await self.store.documents(self.target.name)).values()))
             all_304 = not moved and all(result.validators.etag for result in results)
             return PollResult(changed=False, events=0, result="not_modified" if all_304 else "unchanged")

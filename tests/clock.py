@@ -9,7 +9,6 @@ from collections.abc import Callable
 
 from tests import eventually
 
-
 YIELDS = 10  # turns of the event loop a woken timer gets before `settle` polls
 
 
