@@ -93,6 +93,7 @@ class ProviderPoller:
         # changed): ten thousand pages' snapshots would cost far more memory than their polls.
         self._validators: dict[str, Validators] | None = None  # loaded on first poll
         self._components_checked = not target.components  # the configured names, against the page's
+        self._told_absent: set[str] = set()  # documents the page does not serve, as warned
 
     async def poll(self) -> PollOutcome:
         """Poll once, for the scheduler: a broken page is recorded and returned, not raised. Only
@@ -197,7 +198,8 @@ class ProviderPoller:
         except FetchError as exc:
             if doc.every == 1 or exc.reason not in _ABSENT_REASONS:
                 raise
-            if previous is None or not is_absent(previous):
+            if doc.url not in self._told_absent:  # once a run: the operator may not have seen the last
+                self._told_absent.add(doc.url)
                 log.warning(
                     "provider %s: %s answers %s, so the page is read from %s alone: a resolution is "
                     "seen when the incident leaves it (without its last message), and later edits of "
@@ -206,6 +208,7 @@ class ProviderPoller:
                 )
             return FetchResult(None, ABSENT)
         if previous is not None and is_absent(previous):
+            self._told_absent.discard(doc.url)
             log.info("provider %s: %s is served again", self.target.name, _file(doc))
         return result
 

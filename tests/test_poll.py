@@ -322,3 +322,15 @@ async def test_the_first_good_poll_of_a_run_is_told(rig, caplog):
         await rig.poll()
         await rig.poll()
     assert caplog.messages.count("provider acme: first poll of this run succeeded") == 1
+
+
+async def test_a_missing_history_is_told_again_by_the_next_run(rig, caplog):
+    rig.publish()
+    rig.pages.withdraw("/acme/api/v2/incidents.json")
+    await rig.poll()
+    caplog.clear()
+    restarted = Rig(rig.pages, rig.store, rig.poller.fetcher)
+    with caplog.at_level(logging.WARNING, logger="statusbot.poll"):
+        for _ in range(HISTORY_EVERY):
+            await restarted.poll()
+    assert len([m for m in caplog.messages if "incidents.json answers HTTP 404" in m]) == 1
