@@ -125,7 +125,7 @@ class DeliveryWorker:
             reraise=True,
         )
         try:
-            ref = await retrying(self._send, delivery, thread)
+            ref: ThreadRef | None = await retrying(self._send, delivery, thread)
         except _Stopped:
             return Outcome.STOPPED
         except RetryableError as exc:

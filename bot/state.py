@@ -398,7 +398,7 @@ class Store:
     async def _all(self, sql: str, params: Sequence[object] = ()) -> list[tuple]:
         try:
             async with self._db.execute(sql, params) as cursor:
-                return list(await cursor.fetchall())
+                return [tuple(row) for row in await cursor.fetchall()]
         except sqlite3.Error as exc:
             raise self._error(exc) from exc
 

@@ -207,7 +207,7 @@ async def test_a_closed_stdout_disables_the_channel_instead_of_retrying(monkeypa
     """`statusbot run | head`: once the reader has gone, no write can ever succeed."""
     read_end, write_end = os.pipe()
     os.close(read_end)
-    with open(write_end, "w", encoding="utf-8") as closed:
+    with os.fdopen(write_end, "w", encoding="utf-8") as closed:
         monkeypatch.setattr("sys.stdout", closed)
         with pytest.raises(PermanentError, match="stdout was closed by its reader") as caught:
             await ConsoleNotifier("log").send(compose(incident_event()), None)
