@@ -27,10 +27,10 @@ OUTAGE_RETRY_AFTER = 0.2  # seconds each 503 of the outage asks for
 RETRY_AFTER = 0.5  # seconds each 429 of the storm asks for
 # Timer and thread scheduling on a loaded machine: the one slack allowed on a Retry-After bound.
 CLOCK_SLACK = 0.05
-# How soon the healthy channel must get an event after it is published: a few poll intervals
-# (0.3 s each), and well below the HUNG_TIMEOUT that a hung channel's send would cost it.
-HEALTHY_LATENCY = 3.0
-HUNG_TIMEOUT = 5.0
+# How soon the healthy channel must get an event after it is published: many poll intervals
+# (0.1 s each), and well below the HUNG_TIMEOUT that a hung channel's send would cost it.
+HEALTHY_LATENCY = 1.5
+HUNG_TIMEOUT = 2.5  # what a stop waits for the hung send, too
 NOVA_INCIDENT = "01JINC00000000000000000007"
 
 

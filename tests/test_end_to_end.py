@@ -183,7 +183,7 @@ def test_a_broken_page_is_reported_by_name_and_the_others_keep_flowing(world):
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_stop_signal_lets_the_send_in_flight_finish(world, sig):
-    world.receiver.respond(200, delay=1)  # the first delivery takes a second: the stop comes meanwhile
+    world.receiver.respond(200, delay=0.5)  # the first delivery takes half a second: the stop comes meanwhile
     world.acme.open_incident("i1", "API errors", "Investigating")
     world.publish()
     with world.bot() as bot:

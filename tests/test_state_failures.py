@@ -37,7 +37,7 @@ from tests.filesystem import locked, read_only, small_disk
 from tests.world import World
 
 NOVA_INCIDENT = "01JINC00000000000000000001"
-LOCK_TIMEOUT = 1.0  # seconds: the bot's `lock_timeout` here
+LOCK_TIMEOUT = 0.5  # seconds: the bot's `lock_timeout` here
 
 
 @pytest.fixture

@@ -38,7 +38,7 @@ class World:
         self.pages.publish("/acme", self.acme)
         self.pages.publish("/nova", self.nova)
 
-    def config(self, first_run: str = "active", extra: str = "", interval: float = 0.3, settings: str = "") -> Path:
+    def config(self, first_run: str = "active", extra: str = "", interval: float = 0.1, settings: str = "") -> Path:
         """Both pages, a console and the signed webhook channel; `settings` are more [bot] lines,
         `extra` more TOML at the end (channels, providers)."""
         path = self.tmp / "statusbot.toml"

@@ -115,13 +115,25 @@ def _chunked(data: bytes) -> bytes:
 
 @functools.cache
 def gzip_bomb() -> bytes:
-    """A JSON object padded with a gigabyte of spaces, gzipped: valid JSON if anyone read it all."""
-    compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
-    spaces = b" " * (1 << 20)
-    parts = [compressor.compress(b'{"components": ')]
-    parts += [compressor.compress(spaces) for _ in range(BOMB_BYTES // len(spaces))]
-    parts += [compressor.compress(b"[]}"), compressor.flush()]
-    return b"".join(parts)
+    """A JSON object padded with a gigabyte of spaces, gzipped: valid JSON if anyone read it all.
+
+    Built in a tenth of a second, not two: a full flush resets the compressor, so every megabyte
+    of spaces compresses to the same bytes, compressed once and repeated. The gzip header and
+    trailer (CRC-32 and length of the whole) are written by hand around the raw deflate stream.
+    """
+    prefix, suffix, spaces = b'{"components": ', b"[]}", b" " * (1 << 20)
+    chunks = BOMB_BYTES // len(spaces)
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    head = deflate.compress(prefix) + deflate.flush(zlib.Z_FULL_FLUSH)
+    block = deflate.compress(spaces) + deflate.flush(zlib.Z_FULL_FLUSH)
+    tail = deflate.compress(suffix) + deflate.flush()
+    crc = zlib.crc32(prefix)
+    for _ in range(chunks):
+        crc = zlib.crc32(spaces, crc)
+    crc = zlib.crc32(suffix, crc)
+    size = len(prefix) + chunks * len(spaces) + len(suffix)
+    header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"  # deflate, no name, no time, best compression, unknown OS
+    return header + head + block * chunks + tail + struct.pack("<II", crc, size & 0xFFFFFFFF)
 
 
 async def _gzip_bomb(x: Exchange) -> None:
