@@ -58,7 +58,7 @@ class Plan:
     iterations: int  # how many times the bot is stopped before the final instance
     sig: signal.Signals = signal.SIGKILL
     interval: float = 0.2  # seconds between polls of each page
-    max_life: float = 1.5  # the longest an instance runs, once ready, before it is stopped
+    max_life: float = 1.0  # the longest an instance runs, once ready, before it is stopped (5 polls)
     drain_timeout: float = 120.0  # for the final instance to deliver everything
 
     @property
