@@ -7,7 +7,8 @@ with the previous poll. Clients (`--client`):
   aiohttp   one shared session with the bot's connection limit: the naive poller
   httpx     one shared httpx client
   onefile   a new httpx client for every poll, as the one-file monitors are written
-            (`async with httpx.AsyncClient() as client: r = await client.get(url)`)
+            (`async with httpx.AsyncClient() as client: r = await client.get(url)`), at most
+            as many at once as the others have connections
 
     python bench/naive.py --urls urls.txt --interval 10 --duration 60 [--client aiohttp|httpx|onefile] [--conditional]
 
@@ -106,8 +107,12 @@ def _shared_httpx(conditional: bool, max_connections: int) -> tuple[Get, Close]:
 def _onefile(conditional: bool, max_connections: int) -> tuple[Get, Close]:
     import httpx
 
+    # As many clients open at once as the others have connections: unbounded, a poller that falls
+    # behind holds thousands of clients (each with its own TLS context) and measures its swapping.
+    slots = asyncio.Semaphore(max_connections)
+
     async def get(url: str, etag: list[str | None]) -> bytes | None:
-        async with httpx.AsyncClient(timeout=20) as once:
+        async with slots, httpx.AsyncClient(timeout=20) as once:
             return _httpx_body(await once.get(url, headers=_conditional(etag, conditional)), etag)
 
     async def close() -> None:
