@@ -25,6 +25,7 @@ def describe(config: Config) -> str:
             ("first_run", bot.first_run),
             ("timeout", _seconds(bot.timeout)),
             ("max_body_bytes", str(bot.max_body_bytes)),
+            ("lock_timeout", _seconds(bot.lock_timeout)),
             ("http", bot.http or "off"),
         ]),
     ]
