@@ -26,7 +26,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 import tomllib
 import urllib.request
 from collections.abc import Iterator
@@ -39,6 +38,7 @@ from pydantic.fields import FieldInfo
 
 from bot import cli, config, config_env, config_file, root
 from bot.config import BotSettings, load_config
+from tests.eventually import eventually
 
 REPO = Path(__file__).resolve().parents[1]
 README = REPO / "README.md"
@@ -513,11 +513,11 @@ type = "console"
     bot = subprocess.Popen([sys.executable, "-m", "bot", "run", "--config", str(path)], cwd=tmp_path,
                            env=plain_env(), text=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 30
-        while (result := run_health(port)).returncode != 0:
+        def healthy() -> bool:
             assert bot.poll() is None, f"the bot exited with {bot.returncode}: {bot.stderr.read()}"
-            assert time.monotonic() < deadline, f"/healthz never answered 200:\n{result.stderr[-2000:]}"
-            time.sleep(0.3)
+            return run_health(port).returncode == 0
+
+        eventually(healthy, what="/healthz answered 200")
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
             exposition = response.read().decode()
         served = set(re.findall(r"^# TYPE (\w+) ", exposition, re.MULTILINE))
