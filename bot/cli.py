@@ -58,19 +58,8 @@ def _run(args: argparse.Namespace) -> int:
     REDACTOR.add(config.secrets)
     for warning in config.warnings:
         log.warning("configuration: %s", warning)
-    with asyncio.Runner(loop_factory=_loop_factory()) as runner:
-        return runner.run(root.service(config).run(once=args.once))
-
-
-def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
-    """uvloop's event loop where it is installed (everywhere but Windows): each turn of the loop,
-    each socket read and each wake-up from SQLite's thread costs less than on asyncio's: 9% less
-    CPU per unchanged poll at 10,000 pages a minute (bench/README.md). None: asyncio's."""
-    try:
-        import uvloop
-    except ImportError:
-        return None
-    return uvloop.new_event_loop
+    # asyncio's own loop: uvloop no longer pays with aiohttp (bench/README.md: -9% to +4% per poll).
+    return asyncio.run(root.service(config).run(once=args.once))
 
 
 def _check(args: argparse.Namespace) -> int:
