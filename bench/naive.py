@@ -49,7 +49,8 @@ class Counters:
         self.changes = 0
 
 
-async def _page_loop(get: Get, url: str, interval: float, stop: asyncio.Event, counters: Counters) -> None:
+async def _page_loop(get: Get, url: str, interval: float, stop: asyncio.Event, counters: Counters,
+                     max_polls: int) -> None:
     previous = None
     etag: list[str | None] = [None]  # the page's last ETag, sent back by a conditional `get`
     delay = random.uniform(0, interval)  # spread the pages over the interval
@@ -62,6 +63,8 @@ async def _page_loop(get: Get, url: str, interval: float, stop: asyncio.Event, c
         try:
             body = await get(url, etag)
             counters.polls += 1
+            if counters.polls == max_polls:
+                stop.set()
             if body is None:  # 304: only with --conditional
                 counters.not_modified += 1
                 continue
@@ -143,14 +146,16 @@ CLIENTS = {"aiohttp": _shared_aiohttp, "httpx": _shared_httpx, "onefile": _onefi
 
 
 async def run(urls: list[str], interval: float, duration: float, client: str, conditional: bool = False,
-              max_connections: int = 100) -> Counters:
+              max_connections: int = 100, max_polls: int = 0) -> Counters:
+    """Poll until `duration` seconds passed (0: no limit), `max_polls` polls were made (0: no
+    limit), or SIGTERM/SIGINT."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     counters = Counters()
     get, close = CLIENTS[client](conditional, max_connections)
-    tasks = [asyncio.create_task(_page_loop(get, url, interval, stop, counters)) for url in urls]
+    tasks = [asyncio.create_task(_page_loop(get, url, interval, stop, counters, max_polls)) for url in urls]
     if duration > 0:
         loop.call_later(duration, stop.set)
     await stop.wait()

@@ -128,15 +128,18 @@ def test_state_database_is_prefilled_with_the_bots_schema(tmp_path):
 
 
 def test_each_poller_polls_and_parses(tmp_path):
-    """The floor, the naive aiohttp poller, a shared httpx client and the one-file style, at once."""
+    """The floor, the naive aiohttp poller, a shared httpx client and the one-file style, at once,
+    each until it made three polls of two pages: one page was asked twice, so a conditional
+    poller met a 304."""
     pollers = [("aiohttp", True), ("aiohttp", False), ("httpx", False), ("onefile", False)]
-    farm = Farm(tmp_path / "farm", pages=3, no_validator_share=0.34, templates=1)
+    farm = Farm(tmp_path / "farm", pages=2, no_validator_share=0, templates=1)
     farm.generate()
     server = PythonFarmServer(farm).start()
 
     async def poll_all() -> list[naive.Counters]:
-        return await asyncio.gather(*(naive.run(urls, interval=0.1, duration=0.35, client=client,
-                                                conditional=conditional) for client, conditional in pollers))
+        runs = (naive.run(urls, interval=0.05, duration=0, client=client, conditional=conditional, max_polls=3)
+                for client, conditional in pollers)
+        return await asyncio.wait_for(asyncio.gather(*runs), 60)
 
     try:
         urls = [f"{server.url}{farm.page_path(i)}/api/v2/summary.json" for i in range(farm.pages)]
@@ -144,8 +147,7 @@ def test_each_poller_polls_and_parses(tmp_path):
     finally:
         server.stop()
     for (client, conditional), counters in zip(pollers, outcomes):
-        assert counters.polls >= 2 * farm.pages and counters.errors == 0 and counters.changes == 0, client
-        # Only the pages with an ETag can answer 304, and only to a poller that asks.
+        assert counters.polls >= 3 and counters.errors == 0 and counters.changes == 0, client
         assert (counters.not_modified > 0) == conditional, client
 
 
