@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import cast
 
+from prometheus_client import Counter
+
 from bot.fetch import Fetcher, FetchResult, Validators
 from bot.metrics import Metrics
 from bot.model import Document, FetchError, Format, ParseError, Snapshot
@@ -94,6 +96,9 @@ class ProviderPoller:
         self._validators: dict[str, Validators] | None = None  # loaded on first poll
         self._components_checked = not target.components  # the configured names, against the page's
         self._told_absent: set[str] = set()  # documents the page does not serve, as warned
+        # Each poll counts itself: its series are looked up once, not on every poll (a lock each).
+        self._duration = self.metrics.poll_duration.labels(page_format.kind)
+        self._counted: dict[str, Counter] = {}  # result -> this provider's series, made when first seen
 
     async def poll(self) -> PollOutcome:
         """Poll once, for the scheduler: a broken page is recorded and returned, not raised. Only
@@ -131,15 +136,21 @@ class ProviderPoller:
             self._count_error("unreadable")
             raise
         finally:
-            self.metrics.poll_duration.labels(self.format.kind).observe(time.perf_counter() - started)
-        self.metrics.polls.labels(name, result.result).inc()
+            self._duration.observe(time.perf_counter() - started)
+        self._count(result.result)
         if self.last_poll_at is None:
             log.info("provider %s: first poll of this run succeeded", name)
         self.last_poll_at = time.time()
         return result
 
+    def _count(self, result: str) -> None:
+        counter = self._counted.get(result)
+        if counter is None:
+            counter = self._counted[result] = self.metrics.polls.labels(self.target.name, result)
+        counter.inc()
+
     def _count_error(self, reason: str) -> None:
-        self.metrics.polls.labels(self.target.name, "error").inc()
+        self._count("error")
         self.metrics.fetch_errors.labels(self.target.name, reason).inc()
 
     async def _poll(self) -> PollResult:
@@ -149,6 +160,11 @@ class ProviderPoller:
         self.polls += 1
         due = [doc for doc in self.documents if doc.url not in known or (self.polls + self._phase) % doc.every == 0]
         fetched = await self._fetch_all(due)
+        if self.polls > 1 and all(result.validators is known.get(url) for url, result in fetched.items()):
+            # The usual poll: every document asked answered 304, so nothing moved (the first poll
+            # of a run takes the long way: it checks the configured components).
+            all_304 = all(known[doc.url].etag for doc in self.documents)
+            return PollResult(changed=False, events=0, result="not_modified" if all_304 else "unchanged")
         if any(fetched[doc.url].changed for doc in due if doc.every == 1):
             # Open incidents moved: resolutions and completions are in the other documents.
             fetched |= await self._fetch_all([doc for doc in self.documents if doc.url not in fetched])

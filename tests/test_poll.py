@@ -335,3 +335,20 @@ async def test_a_missing_history_is_told_again_by_the_next_run(rig, caplog):
         for _ in range(HISTORY_EVERY):
             await restarted.poll()
     assert len([m for m in caplog.messages if "incidents.json answers HTTP 404" in m]) == 1
+
+
+async def test_each_poll_is_counted_by_its_result(rig):
+    """The metrics an operator graphs: one count per poll and result, one duration per poll."""
+    rig.script.open_incident("i1", "API errors", "Investigating")
+    rig.publish()
+    await rig.poll()
+    for _ in range(HISTORY_EVERY):  # one of these reads the history too: still all 304
+        assert (await rig.poller.poll_once()).result == "not_modified"
+    rig.pages.serve("/acme/api/v2/summary.json", b"", status=500)
+    with pytest.raises(FetchError):
+        await rig.poller.poll_once()
+    registry = rig.poller.metrics.registry
+    counts = {result: registry.get_sample_value("statusbot_polls_total", {"provider": "acme", "result": result})
+              for result in ("changed", "not_modified", "error")}
+    assert counts == {"changed": 1, "not_modified": HISTORY_EVERY, "error": 1}
+    assert registry.get_sample_value("statusbot_poll_duration_seconds_count", {"kind": "statuspage"}) == HISTORY_EVERY + 2
