@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel
-from pydantic_core import to_jsonable_python
 
 from bot.config import Config
 from bot.logs import MASK
@@ -58,8 +57,9 @@ def _line(head: str, fields: Sequence[tuple[str, str]], secrets: Sequence[str]) 
 
 def _settings_fields(settings: BaseModel) -> list[tuple[str, str]]:
     fields = []
+    dumped = settings.model_dump(mode="json")
     for key in type(settings).model_fields:
-        value = to_jsonable_python(getattr(settings, key))
+        value = dumped.get(key)
         if value is not None:
             fields.append((key, value if isinstance(value, str) else json.dumps(value)))
     return fields
