@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +15,7 @@ from bot import __version__
 from bot.cli import main
 from tests.bot_process import REPO, BotProcess
 from tests.fakes.webhook_receiver import WebhookReceiver
+from tests.ports import free_port
 
 TOKEN = "T0KEN-abcdef123456"
 
@@ -101,7 +101,7 @@ database = "{tmp_path / 'state.db'}"
 [[providers]]
 name = "acme"
 kind = "statuspage"
-url = "http://127.0.0.1:{closed_port()}/acme"
+url = "http://127.0.0.1:{free_port()}/acme"
 
 [[channels]]
 name = "log"
@@ -144,13 +144,6 @@ def test_a_reader_that_leaves_early_gets_no_traceback(unreachable, args, codes):
         done = subprocess.run([sys.executable, "-m", "bot", *args], cwd=here, env=BotProcess(cwd=here).env,
                               stdout=stdout, stderr=subprocess.PIPE, text=True, timeout=60)
     assert done.stderr == "" and done.returncode in codes
-
-
-def closed_port() -> int:
-    """A local port nobody listens on (bound, then released)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_send_test_to_a_missing_channel_says_what_would_add_it(tmp_path):

@@ -22,7 +22,6 @@ import os
 import re
 import shlex
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -39,6 +38,7 @@ from pydantic.fields import FieldInfo
 from bot import cli, config, config_env, config_file, root
 from bot.config import BotSettings, load_config
 from tests.eventually import eventually
+from tests.ports import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 README = REPO / "README.md"
@@ -435,12 +435,6 @@ def test_image_environment_makes_a_valid_default_configuration(tmp_path):
     assert "database: /data/statusbot.db" in done.stdout
     if "http" in BotSettings.model_fields:
         assert f"http={image_env['STATUSBOT_HTTP']}" in done.stdout
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def run_health(port: int) -> subprocess.CompletedProcess[str]:

@@ -44,8 +44,8 @@ from notifiers.discord import (
     update_payload,
 )
 from tests.builders import RecordedSleep
-from tests.fakes.broken_server import free_port
 from tests.fakes.discord import FakeDiscord
+from tests.ports import free_port
 
 ZW = "\u200b"
 STARTED = datetime(2026, 2, 24, 0, 50, tzinfo=UTC)

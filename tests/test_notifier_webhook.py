@@ -34,7 +34,7 @@ from notifiers.webhook import (
     signing_key,
 )
 from tests.fakes import WebhookReceiver, verify_standard_webhook
-from tests.fakes.broken_server import free_port
+from tests.ports import free_port
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 NOW = datetime(2026, 2, 24, 0, 54, 58, tzinfo=UTC)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import time
 import urllib.error
 import urllib.request
@@ -17,13 +16,8 @@ from tests.bot_process import BotProcess
 from tests.fakes.status_page import StatusPageServer
 from tests.fakes.webhook_receiver import WebhookReceiver
 from tests.filesystem import read_only
+from tests.ports import free_port
 from tests.world import World
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def get(url: str) -> tuple[int, str]:

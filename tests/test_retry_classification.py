@@ -20,10 +20,11 @@ from bot.message import compose
 from bot.model import Event, Incident, Notifier, PermanentError, RetryableError, ThreadRef, Update
 from notifiers import DESTINATIONS
 from notifiers._http import Verdict, classify_status
-from tests.fakes.broken_server import BrokenServer, free_port
+from tests.fakes.broken_server import BrokenServer
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.slack import FakeSlack
 from tests.fakes.webhook_receiver import WebhookReceiver
+from tests.ports import free_port
 
 EVENT = Event(
     id="evt_1", type="incident.created", key="inc:i1", provider="acme", provider_title="Acme",

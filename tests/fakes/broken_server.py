@@ -4,7 +4,7 @@
     hang-up    reads the request, then closes the connection without an answer
     silent     reads the request and never answers: only the client's timeout ends it
 
-and `free_port()`, where a connection is refused.
+(`tests.ports.free_port()` gives a port where a connection is refused.)
 
     with BrokenServer("hang-up") as broken:
         url = broken.url + "/api/webhooks/1/token"
@@ -18,13 +18,6 @@ from types import TracebackType
 from typing import Self
 
 MODES = ("not-http", "hang-up", "silent")
-
-
-def free_port() -> int:
-    """A port nobody listens on (for now): a connection to it is refused."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class BrokenServer:
