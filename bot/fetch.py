@@ -17,14 +17,13 @@ import ssl
 import urllib.request
 import zlib
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import aiohttp
 from yarl import URL
 
-from bot.logs import MASK
 from bot.model import FetchError
 from bot.retry_after import parse_retry_after
+from bot.urls import redacted
 
 USER_AGENT = "statusbot/0.1 (self-hosted status page relay; +https://pypi.org/project/statusbot/)"
 MAX_REDIRECTS = 5
@@ -51,20 +50,6 @@ class FetchResult:
     @property
     def changed(self) -> bool:
         return self.body is not None
-
-
-def redacted(url: str) -> str:
-    """`url` fit for a log line: no user or password, no query values (a token can be in either)."""
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        port = f":{parts.port}" if parts.port else ""
-    except ValueError:
-        return "(not a valid URL)"
-    if ":" in host:
-        host = f"[{host}]"
-    query = "&".join(f"{name}={MASK}" for name, _ in parse_qsl(parts.query, keep_blank_values=True))
-    return urlunsplit((parts.scheme, host + port, parts.path, query, ""))
 
 
 class Fetcher:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import urlunsplit
 
 from bot.model import ConfigError, Format
-from bot.urls import http_url
+from bot.urls import http_url, redacted
 
 # A base URL no page has, to learn which paths each format appends to one.
 _PROBE = "https://statusbot.invalid/base"
@@ -51,9 +51,8 @@ def page_url(url: str, kind: str, paths: Mapping[str, frozenset[str]], key: str)
             "set that kind, and url to the page's base URL (without the document's path)"
         )
     prefix = path[: -len(suffix)]
-    host = parts.netloc.rpartition("@")[2]
-    shown = urlunsplit((parts.scheme, host, prefix, "", ""))  # no user:password, no query
-    warning = f"{key}: ends in {suffix}, which kind {kind} adds itself; reading {shown}: write that instead"
-    return PageUrl(urlunsplit((parts.scheme, parts.netloc, prefix, "", "")), warning)
+    base = urlunsplit((parts.scheme, parts.netloc, prefix, "", ""))
+    warning = f"{key}: ends in {suffix}, which kind {kind} adds itself; reading {redacted(base)}: write that instead"
+    return PageUrl(base, warning)
 
 

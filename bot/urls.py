@@ -1,9 +1,11 @@
-"""URL checks shared by the configuration, the providers and the notifiers."""
+"""URL checks shared by the configuration, the providers and the notifiers, and URLs made fit to log."""
 
 from __future__ import annotations
 
 import re
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import SplitResult, parse_qsl, urlsplit, urlunsplit
+
+from bot.logs import MASK
 
 # Characters a link must not carry: whitespace and controls would end it early in a chat's markup,
 # and <, >, |, " delimit links in Slack's mrkdwn and in HTML.
@@ -26,3 +28,17 @@ def http_url(url: str) -> SplitResult | None:
 def is_web_link(url: str) -> bool:
     """Whether `url`, taken from a status page, is a link worth giving a reader."""
     return http_url(url) is not None
+
+
+def redacted(url: str) -> str:
+    """`url` fit for a log line: no user or password, no query values (a token can be in either)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "(not a valid URL)"
+    if ":" in host:
+        host = f"[{host}]"
+    query = "&".join(f"{name}={MASK}" for name, _ in parse_qsl(parts.query, keep_blank_values=True))
+    return urlunsplit((parts.scheme, host + port, parts.path, query, ""))

@@ -10,8 +10,9 @@ import zlib
 import pytest
 import trustme
 
-from bot.fetch import USER_AGENT, Fetcher, redacted
+from bot.fetch import USER_AGENT, Fetcher
 from bot.model import FetchError
+from bot.urls import redacted
 from tests.fakes.proxy import ForwardProxy
 
 
