@@ -211,7 +211,7 @@ def _parser() -> argparse.ArgumentParser:
     demo = command(
         "demo", "watch a scripted incident on a local page, no network needed",
         "Play one scripted incident on a local status page (127.0.0.1) through the real pipeline and "
-        "print each change, in about 20 seconds. Uses no network, configuration or state of yours.",
+        f"print each change, in about {DURATION:.0f} seconds. Uses no network, configuration or state of yours.",
         _demo, config=False)
     demo.add_argument("--speed", type=_speed, default=1.0, metavar="N",
                       help=f"play the script N times faster (more than 0, at most {MAX_SPEED:g}; default 1)")

@@ -62,11 +62,11 @@ def component_event(old: str | None, new: str, impact: str = "critical") -> Even
 
 
 def test_the_documented_example_line_then_the_incident_and_its_link() -> None:
-    event = incident_event(title="Increased error rates", url="https://status.openai.com/incidents/01JMYB4A")
+    event = incident_event(title="Increased error rates", url="https://status.example.com/incidents/01JMYB4A")
     assert format_line(event, NOW) == (
         "2026-02-24 00:54:58 | INFO | New Event | Provider=OpenAI | Product=Chat Completions"
         " | Status=investigating | Message=Elevated error rates detected"
-        " | Incident=Increased error rates | Link=https://status.openai.com/incidents/01JMYB4A"
+        " | Incident=Increased error rates | Link=https://status.example.com/incidents/01JMYB4A"
     )
 
 
