@@ -68,6 +68,12 @@ class BotSettings(Frozen):
     max_body_bytes: Count = 5_000_000
     lock_timeout: Seconds = BUSY_TIMEOUT  # seconds a database write waits for another process's lock
     http: HostPort | None = None  # where to serve /healthz and /metrics; off when unset
+    # What one page may cost: events announced per poll (the rest become one summary event), and
+    # items read per document (beyond these a page is cut, and the cut logged).
+    max_events_per_poll: Count = 25
+    max_incidents: Count = 500  # incidents and maintenances per document, newest kept
+    max_components: Count = 1000  # per document
+    max_updates: Count = 100  # per incident, newest kept
 
 
 @dataclass(frozen=True)

@@ -125,6 +125,7 @@ EventType = Literal[
     "maintenance.edited",
     "maintenance.completed",
     "component.status",
+    "provider.summary",
 ]
 
 
@@ -145,6 +146,7 @@ class Event(Frozen):
     old_status: str | None = None
     new_status: str | None = None
     url: str = ""  # where a reader learns more: the incident's page, else the status page
+    summarised: int = 0  # on a provider.summary event: how many changes it stands for
 
     @property
     def family(self) -> str:

@@ -37,6 +37,13 @@ class PollTarget:
     url: str
     interval: float
     components: tuple[str, ...]
+    # The page's address as chat messages may show it (no secret from the configuration in it;
+    # "" for no link); None where the URL holds no secret, as in tests.
+    link: str | None = None
+
+    @property
+    def public_url(self) -> str:
+        return self.url if self.link is None else self.link
 
 
 @dataclass(frozen=True)
@@ -87,7 +94,7 @@ def detect_changes(target: PollTarget, page_format: Format, documents: Sequence[
         scope(new, target.components),
         now,
         first_run,
-        page_url=target.url,
+        page_url=target.public_url,
         vanished_means_resolved=vanished_means_resolved,
     )
     if old is None:

@@ -23,6 +23,7 @@ from bot.poll import PollResult, ProviderPoller
 from bot.route import mention_for
 from bot.schedule import PollScheduler
 from bot.state import StateError, Store
+from bot.urls import public_address
 
 if TYPE_CHECKING:
     from bot.endpoint import Endpoint, HealthCheck
@@ -116,7 +117,8 @@ class Service:
                 if name in workers:
                     workers[name].wake.set()
 
-        target = PollTarget(provider.name, provider.title, provider.url, provider.interval, provider.components)
+        target = PollTarget(provider.name, provider.title, provider.url, provider.interval, provider.components,
+                            link=public_address(provider.url, self.config.secrets))
         return ProviderPoller(
             target, self.formats[provider.kind], fetcher, store, self.config.channels, self.config.bot.first_run, wake,
             metrics=self.metrics, changes=changes,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from urllib.parse import SplitResult, parse_qsl, urlsplit, urlunsplit
 
 from bot.logs import MASK
@@ -42,3 +43,18 @@ def redacted(url: str) -> str:
         host = f"[{host}]"
     query = "&".join(f"{name}={MASK}" for name, _ in parse_qsl(parts.query, keep_blank_values=True))
     return urlunsplit((parts.scheme, host + port, parts.path, query, ""))
+
+
+def public_address(url: str, secrets: Iterable[str]) -> str:
+    """`url` as a chat message may link it: without user, password, query or fragment, and ""
+    when a secret is still in it (in its path)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return ""
+    if ":" in host:
+        host = f"[{host}]"
+    public = urlunsplit((parts.scheme, host + port, parts.path, "", ""))
+    return "" if any(secret and secret in public for secret in secrets) else public
