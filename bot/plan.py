@@ -17,6 +17,7 @@ from bot.fetch import FetchResult, Validators
 from bot.model import Document, Event, Format, Snapshot
 from bot.route import ChannelFilter, route
 from bot.state import DocumentState, page_snapshot
+from bot.urls import public_address
 
 # A document the page does not serve (404 or 410) is stored with no validators at all, which no
 # answer that was read has: every one carries at least a body hash.
@@ -37,13 +38,13 @@ class PollTarget:
     url: str
     interval: float
     components: tuple[str, ...]
-    # The page's address as chat messages may show it (no secret from the configuration in it;
-    # "" for no link); None where the URL holds no secret, as in tests.
-    link: str | None = None
+    secrets: frozenset[str] = frozenset()  # values from the environment: none may reach a message
 
     @property
     def public_url(self) -> str:
-        return self.url if self.link is None else self.link
+        """The page's address as messages may link it: no query, user or password; "" when a
+        secret is in its path."""
+        return public_address(self.url, self.secrets)
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ def detect_changes(target: PollTarget, page_format: Format, documents: Sequence[
     """Parse what changed, merge it into the stored state, and detect against the stored snapshot.
     Raises ParseError. `results` are in the order of `documents`; `state` is empty on first sight."""
     parsed = {
-        doc.url: page_format.parse(doc.role, result.body, target.url)
+        doc.url: _without_secret_links(page_format.parse(doc.role, result.body, target.url), target.secrets)
         for doc, result in zip(documents, results)
         if result.body is not None
     }
@@ -107,6 +108,18 @@ def detect_changes(target: PollTarget, page_format: Format, documents: Sequence[
             if incident.is_final and iid not in old.incidents}
     fresh = [event for event in candidates if event.incident is None or event.incident.id not in past]
     return Detection(new_state, new, fresh, list(snapshot_keys(Snapshot(incidents=past))))
+
+
+def _without_secret_links(snapshot: Snapshot, secrets: frozenset[str]) -> Snapshot:
+    """`snapshot` with no incident link that holds a secret of the page's URL (a link a page made
+    from the address it was read at): such an incident links to the page's public address."""
+    if not secrets:
+        return snapshot
+    leaky = {iid: incident.model_copy(update={"url": ""}) for iid, incident in snapshot.incidents.items()
+             if any(secret in incident.url for secret in secrets)}
+    if not leaky:
+        return snapshot
+    return Snapshot(incidents={**snapshot.incidents, **leaky}, components=snapshot.components)
 
 
 def updated_state(page_format: Format, documents: Sequence[Document], state: Mapping[str, DocumentState],

@@ -23,7 +23,6 @@ from bot.poll import PollResult, ProviderPoller
 from bot.route import mention_for
 from bot.schedule import PollScheduler
 from bot.state import StateError, Store
-from bot.urls import public_address
 
 if TYPE_CHECKING:
     from bot.endpoint import Endpoint, HealthCheck
@@ -118,7 +117,7 @@ class Service:
                     workers[name].wake.set()
 
         target = PollTarget(provider.name, provider.title, provider.url, provider.interval, provider.components,
-                            link=public_address(provider.url, self.config.secrets))
+                            secrets=self.config.secrets)
         return ProviderPoller(
             target, self.formats[provider.kind], fetcher, store, self.config.channels, self.config.bot.first_run, wake,
             metrics=self.metrics, changes=changes,
