@@ -8,6 +8,7 @@ text that may ping anyone, and it comes from the channel's configuration, never 
 from __future__ import annotations
 
 from bot.model import COMPONENT_IMPACT, COMPONENT_OK, FINAL_STATUSES, Event, Frozen
+from bot.urls import is_web_link
 
 # Colours (RGB) by what the reader must feel: over, planned, or how bad.
 GREEN, BLUE, GREY, YELLOW, ORANGE, RED = 0x2EB67D, 0x439FE0, 0x9E9E9E, 0xECB22E, 0xE8912D, 0xE01E5A
@@ -25,6 +26,7 @@ LABELS: dict[str, str] = {
     "maintenance.edited": "Maintenance update edited",
     "maintenance.completed": "Maintenance completed",
     "component.status": "Component status",
+    "provider.summary": "More changes",
 }
 
 
@@ -50,6 +52,8 @@ class Message(Frozen):
 
 def compose(event: Event, mention: str | None = None) -> Message:
     """The neutral message for `event`; `mention` as the channel decided for it."""
+    if event.type == "provider.summary":
+        return _summary_message(event, mention)
     if event.component is not None:
         return _component_message(event, mention)
     incident = event.incident
@@ -95,6 +99,27 @@ def _component_message(event: Event, mention: str | None) -> Message:
         url=event.url,
         components=(component.name,),
         final=component.status == COMPONENT_OK,
+        mention=mention,
+    )
+
+
+def _summary_message(event: Event, mention: str | None) -> Message:
+    """'Acme: 37 more changes', saying why they were not sent and where to read them."""
+    count = f"{event.summarised} more change{'' if event.summarised == 1 else 's'}"
+    where = f"the status page: {event.url}" if is_web_link(event.url) else "the provider's status page."
+    colour = IMPACT_COLOURS.get(event.impact, GREY)  # of the worst change it counts
+    return Message(
+        event=event,
+        label=LABELS[event.type],
+        title=count,
+        phase="Summary",
+        current_phase="Summary",
+        text=f"{count} on {event.provider_title} in one poll were not announced one by one, so that one "
+             f"busy page does not bury news from the others. See them on {where}",
+        impact=event.impact,
+        colour=colour,
+        current_colour=colour,
+        url=event.url,
         mention=mention,
     )
 

@@ -1,8 +1,8 @@
 """A changed poll's plan: from the fetched documents to what one store transaction writes.
 
 Pure functions, no I/O and no clock: parse -> merge into the page's state -> detect -> (the
-poller looks up which keys were seen before) -> de-duplicate -> route. The poller fetches, asks
-the store once for the seen keys, and commits the plan in one call.
+poller looks up which keys were seen before) -> de-duplicate -> cap (`bot.cap`) -> route. The
+poller fetches, asks the store once for the seen keys, and commits the plan in one call.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.cap import capped, summaries
+from bot.config import BotSettings
 from bot.detect import covered_keys, detect, is_deduplicated, scope, snapshot_keys
 from bot.fetch import FetchResult, Validators
 from bot.model import Document, Event, Format, Snapshot
@@ -23,6 +25,8 @@ from bot.urls import public_address
 # answer that was read has: every one carries at least a body hash.
 ABSENT = Validators()
 ABSENT_STATUSES = frozenset({404, 410})
+# Events one poll of one page announces before the rest are summarised: as `[bot]` says by default.
+MAX_EVENTS_PER_POLL: int = BotSettings.model_fields["max_events_per_poll"].default
 
 
 def is_absent(validators: Validators) -> bool:
@@ -39,6 +43,7 @@ class PollTarget:
     interval: float
     components: tuple[str, ...]
     secrets: frozenset[str] = frozenset()  # values from the environment: none may reach a message
+    max_events_per_poll: int = MAX_EVENTS_PER_POLL
 
     @property
     def public_url(self) -> str:
@@ -51,6 +56,7 @@ class PollTarget:
 class Detection:
     """What a changed poll saw: the page's new state and the events it may announce."""
 
+    target: PollTarget  # the page polled: whose events, where to read more, how many to announce
     documents: dict[str, DocumentState]  # by URL
     snapshot: Snapshot  # the whole page now, before the provider's `components` scope
     candidates: list[Event]
@@ -68,7 +74,8 @@ class Plan:
     documents: list[DocumentState]
     seen: list[str]
     deliveries: list[tuple[str, Event]]  # (channel, event)
-    events: list[Event]  # announced (before routing)
+    events: list[Event]  # announced (before routing): those kept, then the summaries
+    summarised: int = 0  # changes over the cap, announced only as counted in the summaries
 
 
 def detect_changes(target: PollTarget, page_format: Format, documents: Sequence[Document],
@@ -99,7 +106,7 @@ def detect_changes(target: PollTarget, page_format: Format, documents: Sequence[
         vanished_means_resolved=vanished_means_resolved,
     )
     if old is None:
-        return Detection(new_state, new, candidates, list(snapshot_keys(new)))
+        return Detection(target, new_state, new, candidates, list(snapshot_keys(new)))
     # A history served again is a first sight of what only it shows: incidents that ended while it
     # was missing (announced as they left the list of open ones) are not news again.
     returned = [url for url, document in new_state.items()
@@ -107,7 +114,7 @@ def detect_changes(target: PollTarget, page_format: Format, documents: Sequence[
     past = {iid: incident for url in returned for iid, incident in new_state[url].snapshot.incidents.items()
             if incident.is_final and iid not in old.incidents}
     fresh = [event for event in candidates if event.incident is None or event.incident.id not in past]
-    return Detection(new_state, new, fresh, list(snapshot_keys(Snapshot(incidents=past))))
+    return Detection(target, new_state, new, fresh, list(snapshot_keys(Snapshot(incidents=past))))
 
 
 def _without_secret_links(snapshot: Snapshot, secrets: frozenset[str]) -> Snapshot:
@@ -137,11 +144,17 @@ def updated_state(page_format: Format, documents: Sequence[Document], state: Map
 
 
 def plan_commit(detection: Detection, seen_before: set[str], channels: Sequence[ChannelFilter]) -> Plan:
-    """Drop the events already announced, and route the rest."""
-    events = [e for e in detection.candidates if not (is_deduplicated(e) and e.key in seen_before)]
+    """Drop the events already announced, keep at most the target's cap of the rest, and route
+    them; what is over the cap reaches each channel that wanted some of it as one summary, after
+    the rest. Every key is recorded as seen, summarised or not: nothing is announced later."""
+    fresh = [e for e in detection.candidates if not (is_deduplicated(e) and e.key in seen_before)]
+    target = detection.target
+    events, over = capped(fresh, target.max_events_per_poll)
+    summarised = summaries(over, channels, target.public_url)
     seen = [key for key in detection.keys_to_check() if key not in seen_before] + detection.baseline
-    deliveries = [(channel, event) for event in events for channel in route(channels, event)]
-    return Plan(list(detection.documents.values()), seen, deliveries, events)
+    deliveries = [(channel, event) for event in events for channel in route(channels, event)] + summarised
+    announced = events + list({summary.id: summary for _, summary in summarised}.values())
+    return Plan(list(detection.documents.values()), seen, deliveries, announced, len(over))
 
 
 def missing_components(wanted: Sequence[str], snapshot: Snapshot) -> dict[str, list[str]]:

@@ -37,9 +37,13 @@ def wants(channel: ChannelFilter, event: Event) -> bool:
       with no impact of their own; a channel that does not want them leaves them out of `events`.
     - `components`: when set, a component event must name one of them (by name or id), and an
       incident must touch one of them, or name no component at all (the page did not say).
+    - A `provider.summary` is made for one channel from the events it wanted (`bot.cap`): those
+      filters were applied to them, so only `providers` is asked again.
     """
     if channel.providers and event.provider not in channel.providers:
         return False
+    if event.type == "provider.summary":
+        return True
     if event.family not in channel.events:
         return False
     if event.family != "maintenance" and IMPACTS.index(event.impact) < IMPACTS.index(channel.min_impact):
