@@ -34,6 +34,11 @@ def component_event(old="operational", new="major_outage", impact="critical", na
                  old_status=old, new_status=new)
 
 
+def summary_event(impact="none"):
+    return Event(id="s", type="provider.summary", key="summary:x", provider="acme", provider_title="Acme",
+                 thread_key="acme:summary:x", impact=impact, summarised=3)
+
+
 ROUTING = [
     ("defaults take everything", Channel(), incident_event(), True),
     ("other provider", Channel(providers=("nova",)), incident_event(), False),
@@ -51,6 +56,12 @@ ROUTING = [
     ("incident naming no component is kept", Channel(components=("Dashboard",)), incident_event(components=()), True),
     ("component event scoped by name", Channel(components=("API",)), component_event(), True),
     ("component event scoped away", Channel(components=("Web",)), component_event(), False),
+    # A summary is made for one channel from the events that passed its filters: only `providers` is asked.
+    ("summary of maintenances in a channel of critical incidents", Channel(min_impact="critical"),
+     summary_event(), True),
+    ("summary in a channel of one family", Channel(events=("component",)), summary_event(), True),
+    ("summary in a channel of some components", Channel(components=("Web",)), summary_event(), True),
+    ("summary of another provider", Channel(providers=("nova",)), summary_event("critical"), False),
 ]
 
 
@@ -74,6 +85,7 @@ MENTIONS = [
     ("a resolution never pings", Channel(mention="<!here>"), incident_event("incident.resolved"), None),
     ("component going down", Channel(mention="@here"), component_event(), "@here"),
     ("component recovering", Channel(mention="@here"), component_event("major_outage", "operational"), None),
+    ("a summary never pings", Channel(mention="@here", mention_min_impact="none"), summary_event("critical"), None),
 ]
 
 
