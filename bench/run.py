@@ -22,6 +22,7 @@ See bench/README.md for what each figure means.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import shutil
@@ -183,17 +184,16 @@ def write_config(path: Path, farm: Farm, server_url: str, database: Path, interv
 def prefill_seen(database: Path, repo: Path, providers: list[str], total: int) -> int:
     """Grow `database`'s seen table to `total` keys, spread over `providers`, with sqlite3 directly.
     A missing database is created with the schema of `repo`'s bot/state.py."""
-    fresh = not database.exists()
+    if not database.exists():
+        sys.path.insert(0, str(repo))
+        from bot.state import Store
+
+        async def create() -> None:
+            await (await Store.open(database)).close()
+
+        asyncio.run(create())
     connection = sqlite3.connect(database)
     try:
-        if fresh:
-            sys.path.insert(0, str(repo))
-            from bot.state import MIGRATIONS, SCHEMA_VERSION
-
-            for script in MIGRATIONS:
-                connection.executescript(script)
-            connection.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-        connection.execute("PRAGMA journal_mode=WAL")
         have = connection.execute("SELECT COUNT(*) FROM seen").fetchone()[0]
         missing = max(0, total - have)
         rows = ((providers[j % len(providers)], f"incident:bench-old-{j}:update:{j * 7 % 1000003}")

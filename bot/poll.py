@@ -83,6 +83,7 @@ class ProviderPoller:
         # not be faster; a first start, where every page has changed, would hold dozens of pages.
         self._changes = changes or asyncio.Semaphore()
         self.documents = page_format.documents(target.url)
+        self._urls = [doc.url for doc in self.documents]
         self.consecutive_errors = 0
         self.polls = 0  # polls started by this poller
         # Documents read every n-th poll are read at a phase of each page's own: ten thousand pages
@@ -155,7 +156,7 @@ class ProviderPoller:
 
     async def _poll(self) -> PollResult:
         if self._validators is None:
-            self._validators = await self.store.validators(self.target.name)
+            self._validators = await self.store.validators(self.target.name, self._urls)
         known = self._validators
         self.polls += 1
         due = [doc for doc in self.documents if doc.url not in known or (self.polls + self._phase) % doc.every == 0]
@@ -175,7 +176,7 @@ class ProviderPoller:
                 await self.store.update_validators(self.target.name, moved)
                 known.update(moved)
             if not self._components_checked and self.polls == 1:  # as stored by the last run
-                self._check_components(page_snapshot((await self.store.documents(self.target.name)).values()))
+                self._check_components(page_snapshot((await self.store.documents(self.target.name, self._urls)).values()))
             all_304 = not moved and all(result.validators.etag for result in results)
             return PollResult(changed=False, events=0, result="not_modified" if all_304 else "unchanged")
         async with self._changes:
@@ -230,7 +231,7 @@ class ProviderPoller:
 
     async def _changed(self, results: list[FetchResult]) -> PollResult:
         """Plan and commit a poll in which some document changed."""
-        state = await self.store.documents(self.target.name)
+        state = await self.store.documents(self.target.name, self._urls)
         detection = detect_changes(self.target, self.format, self.documents, state, results, self.first_run,
                                    datetime.now(UTC))
         if not self._components_checked:

@@ -55,7 +55,8 @@ class Service:
 
     async def run(self, once: bool = False) -> int:
         """Run until stopped (or one round with `once`); the exit status."""
-        store = self._store = await Store.open(self.config.bot.database, self.config.bot.lock_timeout)
+        store = self._store = await Store.open(self.config.bot.database, self.config.bot.lock_timeout,
+                                                   self.config.secrets)
         fetcher = Fetcher(self.config.bot.timeout, self.config.bot.max_body_bytes, self._connections())
         http = self.http
         endpoint = _endpoint(self.config.bot.http, self.metrics, self.health) if self.config.bot.http else None

@@ -8,11 +8,14 @@ using a connection, so every multi-statement write runs under `self._lock` with 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
+import logging
 import os
 import sqlite3
+import stat
 import time
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +24,9 @@ import aiosqlite
 
 from bot.fetch import Validators
 from bot.model import Event, Snapshot, StatusbotError, ThreadRef
+from bot.redaction import scrub
+
+log = logging.getLogger("statusbot.state")
 
 
 class StateError(StatusbotError):
@@ -41,8 +47,20 @@ _PROBLEMS = {
     sqlite3.SQLITE_CANTOPEN: "cannot open database {path}: its directory must exist and be writable",
 }
 
-# Each entry moves the schema from version i to i + 1. Never edit a released entry: append one.
-MIGRATIONS: tuple[str, ...] = (
+# Each entry moves the schema from version i to i + 1: SQL statements, or a step that needs Python.
+# Never edit a released entry: append one.
+Migration = str | Callable[[aiosqlite.Connection], Awaitable[None]]
+
+
+async def _digest_document_urls(db: aiosqlite.Connection) -> None:
+    """Documents were kept under their URL, which may carry a secret from the configuration."""
+    async with db.execute("SELECT rowid, url FROM documents") as cursor:
+        rows = list(await cursor.fetchall())
+    await db.executemany("UPDATE documents SET url = ? WHERE rowid = ?", [(url_digest(url), rowid) for rowid, url in rows])
+    await db.execute("ALTER TABLE documents RENAME COLUMN url TO url_digest")
+
+
+MIGRATIONS: tuple[Migration, ...] = (
     """
     CREATE TABLE documents (
         provider TEXT NOT NULL,
@@ -95,9 +113,21 @@ MIGRATIONS: tuple[str, ...] = (
         last_error TEXT
     );
     """,
+    # The outbox is drained fairly across providers (see next_delivery), so each row names its own.
+    """
+    ALTER TABLE outbox ADD COLUMN provider TEXT NOT NULL DEFAULT '';
+    UPDATE outbox SET provider = coalesce(json_extract(event, '$.provider'), '');
+    CREATE INDEX outbox_by_provider ON outbox (channel, provider, id);
+    """,
+    _digest_document_urls,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def url_digest(url: str) -> str:
+    """What the database keeps of a document's URL: a provider's URL may carry a secret."""
+    return hashlib.sha256(url.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -126,19 +156,26 @@ class PendingDelivery:
 
 
 class Store:
-    def __init__(self, db: aiosqlite.Connection, path: str, busy_timeout: float = BUSY_TIMEOUT):
+    def __init__(self, db: aiosqlite.Connection, path: str, busy_timeout: float = BUSY_TIMEOUT,
+                 hidden: Iterable[str] = ()):
         self._db = db
         self._lock = asyncio.Lock()
         self.path = path
         self.busy_timeout = busy_timeout
+        self._hidden = frozenset(hidden)  # secrets that no error text written here may carry
+        self._file = _identity(path)  # the file opened: it must still be the one at `path`
+        self._served: dict[str, str] = {}  # channel -> the provider whose message went out last
+        self._lost: StateError | None = None  # set once the file at `path` is found gone or replaced
 
     @classmethod
-    async def open(cls, path: str | Path, busy_timeout: float = BUSY_TIMEOUT) -> Store:
+    async def open(cls, path: str | Path, busy_timeout: float = BUSY_TIMEOUT, hidden: Iterable[str] = ()) -> Store:
         """Open (creating and migrating as needed) the database at `path`; a write waits up to
-        `busy_timeout` seconds for another process's lock."""
+        `busy_timeout` seconds for another process's lock. `hidden` are the configuration's
+        secrets: error texts are stored without them."""
         path = str(path)
+        _create_private(path)
         db = await _connect(path, busy_timeout)
-        store = cls(db, path, busy_timeout)
+        store = cls(db, path, busy_timeout, hidden)
         try:
             await store._prepare()
         except sqlite3.Error as exc:
@@ -161,10 +198,13 @@ class Store:
         await self._db.execute("PRAGMA synchronous=NORMAL")  # durable across process crashes in WAL
         await self._db.execute(f"PRAGMA busy_timeout={round(self.busy_timeout * 1000)}")
         await self._db.execute("PRAGMA foreign_keys=ON")
-        for target, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        for target, migration in enumerate(MIGRATIONS[version:], start=version + 1):
             async with self._transaction():
-                for statement in filter(str.strip, script.split(";")):
-                    await self._db.execute(statement)
+                if isinstance(migration, str):
+                    for statement in filter(str.strip, migration.split(";")):
+                        await self._db.execute(statement)
+                else:
+                    await migration(self._db)
                 await self._db.execute(f"PRAGMA user_version={target}")
         # Write once at start, so a locked, read-only or full database fails now, not at the
         # first change hours later.
@@ -178,28 +218,46 @@ class Store:
 
     # ------------------------------------------------------------ polling
 
-    async def documents(self, provider: str) -> dict[str, DocumentState]:
+    # Documents are stored under a digest of their URL; the caller names the URLs it reads.
+
+    async def documents(self, provider: str, urls: Iterable[str]) -> dict[str, DocumentState]:
+        """The stored state of each of `urls` that has one."""
+        by_digest = {url_digest(url): url for url in urls}
         rows = await self._all(
-            "SELECT url, etag, last_modified, body_hash, snapshot FROM documents WHERE provider = ?", (provider,)
+            "SELECT url_digest, etag, last_modified, body_hash, snapshot FROM documents WHERE provider = ?", (provider,)
         )
         return {
-            url: DocumentState(url, Validators(etag, modified, digest), Snapshot.model_validate_json(snapshot))
-            for url, etag, modified, digest, snapshot in rows
+            by_digest[digest]: DocumentState(by_digest[digest], Validators(etag, modified, body),
+                                             Snapshot.model_validate_json(snapshot))
+            for digest, etag, modified, body, snapshot in rows
+            if digest in by_digest
         }
 
-    async def validators(self, provider: str) -> dict[str, Validators]:
-        """Only what conditional requests need, without the (large) snapshots."""
-        rows = await self._all(
-            "SELECT url, etag, last_modified, body_hash FROM documents WHERE provider = ?", (provider,)
-        )
-        return {url: Validators(etag, modified, digest) for url, etag, modified, digest in rows}
+    async def page(self, provider: str) -> Snapshot | None:
+        """What the page showed when last read (its documents merged); None if it never was."""
+        rows = await self._all("SELECT snapshot FROM documents WHERE provider = ?", (provider,))
+        if not rows:
+            return None
+        merged = Snapshot()
+        for (snapshot,) in rows:
+            merged = merged.merged(Snapshot.model_validate_json(snapshot))
+        return merged
 
-    async def update_validators(self, provider: str, validators: dict[str, Validators]) -> None:
+    async def validators(self, provider: str, urls: Iterable[str]) -> dict[str, Validators]:
+        """Only what conditional requests need, without the (large) snapshots."""
+        by_digest = {url_digest(url): url for url in urls}
+        rows = await self._all(
+            "SELECT url_digest, etag, last_modified, body_hash FROM documents WHERE provider = ?", (provider,)
+        )
+        return {by_digest[digest]: Validators(etag, modified, body)
+                for digest, etag, modified, body in rows if digest in by_digest}
+
+    async def update_validators(self, provider: str, validators: Mapping[str, Validators]) -> None:
         """New validators for unchanged documents (a page that renewed its ETag, same bytes)."""
         async with self._transaction():
             await self._db.executemany(
-                "UPDATE documents SET etag = ?, last_modified = ?, body_hash = ? WHERE provider = ? AND url = ?",
-                [(v.etag, v.last_modified, v.body_hash, provider, url) for url, v in validators.items()],
+                "UPDATE documents SET etag = ?, last_modified = ?, body_hash = ? WHERE provider = ? AND url_digest = ?",
+                [(v.etag, v.last_modified, v.body_hash, provider, url_digest(url)) for url, v in validators.items()],
             )
 
     async def seen_among(self, provider: str, keys: Sequence[str]) -> set[str]:
@@ -224,10 +282,10 @@ class Store:
         now = time.time()
         async with self._transaction():
             await self._db.executemany(
-                "INSERT OR REPLACE INTO documents (provider, url, etag, last_modified, body_hash, snapshot)"
+                "INSERT OR REPLACE INTO documents (provider, url_digest, etag, last_modified, body_hash, snapshot)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
                 [
-                    (provider, d.url, d.validators.etag, d.validators.last_modified, d.validators.body_hash,
+                    (provider, url_digest(d.url), d.validators.etag, d.validators.last_modified, d.validators.body_hash,
                      d.snapshot.model_dump_json())
                     for d in documents
                 ],
@@ -236,8 +294,9 @@ class Store:
                 "INSERT OR IGNORE INTO seen (provider, key) VALUES (?, ?)", [(provider, key) for key in seen]
             )
             await self._db.executemany(
-                "INSERT INTO outbox (channel, thread_key, event, created_at) VALUES (?, ?, ?, ?)",
-                [(channel, event.thread_key, event.model_dump_json(), now) for channel, event in deliveries],
+                "INSERT INTO outbox (channel, provider, thread_key, event, created_at) VALUES (?, ?, ?, ?, ?)",
+                [(channel, event.provider, event.thread_key, event.model_dump_json(), now)
+                 for channel, event in deliveries],
             )
             await self._record_poll(provider, now, changed, None)
 
@@ -265,20 +324,26 @@ class Store:
             " last_change_at = CASE WHEN ?3 THEN ?2 ELSE last_change_at END,"
             " consecutive_errors = CASE WHEN ?5 IS NULL THEN 0 ELSE consecutive_errors + 1 END,"
             " last_error = ?5",
-            (provider, now, changed, 0 if error is None else 1, error),
+            (provider, now, changed, 0 if error is None else 1, self._scrubbed(error)),
         )
 
     # ------------------------------------------------------------ delivery
 
     async def next_delivery(self, channel: str) -> PendingDelivery | None:
-        """The oldest undelivered event of `channel`: the outbox drains in order."""
-        rows = await self._all(
-            "SELECT id, thread_key, event, attempts, created_at FROM outbox WHERE channel = ? ORDER BY id LIMIT 1",
-            (channel,),
-        )
+        """The next undelivered event of `channel`: each provider's messages in the order they
+        were written (so within an incident and a thread), and the providers with a backlog in
+        turn, so that one page's flood delays another page's outage by a message per provider."""
+        query = "SELECT id, provider, thread_key, event, attempts, created_at FROM outbox WHERE channel = ?"
+        rows = []
+        if channel in self._served:  # the first message of the next provider after the last one served
+            rows = await self._all(f"{query} AND provider > ? ORDER BY provider, id LIMIT 1",
+                                   (channel, self._served[channel]))
+        if not rows:
+            rows = await self._all(f"{query} ORDER BY provider, id LIMIT 1", (channel,))
         if not rows:
             return None
-        row_id, thread_key, event, attempts, created_at = rows[0]
+        row_id, provider, thread_key, event, attempts, created_at = rows[0]
+        self._served[channel] = provider
         return PendingDelivery(row_id, channel, thread_key, Event.model_validate_json(event), attempts, created_at)
 
     async def pending_count(self, channel: str | None = None) -> int:
@@ -312,7 +377,8 @@ class Store:
     async def mark_attempt(self, delivery: PendingDelivery, error: str) -> None:
         async with self._transaction():
             await self._db.execute(
-                "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?", (error, delivery.id)
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?",
+                (self._scrubbed(error), delivery.id),
             )
 
     async def mark_dead(self, delivery: PendingDelivery, error: str) -> None:
@@ -321,7 +387,7 @@ class Store:
             await self._db.execute("DELETE FROM outbox WHERE id = ?", (delivery.id,))
             await self._db.execute(
                 "INSERT INTO dead_letters (id, channel, event, error, failed_at) VALUES (?, ?, ?, ?, ?)",
-                (delivery.id, delivery.channel, delivery.event.model_dump_json(), error, time.time()),
+                (delivery.id, delivery.channel, delivery.event.model_dump_json(), self._scrubbed(error), time.time()),
             )
 
     async def set_disabled(self, channel: str, reason: str | None) -> None:
@@ -329,7 +395,7 @@ class Store:
             await self._db.execute(
                 "INSERT INTO channels (name, disabled_reason) VALUES (?1, ?2)"
                 " ON CONFLICT (name) DO UPDATE SET disabled_reason = ?2",
-                (channel, reason),
+                (channel, self._scrubbed(reason)),
             )
 
     async def disabled_reason(self, channel: str) -> str | None:
@@ -342,6 +408,8 @@ class Store:
 
     async def probe_write(self) -> None:
         """Raise StateError unless the database can take a write right now (at start, /healthz)."""
+        async with self._lock:
+            await self._check_file()
         if not os.access(self.path, os.W_OK):
             raise StateError(f"database {self.path} is not writable")
         async with self._transaction():
@@ -368,9 +436,38 @@ class Store:
 
     # ------------------------------------------------------------ plumbing
 
+    def _scrubbed(self, text: str | None) -> str | None:
+        return None if text is None else scrub(text, self._hidden)
+
+    async def _check_file(self) -> None:
+        """Raise StateError if the file at `path` is no longer the one open (called holding the
+        lock): writes would go to a deleted file, lost at exit, and a restart would announce again
+        what was announced. A deleted file is first written back from the open connection, so a
+        restart loses nothing."""
+        if self._lost is None and self._file is not None and _identity(self.path) != self._file:
+            self._lost = await self._write_back()
+        if self._lost is not None:
+            raise self._lost
+
+    async def _write_back(self) -> StateError:
+        gone = f"database {self.path} was deleted while statusbot ran"
+        if os.path.lexists(self.path):  # noqa: ASYNC240 - one stat, once, on the way out
+            return StateError(f"database {self.path} was replaced by another file while statusbot ran: stopping")
+        _create_private(self.path)
+        copy = sqlite3.connect(self.path, check_same_thread=False)  # written from aiosqlite's thread
+        try:
+            await self._db.backup(copy)
+        except sqlite3.Error as exc:
+            return StateError(f"{gone}, and writing it back failed ({exc}): stopping")
+        finally:
+            copy.close()
+        return StateError(f"{gone}: its state was written back to it; stopping so that a restart opens it")
+
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[None]:
         async with self._lock:
+            # Every write first checks that the file is still the one open (a stat, cheap beside a commit).
+            await self._check_file()
             try:
                 await self._db.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
@@ -405,6 +502,37 @@ class Store:
     async def _scalar(self, sql: str, params: Sequence[object] = ()) -> int:
         rows = await self._all(sql, params)
         return int(rows[0][0])
+
+
+def _identity(path: str) -> tuple[int, int] | None:
+    """The file at `path` (device and inode); None when there is none, or for an in-memory database."""
+    if path in ("", ":memory:") or path.startswith("file:"):
+        return None
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
+
+
+def _create_private(path: str) -> None:
+    """Create a new database file readable by its owner only (SQLite gives its -wal and -shm files
+    the database file's mode); an existing file is left as it is, with a warning when others can
+    read it."""
+    if path in ("", ":memory:") or path.startswith("file:"):
+        return
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        return
+    except OSError:
+        pass  # an existing file; else SQLite says what is wrong with the path (see _PROBLEMS)
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return
+    if stat.S_ISREG(mode) and mode & 0o077:
+        log.warning("database %s can be read by other users (mode %03o): chmod 600 it and its -wal and -shm files",
+                    path, stat.S_IMODE(mode))
 
 
 async def _connect(path: str, busy_timeout: float) -> aiosqlite.Connection:

@@ -6,8 +6,8 @@ import time
 from collections.abc import Callable, Sequence
 
 from bot.config import Config
-from bot.model import COMPONENT_IMPACT, COMPONENT_OK, IMPACTS
-from bot.state import DocumentState, Store, page_snapshot
+from bot.model import COMPONENT_IMPACT, COMPONENT_OK, IMPACTS, Snapshot
+from bot.state import Store
 
 
 async def render_status(config: Config, store: Store, clock: Callable[[], float] = time.time) -> str:
@@ -17,7 +17,7 @@ async def render_status(config: Config, store: Store, clock: Callable[[], float]
     provider_table = [("PROVIDER", "LAST POLL", "LAST CHANGE", "NOW", "ERRORS")]
     for provider in config.providers:
         _, polled, changed, errors, last_error = providers.get(provider.name, (provider.name, None, None, 0, None))
-        indicator = _indicator(await store.documents(provider.name), polled is not None)
+        indicator = _indicator(await store.page(provider.name), polled is not None)
         failing = f"{errors} ({last_error})" if errors else "0"
         provider_table.append((provider.name, _ago(polled, now), _ago(changed, now), indicator, failing))
     channels = {row[0]: row for row in await store.channel_rows()}
@@ -30,12 +30,11 @@ async def render_status(config: Config, store: Store, clock: Callable[[], float]
     return "\n".join([f"database: {store.path}", "", _table(provider_table), "", _table(channel_table)])
 
 
-def _indicator(documents: dict[str, DocumentState], polled: bool) -> str:
+def _indicator(snapshot: Snapshot | None, polled: bool) -> str:
     """'ok', or the open incidents and the worst component status, from the stored snapshot."""
-    if not documents:
+    if snapshot is None:
         # Failed polls count as polls (LAST POLL shows them), but nothing is known of the page.
         return "unknown: page never read" if polled else "not polled yet"
-    snapshot = page_snapshot(documents.values())
     open_incidents = sum(1 for i in snapshot.incidents.values() if i.kind == "incident" and not i.is_final)
     broken = [c.status for c in snapshot.components.values() if c.status != COMPONENT_OK]
     parts = []

@@ -144,7 +144,7 @@ async def test_stop_lets_the_polls_in_flight_finish(parts):
     assert polled, "some polls had started"
     # Every page whose poll had started was committed: its documents are in the database.
     for name in polled:
-        assert await store.documents(name), name
+        assert await store.page(name), name
 
 
 async def test_a_database_failure_ends_the_run_with_that_error(parts, tmp_path):

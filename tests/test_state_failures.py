@@ -18,6 +18,7 @@ The bot runs with a short `lock_timeout`, so a lock costs the test one second, n
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import errno
 import os
@@ -26,6 +27,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import aiosqlite
 import pytest
 
 from bot.state import MIGRATIONS, SCHEMA_VERSION
@@ -242,12 +244,19 @@ def test_full_disk_while_running_stops_the_bot_and_a_restart_announces_the_chang
 def _database_at(path: Path, version: int) -> None:
     """A database as statusbot left it at schema `version`; version 0 is an empty file."""
     path.touch()
-    if version == 0:
-        return
-    with contextlib.closing(sqlite3.connect(path)) as raw:
-        for script in MIGRATIONS[:version]:
-            raw.executescript(script)
-        raw.execute(f"PRAGMA user_version={version}")
+    if version:
+        asyncio.run(migrate(path, version))
+
+
+async def migrate(path: Path, version: int) -> None:
+    """Apply the first `version` migrations as the store does, SQL or Python."""
+    async with aiosqlite.connect(path, isolation_level=None) as db:
+        for migration in MIGRATIONS[:version]:
+            if isinstance(migration, str):
+                await db.executescript(migration)
+            else:
+                await migration(db)
+        await db.execute(f"PRAGMA user_version={version}")
 
 
 @pytest.mark.parametrize("version", range(len(MIGRATIONS)), ids=lambda version: f"v{version}")
