@@ -16,11 +16,12 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringCo
 
 from bot.config_env import env_tables, idle_variables, ignored_variables
 from bot.config_file import file_tables
-from bot.config_tables import Table, Where, check_keys, check_unique, unknown, validate
+from bot.config_tables import Table, Tables, Where, check_keys, check_unique, unknown, validate
 from bot.model import ConfigError, Destination, Format, Frozen, Preset
 from bot.page_url import document_paths, page_url
-from bot.redaction import scrub, secret_values, strings
+from bot.redaction import SECRET_MIN_LENGTH, scrub, secret_values, strings
 from bot.state import BUSY_TIMEOUT
+from bot.urls import masked, redacted
 
 Impact = Literal["none", "minor", "major", "critical"]  # the order of bot.model.IMPACTS
 FirstRun = Literal["active", "all", "none"]
@@ -84,6 +85,7 @@ class ProviderConfig:
     url: str  # a page's base URL (a pasted document path taken off), or a feed's own URL
     interval: float
     components: tuple[str, ...] = ()  # empty: all
+    secret_keys: frozenset[str] = frozenset()  # keys whose values came from ${VAR}: `check` hides them
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,7 @@ class ChannelConfig:
     mention: str | None
     mention_min_impact: Impact
     settings: BaseModel  # the destination's own settings model, built from the table's other keys
+    secret_keys: frozenset[str] = frozenset()  # the destination's secret keys set, and keys from ${VAR}
 
 
 @dataclass(frozen=True)
@@ -105,8 +108,12 @@ class Config:
     providers: tuple[ProviderConfig, ...]
     channels: tuple[ChannelConfig, ...]
     source: str  # the file path, or the built-in defaults
-    secrets: frozenset[str] = frozenset()  # values the logs must redact
-    warnings: tuple[str, ...] = ()  # settings that do nothing, one line each, naming the key
+    # Every value of a secret key and every value from the environment: no log, error, message or
+    # `check` shows one (the log masker leaves those under SECRET_MIN_LENGTH characters alone).
+    secrets: frozenset[str] = frozenset()
+    warnings: tuple[str, ...] = ()  # settings that do nothing or hide nothing, one line each, naming the key
+    bot_secret_keys: frozenset[str] = frozenset()  # [bot] keys whose values came from ${VAR}
+    literal_secrets: tuple[str, ...] = ()  # secret keys the file gives a value itself (not ${VAR}), as key paths
 
 
 def load_config(
@@ -123,11 +130,52 @@ def load_config(
     else:
         tables = file_tables(path, env)
         warnings = ignored_variables(env, destinations, tables.variables)
+    hidden = tables.bot.secrets.union(*(t.secrets for t in tables.providers),
+                                      *(_sensitive(t, destinations) for t in tables.channels))
+    try:
+        return _resolve(tables, formats, destinations, presets, warnings)
+    except ConfigError as exc:
+        message = scrub(str(exc), hidden)
+    # Raised outside the except block, so the unscrubbed error is not kept as its context.
+    raise ConfigError(message)
+
+
+def _resolve(
+    tables: Tables, formats: Formats, destinations: Destinations, presets: Presets, warnings: list[str]
+) -> Config:
     check_keys(tables.bot.values, BotSettings.model_fields, tables.bot.where)
     bot = validate(BotSettings, tables.bot.values, tables.bot.where)
-    providers = _providers(tables.providers, bot, formats, presets, warnings)
-    channels, secrets = _channels(tables.channels, [p.name for p in providers], destinations, warnings)
-    return Config(bot, providers, channels, tables.source, secrets, tuple(warnings))
+    bot_secret_keys = frozenset(tables.bot.from_env)
+    providers = _providers(tables.providers, bot, bot_secret_keys, formats, presets, warnings)
+    built = _channels(tables.channels, [p.name for p in providers], destinations, warnings)
+    # Where each table is, and its secrets by key.
+    secrets = [(tables.bot.where, tables.bot.from_env), *((t.where, t.from_env) for t in tables.providers),
+               *((t.where, found) for t, (_, found) in zip(tables.channels, built))]
+    warnings += [warning for where, found in secrets for warning in _short_secrets(where, found)]
+    return Config(
+        bot=bot,
+        providers=providers,
+        channels=tuple(channel for channel, _ in built),
+        source=tables.source,
+        secrets=frozenset[str]().union(*(values for _, found in secrets for values in found.values())),
+        warnings=tuple(warnings),
+        bot_secret_keys=bot_secret_keys,
+        literal_secrets=tuple(
+            table.where.key(key)
+            for table, (channel, _) in zip(tables.channels, built)
+            for key in sorted(channel.secret_keys - table.from_env.keys())
+        ),
+    )
+
+
+def _short_secrets(where: Where, secrets: Mapping[str, frozenset[str]]) -> list[str]:
+    """A warning for each key holding a secret too short to be one; it never shows the value."""
+    return [
+        f"{where.key(key)}: the value is under {SECRET_MIN_LENGTH} characters, too short to be a secret; "
+        "logs do not mask it"
+        for key, values in secrets.items()
+        if any(len(value) < SECRET_MIN_LENGTH for value in values)
+    ]
 
 
 # ---------------------------------------------------------------- providers
@@ -145,12 +193,17 @@ class ProviderTable(Frozen):
 
 
 def _providers(
-    tables: Sequence[Table], bot: BotSettings, formats: Formats, presets: Presets, warnings: list[str]
+    tables: Sequence[Table],
+    bot: BotSettings,
+    bot_secret_keys: frozenset[str],
+    formats: Formats,
+    presets: Presets,
+    warnings: list[str],
 ) -> tuple[ProviderConfig, ...]:
     if not tables:
         raise ConfigError("providers: none configured; add a [[providers]] table")
     paths = document_paths(formats)
-    providers = tuple(_provider(table, bot, formats, presets, paths, warnings) for table in tables)
+    providers = tuple(_provider(table, bot, bot_secret_keys, formats, presets, paths, warnings) for table in tables)
     check_unique([(p.name, t.where) for p, t in zip(providers, tables)], "provider")
     return providers
 
@@ -158,6 +211,7 @@ def _providers(
 def _provider(
     table: Table,
     bot: BotSettings,
+    bot_secret_keys: frozenset[str],
     formats: Formats,
     presets: Presets,
     paths: Mapping[str, frozenset[str]],
@@ -185,7 +239,15 @@ def _provider(
         raise ConfigError(f"{where.key('url')}: missing; a page of your own needs kind and url")
     page = page_url(url, kind, paths, where.key("url"))
     if page.warning:
-        warnings.append(page.warning)
+        # The warning quotes the URL it reads (without query or password); from ${VAR}, not even that.
+        quoted = redacted(page.url)
+        warnings.append(page.warning.replace(quoted, masked(quoted, table.from_env["url"]))
+                        if "url" in table.from_env else page.warning)
+    # A value taken from a key set through ${VAR} is as secret as that key.
+    inherited = {
+        "interval": raw.interval is None and "interval" in bot_secret_keys,
+        "title": raw.title is None and preset is None and "name" in table.from_env,
+    }
     return ProviderConfig(
         name=raw.name,
         title=raw.title or (preset.title if preset else raw.name),
@@ -193,6 +255,7 @@ def _provider(
         url=page.url,
         interval=raw.interval or bot.interval,
         components=raw.components,
+        secret_keys=frozenset(table.from_env).union(key for key, inherits in inherited.items() if inherits),
     )
 
 
@@ -212,36 +275,23 @@ class ChannelTable(Frozen):
     mention_min_impact: Impact = "major"
 
 
-_Channels = tuple[tuple[ChannelConfig, ...], frozenset[str]]  # the channels and their secrets
+_Secrets = dict[str, frozenset[str]]  # a table's secrets by key
 
 
 def _channels(
     tables: Sequence[Table], providers: Sequence[str], destinations: Destinations, warnings: list[str]
-) -> _Channels:
-    """The channels and their secrets. Errors are scrubbed of every sensitive value first."""
-    hidden = set().union(*(_sensitive(table, destinations) for table in tables))
-    try:
-        return _build_channels(tables, providers, destinations, warnings)
-    except ConfigError as exc:
-        message = scrub(str(exc), hidden)
-    # Raised outside the except block, so the unscrubbed error is not kept as its context.
-    raise ConfigError(message)
-
-
-def _build_channels(
-    tables: Sequence[Table], providers: Sequence[str], destinations: Destinations, warnings: list[str]
-) -> _Channels:
+) -> list[tuple[ChannelConfig, _Secrets]]:
+    """Each channel, with its secrets."""
     if not tables:
         raise ConfigError('channels: none configured; add a [[channels]] table (type = "console" logs)')
     built = [_channel(table, providers, destinations, warnings) for table in tables]
     check_unique([(c.name, t.where) for (c, _), t in zip(built, tables)], "channel")
-    secrets = frozenset[str]().union(*(found for _, found in built))
-    return tuple(channel for channel, _ in built), secrets
+    return built
 
 
 def _channel(
     table: Table, providers: Sequence[str], destinations: Destinations, warnings: list[str]
-) -> tuple[ChannelConfig, frozenset[str]]:
+) -> tuple[ChannelConfig, _Secrets]:
     where, values = table.where, table.values
     destination = _destination(values, where, destinations)
     common_keys = ChannelTable.model_fields
@@ -254,8 +304,11 @@ def _channel(
         warnings.append(f"{where.key('mention_min_impact')}: ignored: the channel sets no mention")
     rest = {k: v for k, v in values.items() if k not in common_keys}
     settings = validate(destination.settings, rest, where)
-    channel = ChannelConfig(**dict(common), settings=settings)
-    return channel, table.secrets | secret_values(destination.secret_keys, rest, settings)
+    secrets = dict(table.from_env)
+    for key, found in secret_values(destination.secret_keys, rest, settings).items():
+        secrets[key] = secrets.get(key, frozenset()) | found
+    channel = ChannelConfig(**dict(common), settings=settings, secret_keys=frozenset(secrets))
+    return channel, secrets
 
 
 def channel_with_defaults(name: str, kind: str, settings: BaseModel) -> ChannelConfig:

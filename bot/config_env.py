@@ -8,7 +8,8 @@ Without a configuration file the environment is the configuration: `STATUSBOT_*`
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+import stat
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from dotenv import dotenv_values
@@ -17,6 +18,7 @@ from bot.config_tables import Table, Tables, Where, unknown
 from bot.model import ConfigError, Destination, EnvChannel, Preset
 
 DEFAULTS_SOURCE = "built-in defaults"
+DOTENV = Path(".env")  # in the working directory
 DEFAULT_PRESET = "openai"
 PROVIDERS_VARIABLE = "STATUSBOT_PROVIDERS"
 BOT_VARIABLES = {  # [bot] key -> variable
@@ -30,7 +32,7 @@ Env = Mapping[str, str]
 Destinations = Mapping[str, Destination]
 
 
-def read_env(dotenv_path: Path = Path(".env")) -> dict[str, str]:
+def read_env(dotenv_path: Path = DOTENV) -> dict[str, str]:
     """The .env file's values (absent file: none) overlaid by the process environment."""
     values = {key: value for key, value in dotenv_values(dotenv_path).items() if value is not None}
     return {**values, **os.environ}
@@ -76,7 +78,7 @@ def _channel_table(kind: str, spec: EnvChannel, index: int, env: Env) -> Table:
     return Table(
         {"name": spec.name, "type": kind, **settings},
         Where(f"channels[{index}] ({spec.name})", spec.variables),
-        frozenset(settings.values()),  # every value from the environment is a secret here
+        {key: frozenset({value}) for key, value in settings.items()},  # every one a secret here
     )
 
 
@@ -103,3 +105,27 @@ def ignored_variables(env: Env, destinations: Destinations, named: frozenset[str
         for var in [PROVIDERS_VARIABLE, *channel_variables]
         if env.get(var) and var not in named
     ]
+
+
+def open_secret_files(
+    config_file: Path | None, literal_secrets: Sequence[str], secrets: Collection[str], dotenv_path: Path = DOTENV
+) -> list[str]:
+    """Warnings for files that hold a secret and that group or others may open: the configuration
+    file when it gives a secret key its value itself, and .env when one of its values is a secret."""
+    held: list[tuple[Path, str]] = []
+    if config_file is not None and literal_secrets:
+        held.append((config_file, f"a secret ({', '.join(literal_secrets)})"))
+    supplied = [name for name, value in dotenv_values(dotenv_path).items() if value and value in secrets]
+    if supplied:
+        held.append((dotenv_path, f"secrets ({', '.join(supplied)})"))
+    return [warning for path, what in held if (warning := _open_to_others(path, what))]
+
+
+def _open_to_others(path: Path, what: str) -> str | None:
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return None
+    if not mode & 0o077:
+        return None
+    return f"{path}: holds {what} and is open to group or others (mode {mode:04o}): chmod 600 {path}"

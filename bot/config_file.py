@@ -91,9 +91,13 @@ class _Substitution:
     names: set[str] = field(default_factory=set)
 
     def table(self, values: dict[str, Any], where: Where) -> Table:
-        found: set[str] = set()
-        values = {key: self._substitute(value, where.key(key), found) for key, value in values.items()}
-        return Table(values, where, frozenset(found))
+        substituted, from_env = {}, {}
+        for key, value in values.items():
+            found: set[str] = set()
+            substituted[key] = self._substitute(value, where.key(key), found)
+            if found:
+                from_env[key] = frozenset(found)
+        return Table(substituted, where, from_env)
 
     def _substitute(self, value: Any, path: str, found: set[str]) -> Any:
         """`value` with ${VAR} replaced in every string inside it; adds the values used to `found`."""

@@ -37,7 +37,13 @@ class Where:
 class Table:
     values: dict[str, Any]
     where: Where
-    secrets: frozenset[str] = frozenset()  # strings in it that came from the environment
+    # key -> the non-empty strings the environment put in its value (through ${VAR}, or whole)
+    from_env: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+    @property
+    def secrets(self) -> frozenset[str]:
+        """Every string in the table that came from the environment: each is a secret."""
+        return frozenset[str]().union(*self.from_env.values())
 
 
 @dataclass(frozen=True)

@@ -1,24 +1,37 @@
-"""The resolved configuration as `statusbot check` prints it, with every secret redacted."""
+"""The resolved configuration as `statusbot check` prints it, with every secret redacted.
+
+A key that holds a secret (a secret key of a channel's destination, or any key set through
+${VAR}) is shown redacted whatever the length of its value. Beyond those, any text holding a
+secret long enough to be searched for (SECRET_MIN_LENGTH) is redacted wherever it shows.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from urllib.parse import urlsplit
+from collections.abc import Collection, Sequence
 
 from pydantic import BaseModel
 
 from bot.config import Config
 from bot.logs import MASK
 from bot.redaction import worth_hiding
+from bot.urls import masked
+
+_Fields = list[tuple[str, str]]  # (key, value) in the order shown; key "" shows the value alone
 
 
 def describe(config: Config) -> str:
     """One line per section, provider and channel; anything holding a secret is redacted."""
     bot = config.bot
-    lines = [
-        ("source", [("", config.source)]),
-        ("database", [("", bot.database)]),
+    searchable = worth_hiding(config.secrets)
+
+    def name(value: str, secret_keys: Collection[str]) -> str:
+        hidden = "name" in secret_keys or any(secret in value for secret in searchable)
+        return MASK if hidden else value
+
+    sections: list[tuple[str, _Fields, Collection[str]]] = [
+        ("source", [("", config.source)], ()),
+        ("database", [("", bot.database)], {""} if "database" in config.bot_secret_keys else ()),
         ("bot", [
             ("interval", _seconds(bot.interval)),
             ("first_run", bot.first_run),
@@ -26,18 +39,18 @@ def describe(config: Config) -> str:
             ("max_body_bytes", str(bot.max_body_bytes)),
             ("lock_timeout", _seconds(bot.lock_timeout)),
             ("http", bot.http or "off"),
-        ]),
+        ], config.bot_secret_keys),
     ]
     for p in config.providers:
-        lines.append((f"provider {p.name}", [
+        sections.append((f"provider {name(p.name, p.secret_keys)}", [
             ("title", p.title),
             ("kind", p.kind),
             ("url", p.url),
             ("interval", _seconds(p.interval)),
             ("components", _all(p.components)),
-        ]))
+        ], p.secret_keys))
     for c in config.channels:
-        lines.append((f"channel {c.name}", [
+        sections.append((f"channel {name(c.name, c.secret_keys)}", [
             ("type", c.type),
             ("providers", _all(c.providers)),
             ("min_impact", c.min_impact),
@@ -45,17 +58,21 @@ def describe(config: Config) -> str:
             ("components", _all(c.components)),
             ("mention", f"{c.mention} (from {c.mention_min_impact})" if c.mention else "-"),
             *_settings_fields(c.settings),
-        ]))
-    secrets = worth_hiding(config.secrets)
-    return "\n".join(_line(head, fields, secrets) for head, fields in lines)
+        ], c.secret_keys))
+    return "\n".join(_line(head, fields, keys, config.secrets) for head, fields, keys in sections)
 
 
-def _line(head: str, fields: Sequence[tuple[str, str]], secrets: Sequence[str]) -> str:
-    shown = (f"{key}={_shown(value, secrets)}" if key else _shown(value, secrets) for key, value in fields)
-    return f"{_shown(head, secrets)}: {' '.join(shown)}"
+def _line(head: str, fields: _Fields, secret_keys: Collection[str], secrets: Collection[str]) -> str:
+    searchable = worth_hiding(secrets)
+    shown = []
+    for key, value in fields:
+        hidden = key in secret_keys or any(secret in value for secret in searchable)
+        text = masked(value, secrets) if hidden else value
+        shown.append(f"{key}={text}" if key else text)
+    return f"{head}: {' '.join(shown)}"
 
 
-def _settings_fields(settings: BaseModel) -> list[tuple[str, str]]:
+def _settings_fields(settings: BaseModel) -> _Fields:
     fields = []
     dumped = settings.model_dump(mode="json")
     for key in type(settings).model_fields:
@@ -63,20 +80,6 @@ def _settings_fields(settings: BaseModel) -> list[tuple[str, str]]:
         if value is not None:
             fields.append((key, value if isinstance(value, str) else json.dumps(value)))
     return fields
-
-
-def _shown(text: str, secrets: Sequence[str]) -> str:
-    """`text`, or when it holds a secret `***` (a URL keeps its scheme and host: scheme://host/***)."""
-    if not any(secret in text for secret in secrets):
-        return text
-    try:
-        parts = urlsplit(text)
-        origin = f"{parts.scheme}://{parts.hostname}" if parts.scheme and parts.hostname else None
-    except ValueError:
-        origin = None
-    if origin and not any(secret in origin for secret in secrets):
-        return f"{origin}/{MASK}"
-    return MASK
 
 
 def _seconds(value: float) -> str:

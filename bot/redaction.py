@@ -32,13 +32,11 @@ def strings(value: Any) -> Iterator[str]:
             yield text
 
 
-def secret_values(keys: Iterable[str], raw: Mapping[str, Any], settings: BaseModel) -> frozenset[str]:
-    """The values of the secret `keys`, as written and as validated (a model may normalise them)."""
-    found: set[str] = set()
-    for key in keys:
-        found.update(strings(raw.get(key)))
-        found.update(strings(getattr(settings, key, None)))
-    return frozenset(found)
+def secret_values(keys: Iterable[str], raw: Mapping[str, Any], settings: BaseModel) -> dict[str, frozenset[str]]:
+    """Each secret key that has a value -> its value, as written and as validated (a model may
+    normalise it)."""
+    found = {key: frozenset([*strings(raw.get(key)), *strings(getattr(settings, key, None))]) for key in keys}
+    return {key: values for key, values in found.items() if values}
 
 
 def worth_hiding(values: Iterable[str]) -> list[str]:

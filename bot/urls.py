@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from urllib.parse import SplitResult, parse_qsl, urlsplit, urlunsplit
 
 from bot.logs import MASK
+from bot.redaction import worth_hiding
 
 # Characters a link must not carry: whitespace and controls would end it early in a chat's markup,
 # and <, >, |, " delimit links in Slack's mrkdwn and in HTML.
@@ -45,9 +46,23 @@ def redacted(url: str) -> str:
     return urlunsplit((parts.scheme, host + port, parts.path, query, ""))
 
 
+def masked(text: str, secrets: Iterable[str]) -> str:
+    """`text` hidden: `***`, or for a URL whose scheme and host hold no secret (of any length)
+    scheme://host/***, so that a reader still sees where it points."""
+    try:
+        parts = urlsplit(text)
+        origin = f"{parts.scheme}://{parts.hostname}" if parts.scheme and parts.hostname else None
+    except ValueError:
+        origin = None
+    if origin and not any(secret in origin for secret in secrets):
+        return f"{origin}/{MASK}"
+    return MASK
+
+
 def public_address(url: str, secrets: Iterable[str]) -> str:
     """`url` as a chat message may link it: without user, password, query or fragment, and ""
-    when a secret is still in it (in its path)."""
+    when a secret is still in it (in its path). A value too short to be a secret is not looked
+    for: "45" from ${POLL} must not cost every page with a 45 in its address its link."""
     try:
         parts = urlsplit(url)
         host = parts.hostname or ""
@@ -57,4 +72,4 @@ def public_address(url: str, secrets: Iterable[str]) -> str:
     if ":" in host:
         host = f"[{host}]"
     public = urlunsplit((parts.scheme, host + port, parts.path, "", ""))
-    return "" if any(secret and secret in public for secret in secrets) else public
+    return "" if any(secret in public for secret in worth_hiding(secrets)) else public

@@ -257,7 +257,7 @@ def test_impact_levels_follow_the_model():
 # ---------------------------------------------------------------- ${VAR} substitution
 
 
-def test_substitution_everywhere_and_secrets_only_from_channels(tmp_path):
+def test_substitution_everywhere_and_every_value_it_puts_in_is_a_secret(tmp_path):
     text = """
 [bot]
 database = "${DATA}/statusbot.db"
@@ -284,7 +284,10 @@ mention = "${EMPTY}"
     (hooks,) = config.channels
     assert str(hooks.settings.url) == "https://hooks.example.com/in"
     assert hooks.mention == ""
-    assert config.secrets == {"hooks.example.com", HOOK_SECRET}
+    assert config.secrets == {"/var/lib", "45", "127.0.0.1:9000", "API", "hooks.example.com", HOOK_SECRET}
+    assert config.bot_secret_keys == {"database", "interval"}
+    # The provider's interval is [bot]'s, from ${POLL}: as secret as that.
+    assert (github.secret_keys, hooks.secret_keys) == ({"url", "components", "interval"}, {"url", "secret"})
 
 
 def test_text_that_is_not_a_variable_stays(tmp_path):
@@ -651,11 +654,13 @@ def test_describe_hides_a_secret_host(tmp_path):
     assert "internal-h00k-host" not in shown
 
 
-def test_describe_ignores_values_too_short_to_be_secrets(tmp_path):
+def test_describe_hides_a_short_secret_only_where_it_was_given(tmp_path):
+    """A value too short to search for is hidden under its own key, not wherever it appears."""
     text = PROVIDER + '[[channels]]\nname = "ops-slack"\ntype = "slack"\ntoken = "${SLACK_BOT_TOKEN}"\nchannel = "${C}"\n'
     config = load(tmp_path, text, {"SLACK_BOT_TOKEN": SLACK_TOKEN, "C": "ops"})
     assert "ops" in config.secrets
-    assert "channel ops-slack: " in describe(config)
+    shown = describe(config)
+    assert "channel ops-slack: " in shown and " channel=*** " in f"{shown} "
 
 
 # ---------------------------------------------------------------- settings that do nothing are warned about
