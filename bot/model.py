@@ -9,10 +9,12 @@ import builtins
 import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Protocol
 
 from pydantic import AfterValidator, BaseModel, ConfigDict
+
+from bot.text import PageLine, PageText, as_utc, one_line
 
 if TYPE_CHECKING:
     from bot.message import Message
@@ -35,13 +37,6 @@ COMPONENT_IMPACT: dict[str, str] = {
 }
 
 
-def as_utc(moment: datetime) -> datetime:
-    """Every time in the model is UTC; a time without a zone is taken as UTC already."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
-
-
 UtcTime = Annotated[datetime, AfterValidator(as_utc)]
 
 
@@ -49,30 +44,34 @@ class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+# Every string a page supplies is a PageLine (one line) or PageText (the body): cleaned of
+# control, bidi and invisible characters as the model is built, so nothing downstream sees them.
+
+
 class Update(Frozen):
     """One message posted on an incident. `id` is the page's id, or a synthetic stable one."""
 
-    id: str
-    status: str
-    body: str = ""
+    id: PageLine
+    status: PageLine
+    body: PageText = ""
     created_at: UtcTime | None = None
 
 
 class Incident(Frozen):
     """An incident or a maintenance, as of one fetch. `updates` are oldest first."""
 
-    id: str
+    id: PageLine
     kind: Literal["incident", "maintenance"] = "incident"
-    title: str
-    status: str
-    impact: str = "none"
-    url: str = ""
+    title: PageLine
+    status: PageLine
+    impact: PageLine = "none"
+    url: PageLine = ""
     created_at: UtcTime | None = None
     updated_at: UtcTime | None = None
     scheduled_for: UtcTime | None = None
     scheduled_until: UtcTime | None = None
-    component_ids: tuple[str, ...] = ()
-    component_names: tuple[str, ...] = ()
+    component_ids: tuple[PageLine, ...] = ()
+    component_names: tuple[PageLine, ...] = ()
     updates: tuple[Update, ...] = ()
 
     @property
@@ -81,11 +80,11 @@ class Incident(Frozen):
 
 
 class Component(Frozen):
-    id: str
-    name: str
-    status: str
-    group_id: str | None = None
-    group: str | None = None  # the group's name, so a scope may name a whole group
+    id: PageLine
+    name: PageLine
+    status: PageLine
+    group_id: PageLine | None = None
+    group: PageLine | None = None  # the group's name, so a scope may name a whole group
 
     def aliases(self) -> set[str]:
         """What a scope may call this component, case-folded: id, name, its group's id or name."""
@@ -95,8 +94,8 @@ class Component(Frozen):
 class Snapshot(Frozen):
     """What a page shows at one moment. Several documents of one page merge into one snapshot."""
 
-    incidents: dict[str, Incident] = {}
-    components: dict[str, Component] = {}
+    incidents: dict[PageLine, Incident] = {}
+    components: dict[PageLine, Component] = {}
 
     def merged(self, other: Snapshot) -> Snapshot:
         """Union of two partial snapshots; of two copies of an incident, the more recent wins."""
@@ -173,7 +172,14 @@ def event_id(provider: str, key: str) -> str:
 
 
 class StatusbotError(Exception):
-    """Base of our own errors; messages never contain secrets."""
+    """Base of our own errors; messages never contain secrets.
+
+    A message is one line without control characters, whatever it quotes (a page's answer, a
+    destination's): it goes to a log line, `statusbot status` and the database.
+    """
+
+    def __init__(self, message: str = ""):
+        super().__init__(one_line(message))
 
 
 class ConfigError(StatusbotError):
