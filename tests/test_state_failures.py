@@ -283,3 +283,23 @@ def test_newer_schema_is_refused_with_one_clear_line(world):
     refused = bot(world, database, "--once")
     assert_one_clear_error(refused, refused.run(), database, f"schema version {SCHEMA_VERSION + 1}, newer")
     assert database.read_bytes() == before
+
+
+# ------------------------------------------------------------ deleted
+
+
+def test_database_deleted_while_running_is_written_back_and_a_restart_repeats_nothing(world):
+    database = world.tmp / "state.db"
+    open_incidents(world)
+    with bot(world, database) as running:
+        eventually(lambda: announced(world) == [("incident.created", "inc:i1")], what="the incident announced")
+        for path in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
+            path.unlink(missing_ok=True)
+        world.nova.open_incident(NOVA_INCIDENT, "Chat slow", "Elevated latency")
+        world.publish()  # the next changed poll writes, and finds the file gone
+        code = running.wait(timeout=30)
+
+    assert_one_clear_error(running, code, database, "deleted while statusbot ran: its state was written back")
+    restart = bot(world, database, "--once")
+    assert restart.run() == 0, "".join(restart.stderr)
+    assert announced(world) == [("incident.created", "inc:i1"), ("incident.created", f"inc:{NOVA_INCIDENT}")]
