@@ -163,3 +163,14 @@ def test_a_failing_page_names_its_token_nowhere(tmp_path, pages, destinations):
     assert "HTTP 500" in output(status)
     assert TOKEN not in output(bot, status) + metrics
     assert TOKEN.encode() not in stored(tmp_path)
+
+
+async def test_status_masks_a_token_an_older_database_kept(tmp_path, store, destinations):
+    """A database written before errors were scrubbed may hold a token: `status` shows none."""
+    await store.record_poll("acme", f"HTTP 500 from /feeds/{TOKEN}")
+    await store.close()
+    config = write_config(tmp_path, "http://127.0.0.1:9/feeds/${FEED_TOKEN}", destinations)
+    status = run("status", "--config", str(config), tmp_path=tmp_path)
+    assert status.wait() == 0
+    [acme] = [line for line in status.stdout if line.startswith("acme ")]
+    assert acme.rstrip().endswith("1 (HTTP 500 from /feeds/***)")
