@@ -90,6 +90,17 @@ async def raw_server(handler):
     return server, f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
 
 
+async def answering(answer: bytes):
+    """A server that answers every request with these raw bytes, then hangs up."""
+    async def handler(reader, writer):
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(answer)
+        await writer.drain()
+        writer.close()
+
+    return await raw_server(handler)
+
+
 @pytest.mark.parametrize("encoding,encode", [
     ("gzip", gzip.compress),
     ("deflate", zlib.compress),
@@ -244,6 +255,30 @@ async def test_a_bad_encoding_is_reported(fetcher):
         with pytest.raises(FetchError, match=r"^bad encoding: http://.*: unsupported Content-Encoding 'br'$"):
             await fetcher.fetch(url, None)
 
+
+@pytest.mark.parametrize("answer,named", [
+    (b"garbage SECRET line\r\n\r\n", "Bad status line"),
+    (b"HTTP/1.1 999999 SECRET\r\n\r\n", "Bad status line"),
+    (b"HTTP/1.1 200 OK\r\nX\x01y: SECRET\r\n\r\n", "Invalid header token"),
+    (b"HTTP/1.1 200 OK\r\nContent-Length: 12SECRET\r\n\r\n", "Invalid character in Content-Length"),
+    (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzzSECRET\r\n", "Invalid character in chunk size"),
+    (b"HTTP/1.1 200 OK\r\nX: " + b"SECRET" * 2000 + b"\r\n\r\n", "Got more than 8190 bytes when reading"),
+])
+async def test_an_unreadable_answer_is_named_without_quoting_it(fetcher, answer, named):
+    """aiohttp's own message quotes the offending bytes, over several lines: only its name is kept."""
+    server, url = await answering(answer)
+    async with server:
+        with pytest.raises(FetchError) as caught:
+            await fetcher.fetch(url, None)
+    assert str(caught.value) == f"connection: {url}: unreadable answer: {named}"
+
+
+async def test_an_unknown_encoding_is_named_in_a_few_characters(fetcher):
+    server, url = await answering(b"HTTP/1.1 200 OK\r\nContent-Encoding: %s\r\nContent-Length: 2\r\n\r\n{}" % (b"x" * 4000))
+    async with server:
+        with pytest.raises(FetchError) as caught:
+            await fetcher.fetch(url, None)
+    assert str(caught.value) == f"bad encoding: {url}: unsupported Content-Encoding '{'x' * 32}'"
 
 
 async def test_a_proxy_from_the_environment_is_used(pages, monkeypatch):
