@@ -99,10 +99,9 @@ url = "{url}"
     return path
 
 
-def run(*args: str, tmp_path: Path) -> BotProcess:
-    process = BotProcess("--log-level", "DEBUG", *args, cwd=tmp_path, env={"FEED_TOKEN": TOKEN})
-    process.run()
-    return process
+def start(*args: str, tmp_path: Path) -> BotProcess:
+    """`statusbot ARGS` at DEBUG, with the token in its environment; started, not waited for."""
+    return BotProcess("--log-level", "DEBUG", *args, cwd=tmp_path, env={"FEED_TOKEN": TOKEN}).start()
 
 
 def output(*processes: BotProcess) -> str:
@@ -117,15 +116,15 @@ def stored(tmp_path: Path) -> bytes:
 def test_a_token_in_the_query_leaves_the_page_address_as_the_link(tmp_path, pages, destinations):
     pages.serve(f"/feeds/status.rss?token={TOKEN}", FEED)
     config = write_config(tmp_path, f"{pages.url}/feeds/status.rss?token=${{FEED_TOKEN}}", destinations)
-    once = run("run", "--once", "--config", str(config), tmp_path=tmp_path)
+    once = start("run", "--once", "--config", str(config), tmp_path=tmp_path)
     assert once.wait() == 0, output(once)
     assert pages.hits[f"/feeds/status.rss?token={TOKEN}"] == 1, "the token reached the page itself"
     public = f"{pages.url}/feeds/status.rss"
     assert destinations.links() == ("", public, public)
     [line] = [line for line in once.stdout if "API errors" in line]
     assert "Link=" not in line
-    check = run("check", "--config", str(config), tmp_path=tmp_path)
-    status = run("status", "--config", str(config), tmp_path=tmp_path)
+    check = start("check", "--config", str(config), tmp_path=tmp_path)
+    status = start("status", "--config", str(config), tmp_path=tmp_path)
     assert (check.wait(), status.wait()) == (0, 0)
     assert "url=http://127.0.0.1/***" in output(check)
     assert TOKEN not in output(once, check, status)
@@ -135,12 +134,12 @@ def test_a_token_in_the_query_leaves_the_page_address_as_the_link(tmp_path, page
 def test_a_token_in_the_path_leaves_no_link_at_all(tmp_path, pages, destinations):
     pages.serve(f"/feeds/{TOKEN}/status.rss", FEED)
     config = write_config(tmp_path, f"{pages.url}/feeds/${{FEED_TOKEN}}/status.rss", destinations)
-    once = run("run", "--once", "--config", str(config), tmp_path=tmp_path)
+    once = start("run", "--once", "--config", str(config), tmp_path=tmp_path)
     assert once.wait() == 0, output(once)
     assert destinations.links() == ("", None, None)
     [line] = [line for line in once.stdout if "API errors" in line]
     assert "Link=" not in line
-    check = run("check", "--config", str(config), tmp_path=tmp_path)
+    check = start("check", "--config", str(config), tmp_path=tmp_path)
     assert check.wait() == 0
     assert TOKEN not in output(once, check)
     assert TOKEN.encode() not in stored(tmp_path)
@@ -158,7 +157,7 @@ def test_a_failing_page_names_its_token_nowhere(tmp_path, pages, destinations):
         metrics = get(f"http://127.0.0.1:{port}/metrics")[1]
         assert 'statusbot_fetch_errors_total{provider="acme",reason="HTTP 500"}' in metrics
         assert bot.stop() == 0
-    status = run("status", "--config", str(config), tmp_path=tmp_path)
+    status = start("status", "--config", str(config), tmp_path=tmp_path)
     assert status.wait() == 0
     assert "HTTP 500" in output(status)
     assert TOKEN not in output(bot, status) + metrics
@@ -170,7 +169,7 @@ async def test_status_masks_a_token_an_older_database_kept(tmp_path, store, dest
     await store.record_poll("acme", f"HTTP 500 from /feeds/{TOKEN}")
     await store.close()
     config = write_config(tmp_path, "http://127.0.0.1:9/feeds/${FEED_TOKEN}", destinations)
-    status = run("status", "--config", str(config), tmp_path=tmp_path)
+    status = start("status", "--config", str(config), tmp_path=tmp_path)
     assert status.wait() == 0
     [acme] = [line for line in status.stdout if line.startswith("acme ")]
     assert acme.rstrip().endswith("1 (HTTP 500 from /feeds/***)")
