@@ -144,3 +144,12 @@ def test_run_logs_the_same_warning_when_it_starts(tmp_path):
     assert (f"WARNING | configuration: {config}: holds a secret (channels[0] (slack).token) and is open to group "
             f"or others (mode 0644): chmod 600 {config}") in logged
     assert "xoxb-l1teral-t0ken" not in logged
+
+
+def test_the_pasted_document_warning_does_not_quote_a_url_from_a_variable(tmp_path, monkeypatch, capsys):
+    text = ('[[providers]]\nname = "acme"\nkind = "statuspage"\n'
+            'url = "https://status.example.com/${PAGE}/api/v2/summary.json"\n' + hook("hooks", "${HOOK_URL}"))
+    config = write(tmp_path / "statusbot.toml", text, 0o600)
+    found = warnings(check(tmp_path, monkeypatch, capsys, {"PAGE": "p4g3-t0ken"}, "--config", str(config)))
+    assert found == ["providers[0] (acme).url: ends in /api/v2/summary.json, which kind statuspage adds itself; "
+                     "reading https://status.example.com/***: write that instead"]
