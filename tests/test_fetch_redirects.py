@@ -7,6 +7,8 @@ not assumed. 'localhost' is the name that resolves to an internal address withou
 
 from __future__ import annotations
 
+import asyncio
+import json
 import socket
 from collections.abc import AsyncIterator
 
@@ -14,7 +16,9 @@ import pytest
 
 from bot.fetch import MAX_REDIRECTS, Fetcher
 from bot.model import FetchError
+from tests.bot_process import BotProcess
 from tests.fakes.recording_server import RecordingServer
+from tests.fakes.status_page import PageScript
 
 INCIDENT = b'{"incidents": [{"id": "x", "name": "Internal service down"}]}'
 
@@ -219,3 +223,35 @@ async def test_through_a_proxy_an_internal_address_literal_is_still_refused(prox
         await proxied.aclose()
     assert message.endswith(": to http://127.0.0.2:8080, a loopback address")
     assert len(proxy.requests) == 1
+
+
+async def test_the_bot_reports_the_refused_redirect_by_provider_and_announces_nothing(tmp_path, page, internal):
+    """The review's attack against the real bot: every document of a page redirects to another
+    internal host serving a Statuspage with an open incident."""
+    script = PageScript("Internal")
+    script.open_incident("i1", "Internal service down", "Announced only if the redirect was followed")
+    documents = {"summary.json": script.summary(), "incidents.json": script.incidents_document(),
+                 "scheduled-maintenances.json": script.maintenances_document()}
+    for name, document in documents.items():
+        page.redirect(f"/acme/api/v2/{name}", f"{internal.url}/api/v2/{name}")
+        internal.serve(f"/api/v2/{name}", json.dumps(document).encode())
+    config = tmp_path / "statusbot.toml"
+    config.write_text(f"""
+[bot]
+database = "{tmp_path / 'state.db'}"
+
+[[providers]]
+name = "acme"
+kind = "statuspage"
+url = "{page.url}/acme"
+
+[[channels]]
+name = "log"
+type = "console"
+""")
+    bot = BotProcess("run", "--once", "--config", str(config), cwd=tmp_path)
+    assert await asyncio.to_thread(bot.run) == 1
+    assert internal.connections == 0
+    assert not any("Internal service down" in line for line in bot.stdout + bot.stderr)
+    errors = [line for line in bot.stderr if "provider acme" in line and "redirect refused" in line]
+    assert errors and f"to {internal.url}, a loopback address" in errors[0]
