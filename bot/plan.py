@@ -17,6 +17,7 @@ from bot.config import BotSettings
 from bot.detect import covered_keys, detect, is_deduplicated, scope, snapshot_keys
 from bot.fetch import FetchResult, Validators
 from bot.model import Document, Event, Format, Snapshot
+from bot.redaction import worth_hiding
 from bot.route import ChannelFilter, route
 from bot.state import DocumentState, page_snapshot
 from bot.urls import public_address
@@ -120,10 +121,11 @@ def detect_changes(target: PollTarget, page_format: Format, documents: Sequence[
 def _without_secret_links(snapshot: Snapshot, secrets: frozenset[str]) -> Snapshot:
     """`snapshot` with no incident link that holds a secret of the page's URL (a link a page made
     from the address it was read at): such an incident links to the page's public address."""
-    if not secrets:
+    hidden = worth_hiding(secrets)  # as public_address: a short value is no secret, and in many links
+    if not hidden:
         return snapshot
     leaky = {iid: incident.model_copy(update={"url": ""}) for iid, incident in snapshot.incidents.items()
-             if any(secret in incident.url for secret in secrets)}
+             if any(secret in incident.url for secret in hidden)}
     if not leaky:
         return snapshot
     return Snapshot(incidents={**snapshot.incidents, **leaky}, components=snapshot.components)
