@@ -258,13 +258,39 @@ class Document:
 
 
 @dataclass(frozen=True)
+class Limits:
+    """The most items a parser reads of one document (`[bot] max_incidents`, `max_components`,
+    `max_updates`), so that no page can grow the bot's memory by what it lists. Beyond a limit,
+    the newest incidents and updates are read, and the first components."""
+
+    incidents: int = 500  # incidents and maintenances of one document, together
+    components: int = 1000
+    updates: int = 100  # of one incident
+
+
+DEFAULT_LIMITS = Limits()
+
+# What a limit cut: the kind of item ("entries" are a feed's items, which may be updates).
+CutItems = Literal["incidents", "entries", "components", "updates"]
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A document as read within its limits: its partial snapshot, and for each kind of item a
+    limit cut, how many the document listed (for updates, the most one incident had)."""
+
+    snapshot: Snapshot
+    cut: Mapping[CutItems, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Format:
-    """A status-page format: which documents to fetch and how to parse each of them."""
+    """A status-page format: which documents to fetch and how to read each of them."""
 
     kind: str
     description: str
     documents: Callable[[str], list[Document]]  # base URL -> documents
-    parse: Callable[[str, bytes, str], Snapshot]  # (role, body, base URL) -> partial snapshot
+    read: Callable[[str, bytes, str, Limits], Reading]  # (role, body, base URL, limits) -> partial snapshot
     # True where a page lists only what is ongoing (status.io): an unresolved incident that
     # leaves the list was resolved, not deleted.
     vanished_means_resolved: bool = False
@@ -272,6 +298,10 @@ class Format:
     # keeps its last known status until the page lists it again. Elsewhere a component that leaves
     # the answer was removed, and one that comes back is new.
     keeps_unlisted_components: bool = False
+
+    def parse(self, role: str, body: bytes, base_url: str, limits: Limits = DEFAULT_LIMITS) -> Snapshot:
+        """A document's partial snapshot, without the account of what the limits cut. Raises ParseError."""
+        return self.read(role, body, base_url, limits).snapshot
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from bot.cap import capped, summaries
 from bot.config import BotSettings
 from bot.detect import covered_keys, detect, is_deduplicated, scope, snapshot_keys
 from bot.fetch import FetchResult, Validators
-from bot.model import Document, Event, Format, Snapshot
+from bot.model import DEFAULT_LIMITS, Document, Event, Format, Limits, Snapshot
 from bot.redaction import worth_hiding
 from bot.route import ChannelFilter, route
 from bot.state import DocumentState, page_snapshot
@@ -44,6 +44,7 @@ class PollTarget:
     interval: float
     components: tuple[str, ...]
     secrets: frozenset[str] = frozenset()  # values from the environment: none may reach a message
+    limits: Limits = DEFAULT_LIMITS  # the most items read of each document
     max_events_per_poll: int = MAX_EVENTS_PER_POLL
 
     @property
@@ -85,7 +86,7 @@ def detect_changes(target: PollTarget, page_format: Format, documents: Sequence[
     """Parse what changed, merge it into the stored state, and detect against the stored snapshot.
     Raises ParseError. `results` are in the order of `documents`; `state` is empty on first sight."""
     parsed = {
-        doc.url: _without_secret_links(page_format.parse(doc.role, result.body, target.url), target.secrets)
+        doc.url: _without_secret_links(page_format.parse(doc.role, result.body, target.url, target.limits), target.secrets)
         for doc, result in zip(documents, results)
         if result.body is not None
     }

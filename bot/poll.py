@@ -14,15 +14,16 @@ import math
 import time
 import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import cast
 
 from prometheus_client import Counter
 
+from bot.budget import ChangeBudget
 from bot.fetch import Fetcher, FetchResult, Validators
 from bot.metrics import Metrics
-from bot.model import Document, FetchError, Format, ParseError, Snapshot
+from bot.model import CutItems, Document, FetchError, Format, Limits, ParseError, Reading, Snapshot
 from bot.plan import (
     ABSENT,
     ABSENT_STATUSES,
@@ -68,7 +69,7 @@ class ProviderPoller:
         first_run: str,
         on_outbox: Callable[[set[str]], None],
         metrics: Metrics | None = None,
-        changes: asyncio.Semaphore | None = None,
+        changes: ChangeBudget | None = None,
     ):
         self.target = target
         self.format = page_format
@@ -79,10 +80,15 @@ class ProviderPoller:
         self.on_outbox = on_outbox
         self.metrics = metrics or Metrics()
         # Shared by all pollers: a changed page is parsed, and its snapshots held until committed,
-        # by only a few polls at once. Parsing is CPU and the database one writer, so more would
-        # not be faster; a first start, where every page has changed, would hold dozens of pages.
-        self._changes = changes or asyncio.Semaphore()
+        # by only a few polls and body bytes at once. Parsing is CPU and the database one writer,
+        # so more would not be faster; a first start, where every page has changed, would hold
+        # dozens of pages, and a few large pages changing every poll their bodies many times over.
+        self._changes = changes or ChangeBudget(pages=1, body_bytes=1)  # alone: one page at a time
         self.documents = page_format.documents(target.url)
+        # The plan reads documents through `_read`, which tells the operator what the limits cut.
+        self._reading_format = replace(page_format, read=self._read)
+        self._by_role = {doc.role: doc for doc in self.documents}
+        self._told_cut: set[tuple[str, CutItems]] = set()  # (role, items) cut, as warned this run
         self._urls = [doc.url for doc in self.documents]
         self.consecutive_errors = 0
         self.polls = 0  # polls started by this poller
@@ -179,7 +185,7 @@ class ProviderPoller:
                 self._check_components(page_snapshot((await self.store.documents(self.target.name, self._urls)).values()))
             all_304 = not moved and all(result.validators.etag for result in results)
             return PollResult(changed=False, events=0, result="not_modified" if all_304 else "unchanged")
-        async with self._changes:
+        async with self._changes.hold(sum(len(result.body) for result in results if result.body is not None)):
             return await self._changed(results)
 
     def _news(self, doc: Document, result: FetchResult) -> bool:
@@ -232,8 +238,9 @@ class ProviderPoller:
     async def _changed(self, results: list[FetchResult]) -> PollResult:
         """Plan and commit a poll in which some document changed."""
         state = await self.store.documents(self.target.name, self._urls)
-        detection = detect_changes(self.target, self.format, self.documents, state, results, self.first_run,
-                                   datetime.now(UTC))
+        # Parsing and detection are CPU: in a worker thread, the event loop (and /healthz) keeps answering.
+        detection = await asyncio.to_thread(detect_changes, self.target, self._reading_format, self.documents, state,
+                                            results, self.first_run, datetime.now(UTC))
         if not self._components_checked:
             self._check_components(detection.snapshot)
         keys = detection.keys_to_check()
@@ -243,10 +250,24 @@ class ProviderPoller:
         self._validators = {document.url: document.validators for document in plan.documents}
         if plan.deliveries:
             self.on_outbox({channel for channel, _ in plan.deliveries})
+        if plan.summarised:
+            log.warning("provider %s: %d changes over max_events_per_poll (%d) only counted in a summary",
+                        self.target.name, plan.summarised, self.target.max_events_per_poll)
         for event in plan.events:
             self.metrics.events.labels(event.type).inc()
             log.debug("provider %s: %s %s", self.target.name, event.type, event.key)
         return PollResult(changed=True, events=len(plan.events), result="changed")
+
+    def _read(self, role: str, body: bytes, base_url: str, limits: Limits) -> Reading:
+        """The format's reading of one document; what its limits cut is logged once a run. Runs in
+        detection's worker thread (one poll of a page at a time, so `_told_cut` has one writer)."""
+        reading = self.format.read(role, body, base_url, limits)
+        for items, listed in reading.cut.items():
+            if (role, items) not in self._told_cut:
+                self._told_cut.add((role, items))
+                log.warning("provider %s: %s", self.target.name,
+                            _cut(_file(self._by_role[role]), items, listed, limits))
+        return reading
 
     def _check_components(self, snapshot: Snapshot) -> None:
         """Warn, once, of each configured component name the page does not have: it filters out
@@ -258,6 +279,16 @@ class ProviderPoller:
             hint = f"; closest: {', '.join(map(repr, closest))}" if closest else ""
             log.warning("provider %s: the page has no component %r (components = [...] matches names, "
                         "ids and group names, ignoring case)%s", self.target.name, name, hint)
+
+
+def _cut(file: str, items: CutItems, listed: int, limits: Limits) -> str:
+    """What a limit left out of a document, and which setting raises it."""
+    if items == "components":
+        return f"{file} lists {listed} components; reading the first {limits.components} ([bot] max_components)"
+    if items == "updates":
+        return (f"{file} lists an incident with {listed} updates; reading the newest {limits.updates} of each "
+                "([bot] max_updates)")
+    return f"{file} lists {listed} {items}; reading the newest {limits.incidents} ([bot] max_incidents)"
 
 
 def _file(doc: Document) -> str:

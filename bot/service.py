@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from bot.activity import report_activity
+from bot.budget import ChangeBudget
 from bot.clock import Clock, LoopClock
 from bot.config import Config
 from bot.deliver import DeliveryWorker
 from bot.fetch import Fetcher
 from bot.metrics import Metrics
-from bot.model import Destination, FetchError, Format, Notifier, ParseError
+from bot.model import Destination, FetchError, Format, Limits, Notifier, ParseError
 from bot.plan import PollTarget
 from bot.poll import PollResult, ProviderPoller
 from bot.route import mention_for
@@ -69,7 +70,9 @@ class Service:
                                              mention=functools.partial(mention_for, channel))
                 for channel in self.config.channels
             }
-            changes = asyncio.Semaphore(CHANGES_IN_FLIGHT)
+            # Parsing holds several times a body's size: the changed pages parsed at once bring at most
+            # one largest body's worth (a page of larger documents parses alone).
+            changes = ChangeBudget(CHANGES_IN_FLIGHT, self.config.bot.max_body_bytes)
             pollers = [self._poller(p, fetcher, store, workers, changes) for p in self.config.providers]
             await self._warn_orphans(store)
             self._handle_signals()
@@ -111,14 +114,16 @@ class Service:
         return POLLS_IN_FLIGHT * most
 
     def _poller(self, provider, fetcher: Fetcher, store: Store, workers: dict[str, DeliveryWorker],
-                changes: asyncio.Semaphore) -> ProviderPoller:
+                changes: ChangeBudget) -> ProviderPoller:
         def wake(channels: set[str]) -> None:
             for name in channels:
                 if name in workers:
                     workers[name].wake.set()
 
+        settings = self.config.bot
+        limits = Limits(settings.max_incidents, settings.max_components, settings.max_updates)
         target = PollTarget(provider.name, provider.title, provider.url, provider.interval, provider.components,
-                            secrets=self.config.secrets)
+                            secrets=self.config.secrets, limits=limits, max_events_per_poll=settings.max_events_per_poll)
         return ProviderPoller(
             target, self.formats[provider.kind], fetcher, store, self.config.channels, self.config.bot.first_run, wake,
             metrics=self.metrics, changes=changes,

@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 from bot.model import Update
 from bot.text import html_to_text, one_line
-from providers._parse import clean, numbered
+from providers._parse import Caps, clean, numbered
 
 # One update's header; the body runs from its end to the next header. The date is short: a
 # bound keeps a body full of unclosed `<small>` tags from costing quadratic time.
@@ -77,7 +77,7 @@ class History(NamedTuple):
 class _Post(NamedTuple):
     when: str
     label: str
-    body: str
+    body: slice  # where its text is in the entry's HTML
 
 
 def has_updates(markup: str) -> bool:
@@ -85,8 +85,10 @@ def has_updates(markup: str) -> bool:
     return _HEADER.search(markup) is not None
 
 
-def read(markup: str, reference: datetime | None) -> History:
-    """The updates in an entry's HTML; `reference` is the entry's `updated` time (UTC)."""
+def read(markup: str, reference: datetime | None, caps: Caps) -> History:
+    """The updates in an entry's HTML, the newest within the caps' limit; `reference` is the
+    entry's `updated` time (UTC). Phases and ids come from all of them, so they stay put as the
+    list grows; only the kept ones' texts are read."""
     posts = _posts(markup)
     labels = [post.label.casefold() for post in posts]
     maintenance = any(_LABELS.get(label) in _MAINTENANCE_STATUSES for label in labels)
@@ -99,8 +101,8 @@ def read(markup: str, reference: datetime | None) -> History:
         ]
     )
     updates = (
-        Update(id=update_id, status=status, body=post.body, created_at=moment)
-        for post, update_id, status, moment in zip(posts, ids, statuses, times)
+        Update(id=update_id, status=status, body=clean(html_to_text(markup[post.body])), created_at=moment)
+        for post, update_id, status, moment in caps.updates(list(zip(posts, ids, statuses, times, strict=True)))
     )
     return History(tuple(updates), maintenance)
 
@@ -127,7 +129,7 @@ def _posts(markup: str) -> list[_Post]:
         _Post(
             when=clean(one_line(html_to_text(header["when"]))),
             label=clean(one_line(html_to_text(header["label"]))),
-            body=clean(html_to_text(markup[header.end() : end])),
+            body=slice(header.end(), end),
         )
         for header, end in zip(headers, ends)
     ]

@@ -7,13 +7,16 @@ type. These helpers turn the document into plain values with safe defaults, and 
 
 from __future__ import annotations
 
+import heapq
 import json
 import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from bot.model import JSON, ParseError, as_utc
+from bot.model import JSON, CutItems, Limits, ParseError, Reading, Snapshot, as_utc
 from bot.text import one_line, truncate
+from providers._json import Keep, Path, decode
 
 # Control characters other than tab, newline and carriage return: never useful in page text,
 # and a NUL would corrupt keys and log lines downstream.
@@ -27,27 +30,30 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _UNDATED = datetime.min.replace(tzinfo=UTC)
 
 
-def load_object(body: bytes) -> JSON:
-    """The JSON object in `body`, or a ParseError that says what the body looks like instead."""
-    document = _load(body)
+def load_object(body: bytes, lists: Mapping[Path, Keep] | None = None) -> JSON:
+    """The JSON object in `body`, or a ParseError that says what the body looks like instead.
+    The lists at `lists`' paths are what their `Keep` kept of them (see `providers._json`)."""
+    document = _load(body, lists or {})
     if not isinstance(document, dict):
         raise ParseError(f"not a JSON object: top level is {_json_type(document)}")
     return document
 
 
-def load_array(body: bytes) -> list[Any]:
-    """The JSON array in `body`, or a ParseError that says what the body looks like instead."""
-    document = _load(body)
+def load_array(body: bytes, keep: Keep | None = None) -> list[Any]:
+    """The JSON array in `body` (what `keep` kept of it), or a ParseError that says what the body
+    looks like instead."""
+    document = _load(body, {(): keep} if keep else {})
     if not isinstance(document, list):
         raise ParseError(f"not a JSON array: top level is {_json_type(document)}")
     return document
 
 
-def _load(body: bytes) -> Any:
+def _load(body: bytes, lists: Mapping[Path, Keep]) -> Any:
     if not body.strip():
         raise ParseError("empty body")
     try:
-        return json.loads(body.decode("utf-8-sig"))
+        text = body.decode("utf-8-sig")
+        return decode(text, lists) if lists else json.loads(text)
     # ValueError covers bad UTF-8, bad JSON and oversized integers; RecursionError deep nesting.
     except (ValueError, RecursionError):
         raise ParseError(f"not JSON: {describe(body)}") from None
@@ -142,6 +148,75 @@ def numbered(keys: list[str]) -> list[str]:
         counts[key] = counts.get(key, 0) + 1
         distinct.append(key if counts[key] == 1 else f"{key}#{counts[key]}")
     return distinct
+
+
+T = TypeVar("T")
+
+
+class Caps:
+    """One document's limits, as its parser applies them to each list (as it is decoded, before
+    anything is built of it), and what they cut. A parser makes one for each document it reads."""
+
+    def __init__(self, limits: Limits):
+        self.limits = limits
+        self._cut: dict[CutItems, int] = {}
+        self._listed = 0  # incidents (or entries) the document's lists held so far
+        self._kept = 0
+
+    def incidents(self, items: Iterable[object], when: Callable[[JSON], datetime | None], newest_first: bool = True,
+                  called: CutItems = "incidents") -> list[JSON]:
+        """The newest objects of one list of incidents (or maintenances, or a feed's entries), in
+        their listed order. A document's lists share one limit, in the order they are read."""
+        kept, listed = newest(_objects(items), self.limits.incidents - self._kept, when, newest_first)
+        self._listed += listed
+        self._kept += len(kept)
+        if self._listed > self._kept:
+            self._cut[called] = self._listed
+        return kept
+
+    def components(self, items: Iterable[object]) -> list[JSON]:
+        """The first objects of a list of components."""
+        kept: list[JSON] = []
+        listed = 0
+        for item in _objects(items):
+            listed += 1
+            if listed <= self.limits.components:
+                kept.append(item)
+        if listed > len(kept):
+            self._cut["components"] = listed
+        return kept
+
+    def updates(self, oldest_first: list[T]) -> list[T]:
+        """The newest updates of one incident, given and kept oldest first."""
+        if len(oldest_first) <= self.limits.updates:
+            return oldest_first
+        self._cut["updates"] = max(self._cut.get("updates", 0), len(oldest_first))
+        return oldest_first[len(oldest_first) - self.limits.updates :]
+
+    def reading(self, snapshot: Snapshot) -> Reading:
+        return Reading(snapshot, dict(self._cut))
+
+
+def _objects(items: Iterable[object]) -> Iterator[JSON]:
+    return (item for item in items if isinstance(item, dict))
+
+
+def newest(items: Iterable[T], limit: int, when: Callable[[T], datetime | None],
+           newest_first: bool) -> tuple[list[T], int]:
+    """At most `limit` of `items`, the newest by `when`, in their listed order, and how many were
+    listed. An undated item is older than every dated one; between equals, the list's order
+    decides (`newest_first`, or oldest first). Only the kept ones are held while the rest go by."""
+    kept: list[tuple[tuple[tuple[bool, datetime], int], int, T]] = []  # a heap: the oldest kept on top
+    listed = 0
+    for position, item in enumerate(items):
+        listed += 1
+        # Ranks differ (each holds its position), so items are never compared.
+        rank = (undated_first(when(item)), -position if newest_first else position)
+        if len(kept) < limit:
+            heapq.heappush(kept, (rank, position, item))
+        elif kept and rank > kept[0][0]:
+            heapq.heapreplace(kept, (rank, position, item))
+    return [item for _, _, item in sorted(kept, key=lambda entry: entry[1])], listed
 
 
 def _json_type(value: Any) -> str:

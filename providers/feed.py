@@ -30,11 +30,11 @@ from xml.sax import SAXParseException
 
 import feedparser
 
-from bot.model import IMPACTS, Document, Format, Incident, ParseError, Snapshot, Update
+from bot.model import IMPACTS, Document, Format, Incident, Limits, ParseError, Reading, Snapshot, Update
 from bot.text import html_to_text, one_line, tidy
 from bot.urls import is_web_link
 from providers import _feed_statuspage
-from providers._parse import clean, describe, numbered, undated_first
+from providers._parse import Caps, clean, describe, numbered, undated_first
 
 Entry = dict[str, Any]  # one feedparser entry
 
@@ -92,20 +92,22 @@ def documents(url: str) -> list[Document]:
     return [Document("feed", url)]
 
 
-def parse(role: str, body: bytes, base_url: str) -> Snapshot:
-    """The incidents of a feed. A feed with no items is all clear; a body that is not a feed
-    (an HTML page served with 200, JSON, an empty body) raises ParseError, and nothing else."""
-    entries: list[Entry] = _load(body, base_url).entries
+def read(role: str, body: bytes, base_url: str, limits: Limits) -> Reading:
+    """The incidents of a feed, from its newest entries within `limits.incidents`. A feed with no
+    items is all clear; a body that is not a feed (an HTML page served with 200, JSON, an empty
+    body) raises ParseError, and nothing else."""
+    caps = Caps(limits)
+    entries: list[Entry] = caps.incidents(_load(body, base_url).entries, _updated, called="entries")
     if any(_feed_statuspage.has_updates(_markup(entry)) for entry in entries):
-        incidents: Sequence[Incident | None] = [_history_incident(entry) for entry in entries]
+        incidents: Sequence[Incident | None] = [_history_incident(caps, entry) for entry in entries]
     else:
-        incidents = _grouped_incidents(entries)
+        incidents = _grouped_incidents(caps, entries)
     found: dict[str, Incident] = {}
     for incident in incidents:
         # Feeds list newest first: of two entries for one incident, the newest wins.
         if incident is not None:
             found.setdefault(incident.id, incident)
-    return Snapshot(incidents=found)
+    return caps.reading(Snapshot(incidents=found))
 
 
 # ---------------------------------------------------------------- the document
@@ -147,14 +149,14 @@ def _describe(body: bytes) -> str:
 # ---------------------------------------------------------------- Statuspage history feeds
 
 
-def _history_incident(entry: Entry) -> Incident | None:
+def _history_incident(caps: Caps, entry: Entry) -> Incident | None:
     link = _link(entry)
     code = _API_CODE.search(link)
     incident_id = code["code"] if code else _guid(entry)
     if incident_id is None:
         return None
-    updated = _time(entry, "updated_parsed") or _time(entry, "published_parsed")
-    history = _feed_statuspage.read(_markup(entry), updated)
+    updated = _updated(entry)
+    history = _feed_statuspage.read(_markup(entry), updated, caps)
     title = _title(entry)
     first = history.updates[0] if history.updates else None
     return Incident(
@@ -186,14 +188,14 @@ class _Item(NamedTuple):
     updated_at: datetime | None
 
 
-def _grouped_incidents(entries: list[Entry]) -> list[Incident]:
+def _grouped_incidents(caps: Caps, entries: list[Entry]) -> list[Incident]:
     groups: dict[str, list[_Item]] = {}
     # Oldest listed first, so items of the same instant keep the order they were posted in.
     for entry in reversed(entries):
         item = _item(entry)
         if item is not None:
             groups.setdefault(item.incident_id, []).append(item)
-    incidents = [_grouped_incident(incident_id, items) for incident_id, items in groups.items()]
+    incidents = [_grouped_incident(caps, incident_id, items) for incident_id, items in groups.items()]
     return incidents[::-1]  # newest first, as feeds list them
 
 
@@ -234,7 +236,7 @@ def _aws_subject(title: str) -> str:
     return one_line(_MARKER.sub("", _AWS_PREFIX.sub("", title))) or title
 
 
-def _grouped_incident(incident_id: str, items: list[_Item]) -> Incident:
+def _grouped_incident(caps: Caps, incident_id: str, items: list[_Item]) -> Incident:
     items = sorted(items, key=lambda item: undated_first(item.posted_at))
     ids = numbered([_update_key(item) for item in items])
     updates = tuple(
@@ -244,7 +246,7 @@ def _grouped_incident(incident_id: str, items: list[_Item]) -> Incident:
             body=item.body or item.title,
             created_at=item.posted_at,
         )
-        for item, update_id in zip(items, ids)
+        for item, update_id in caps.updates(list(zip(items, ids, strict=True)))
     )
     stamps = [item.updated_at for item in items if item.updated_at is not None]
     return Incident(
@@ -329,6 +331,10 @@ def _text(value: object, detail: object) -> str:
     return clean(html_to_text(value) if is_html else tidy(value))
 
 
+def _updated(entry: Entry) -> datetime | None:
+    return _time(entry, "updated_parsed") or _time(entry, "published_parsed")
+
+
 def _time(entry: Entry, key: str) -> datetime | None:
     """A date feedparser has read (RFC 822 with zone names, ISO 8601) as aware UTC."""
     parsed = dict.get(entry, key)
@@ -349,5 +355,5 @@ FORMAT = Format(
     kind="feed",
     description="RSS or Atom status feed (Statuspage history.atom, AWS, Azure, Better Stack, ...)",
     documents=documents,
-    parse=parse,
+    read=read,
 )

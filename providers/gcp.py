@@ -16,9 +16,10 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-from bot.model import JSON, Document, Format, Incident, Snapshot, Update
+from bot.model import JSON, Document, Format, Incident, Limits, Reading, Snapshot, Update
 from bot.text import one_line, tidy
 from providers._parse import (
+    Caps,
     chronological,
     ident,
     load_array,
@@ -45,19 +46,21 @@ def documents(base_url: str) -> list[Document]:
     return [Document("incidents", f"{base_url.rstrip('/')}/incidents.json")]
 
 
-def parse(role: str, body: bytes, base_url: str) -> Snapshot:
-    """All incidents of the page. Raises ParseError only."""
+def read(role: str, body: bytes, base_url: str, limits: Limits) -> Reading:
+    """The page's incidents, the newest within `limits` (the list is newest first). Raises
+    ParseError only."""
     site = base_url.rstrip("/")
-    items = (item for item in load_array(body) if isinstance(item, dict))
-    incidents = (_incident(item, site) for item in items)
-    return Snapshot(incidents={i.id: i for i in incidents if i is not None})
+    caps = Caps(limits)
+    items = load_array(body, lambda listed: caps.incidents(listed, lambda item: timestamp(item, "created")))
+    incidents = (_incident(caps, item, site) for item in items)
+    return caps.reading(Snapshot(incidents={i.id: i for i in incidents if i is not None}))
 
 
-def _incident(item: JSON, site: str) -> Incident | None:
+def _incident(caps: Caps, item: JSON, site: str) -> Incident | None:
     incident_id = ident(item)
     if incident_id is None:
         return None
-    updates = _updates(objects(item, "updates"))
+    updates = _updates(caps, objects(item, "updates"))
     ended = bool(text(item, "end").strip())
     latest = updates[-1].status if updates else ""
     products = _products(item)
@@ -75,8 +78,9 @@ def _incident(item: JSON, site: str) -> Incident | None:
     )
 
 
-def _updates(raw_updates: list[JSON]) -> tuple[Update, ...]:
-    """Oldest first; the list is newest first, so it is reversed before the stable sort.
+def _updates(caps: Caps, raw_updates: list[JSON]) -> tuple[Update, ...]:
+    """Oldest first, the newest within the limit; the list is newest first, so it is reversed
+    before the stable sort. Keys are numbered over the whole list, so they stay put as it grows.
 
     An update without a readable creation time has no key, and is skipped.
     """
@@ -88,7 +92,7 @@ def _updates(raw_updates: list[JSON]) -> tuple[Update, ...]:
     keys = numbered([f"{moment.isoformat()}:{code}" for moment, code, _ in dated])
     return tuple(
         Update(id=key, status=_status(code), body=tidy(text(entry, "text")), created_at=moment)
-        for key, (moment, code, entry) in zip(keys, dated, strict=True)
+        for key, (moment, code, entry) in caps.updates(list(zip(keys, dated, strict=True)))
     )
 
 
@@ -127,5 +131,5 @@ FORMAT = Format(
     kind="gcp",
     description="Google Cloud status (/incidents.json: every incident, updates keyed by time)",
     documents=documents,
-    parse=parse,
+    read=read,
 )

@@ -16,6 +16,6 @@ FORMAT = Format(
     kind="incidentio",
     description="incident.io status pages (Statuspage-compatible /api/v2 summary and incidents)",
     documents=statuspage.compatible_documents,
-    parse=statuspage.parse,
+    read=statuspage.read,
     keeps_unlisted_components=True,  # its summary sometimes lists no components at all
 )

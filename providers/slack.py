@@ -23,11 +23,13 @@ incident also hears of its resolution.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
-from bot.model import JSON, Document, Format, Incident, ParseError, Snapshot, Update
+from bot.model import JSON, Document, Format, Incident, Limits, ParseError, Reading, Snapshot, Update
 from bot.text import one_line, tidy
 from bot.urls import is_web_link
 from providers._parse import (
+    Caps,
     chronological,
     clean,
     ident,
@@ -54,25 +56,31 @@ def documents(base_url: str) -> list[Document]:
     ]
 
 
-def parse(role: str, body: bytes, base_url: str) -> Snapshot:
-    """A partial snapshot of one document. Raises ParseError only."""
-    items = _history(body) if role == "history" else _current(body)
-    incidents = (_incident(item, base_url.rstrip("/")) for item in items)
-    return Snapshot(incidents={i.id: i for i in incidents if i is not None})
+def read(role: str, body: bytes, base_url: str, limits: Limits) -> Reading:
+    """A partial snapshot of one document, the newest incidents within `limits` (both documents
+    list them newest first). Raises ParseError only."""
+    caps = Caps(limits)
+    items = _history(caps, body) if role == "history" else _current(caps, body)
+    incidents = (_incident(caps, item, base_url.rstrip("/")) for item in items)
+    return caps.reading(Snapshot(incidents={i.id: i for i in incidents if i is not None}))
 
 
-def _current(body: bytes) -> list[JSON]:
-    document = load_object(body)
+def _current(caps: Caps, body: bytes) -> list[JSON]:
+    document = load_object(body, {("active_incidents",): lambda items: caps.incidents(items, _created)})
     if not any(key in document for key in _CURRENT_KEYS):
         raise ParseError(f"not a Slack current status: none of the keys {', '.join(_CURRENT_KEYS)}")
     return objects(document, "active_incidents")
 
 
-def _history(body: bytes) -> list[JSON]:
-    return [item for item in load_array(body) if isinstance(item, dict)]
+def _history(caps: Caps, body: bytes) -> list[JSON]:
+    return load_array(body, lambda items: caps.incidents(items, _created))
 
 
-def _incident(item: JSON, site: str) -> Incident | None:
+def _created(item: JSON) -> datetime | None:
+    return timestamp(item, "date_created")
+
+
+def _incident(caps: Caps, item: JSON, site: str) -> Incident | None:
     incident_id = ident(item)
     if incident_id is None:
         return None
@@ -89,9 +97,7 @@ def _incident(item: JSON, site: str) -> Incident | None:
         created_at=timestamp(item, "date_created"),
         updated_at=timestamp(item, "date_updated"),
         component_names=_services(item.get("services")),
-        updates=_notes(
-            objects(item, "notes"), status, "scheduled" if maintenance else "investigating"
-        ),
+        updates=_notes(caps, objects(item, "notes"), status, "scheduled" if maintenance else "investigating"),
     )
 
 
@@ -103,9 +109,10 @@ def _status(item: JSON, maintenance: bool) -> str:
     return status
 
 
-def _notes(raw_notes: list[JSON], status: str, opening: str) -> tuple[Update, ...]:
-    """Oldest first; the API lists notes newest first, so they are reversed before the stable
-    sort (notes of one instant keep their posting order, and so their keys).
+def _notes(caps: Caps, raw_notes: list[JSON], status: str, opening: str) -> tuple[Update, ...]:
+    """Oldest first, the newest within the limit; the API lists notes newest first, so they are
+    reversed before the stable sort (notes of one instant keep their posting order, and so their
+    keys, which are numbered over the whole list).
 
     A note without a readable creation time has no key, and is skipped.
     """
@@ -115,7 +122,8 @@ def _notes(raw_notes: list[JSON], status: str, opening: str) -> tuple[Update, ..
         if (moment := timestamp(note, "date_created")) is not None
     ]
     keys = numbered([moment.isoformat() for moment, _ in dated])
-    newest = len(dated) - 1
+    kept = caps.updates(list(zip(keys, dated, strict=True)))
+    newest = len(kept) - 1
     return tuple(
         Update(
             id=key,
@@ -123,7 +131,7 @@ def _notes(raw_notes: list[JSON], status: str, opening: str) -> tuple[Update, ..
             body=tidy(text(note, "body")),
             created_at=moment,
         )
-        for position, (key, (moment, note)) in enumerate(zip(keys, dated, strict=True))
+        for position, (key, (moment, note)) in enumerate(kept)
     )
 
 
@@ -143,5 +151,5 @@ FORMAT = Format(
     kind="slack",
     description="Slack's own status (/api/v2.0.0/current and /api/v2.0.0/history)",
     documents=documents,
-    parse=parse,
+    read=read,
 )

@@ -22,6 +22,7 @@ Impact of an incident: the worst component status its messages reported (300 min
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from bot.model import (
@@ -31,12 +32,15 @@ from bot.model import (
     Document,
     Format,
     Incident,
+    Limits,
     ParseError,
+    Reading,
     Snapshot,
     Update,
 )
 from bot.text import one_line, tidy
 from providers._parse import (
+    Caps,
     chronological,
     ident,
     load_object,
@@ -80,27 +84,33 @@ def documents(url: str) -> list[Document]:
     return [Document("status", url.rstrip("/"))]
 
 
-def parse(role: str, body: bytes, base_url: str) -> Snapshot:
-    """Components, open incidents and maintenances. Raises ParseError only."""
-    result = mapping(load_object(body), "result")
+def read(role: str, body: bytes, base_url: str, limits: Limits) -> Reading:
+    """Components, open incidents and maintenances. Raises ParseError only.
+
+    Incidents, active and upcoming maintenances share `limits.incidents`, in the order the
+    document lists them: the newest of each list by their opening.
+    """
+    caps = Caps(limits)
+
+    def newest(items: Iterable[object]) -> list[JSON]:
+        return caps.incidents(items, lambda item: timestamp(item, "datetime_open"))
+
+    lists = {("result", "incidents"): newest, ("result", "maintenance", "active"): newest,
+             ("result", "maintenance", "upcoming"): newest, ("result", "status"): caps.components}
+    result = mapping(load_object(body, lists), "result")
     if not any(key in result for key in _RESULT_KEYS):
         raise ParseError(f"not a status.io status: no result with {', '.join(_RESULT_KEYS)}")
     maintenance = mapping(result, "maintenance")
     listed = [
-        *(_incident(item, "investigating") for item in objects(result, "incidents")),
-        *(
-            _incident(item, "in_progress", maintenance=True)
-            for item in objects(maintenance, "active")
-        ),
-        *(
-            _incident(item, "scheduled", maintenance=True)
-            for item in objects(maintenance, "upcoming")
-        ),
+        *(_incident(caps, item, "investigating") for item in objects(result, "incidents")),
+        *(_incident(caps, item, "in_progress", maintenance=True) for item in objects(maintenance, "active")),
+        *(_incident(caps, item, "scheduled", maintenance=True) for item in objects(maintenance, "upcoming")),
     ]
-    return Snapshot(
+    snapshot = Snapshot(
         incidents={incident.id: incident for incident in listed if incident is not None},
         components=_components(objects(result, "status")),
     )
+    return caps.reading(snapshot)
 
 
 # ---------------------------------------------------------------- components
@@ -140,15 +150,13 @@ def _worst(codes: list[str]) -> str:
 # ---------------------------------------------------------------- incidents and maintenances
 
 
-def _incident(item: JSON, listed_as: str, maintenance: bool = False) -> Incident | None:
+def _incident(caps: Caps, item: JSON, listed_as: str, maintenance: bool = False) -> Incident | None:
     """An incident, or a maintenance: in the phase of the list it is in (`listed_as`)."""
     incident_id = ident(item, "_id")
     if incident_id is None:
         return None
     messages = chronological(objects(item, "messages"), "datetime")
-    updates = _updates(
-        messages, _MAINTENANCE_STATES if maintenance else _INCIDENT_STATES, listed_as
-    )
+    updates = _updates(caps, messages, _MAINTENANCE_STATES if maintenance else _INCIDENT_STATES, listed_as)
     affected = {
         component_id: one_line(text(entry, "name")) or component_id
         for entry in objects(item, "components_affected")
@@ -170,8 +178,9 @@ def _incident(item: JSON, listed_as: str, maintenance: bool = False) -> Incident
     )
 
 
-def _updates(messages: list[JSON], states: dict[str, str], opening: str) -> tuple[Update, ...]:
-    """Messages oldest first; one without an `_id` or a readable time has no key, and is skipped."""
+def _updates(caps: Caps, messages: list[JSON], states: dict[str, str], opening: str) -> tuple[Update, ...]:
+    """Messages oldest first, the newest within the limit; one without an `_id` or a readable time
+    has no key, and is skipped. Phases and keys come from the whole list, so they stay put as it grows."""
     drafts: list[tuple[str, str, JSON]] = []
     phase = opening
     for message in messages:
@@ -188,7 +197,7 @@ def _updates(messages: list[JSON], states: dict[str, str], opening: str) -> tupl
             body=tidy(text(message, "details")),
             created_at=timestamp(message, "datetime"),
         )
-        for key, (_, phase, message) in zip(keys, drafts, strict=True)
+        for key, (_, phase, message) in caps.updates(list(zip(keys, drafts, strict=True)))
     )
 
 
@@ -210,6 +219,6 @@ FORMAT = Format(
     kind="statusio",
     description="status.io public status API (url: https://api.status.io/1.0/status/<page id>)",
     documents=documents,
-    parse=parse,
+    read=read,
     vanished_means_resolved=True,  # resolved incidents and finished maintenances leave the list
 )

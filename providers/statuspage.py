@@ -8,6 +8,7 @@ same shapes with fewer fields, so `providers.incidentio` reuses this parser as i
 
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import quote
 
 from bot.model import (
@@ -18,13 +19,15 @@ from bot.model import (
     Document,
     Format,
     Incident,
+    Limits,
     ParseError,
+    Reading,
     Snapshot,
     Update,
 )
 from bot.text import one_line, tidy
 from bot.urls import is_web_link
-from providers._parse import chronological, ident, load_object, mapping, objects, text, timestamp
+from providers._parse import Caps, chronological, ident, load_object, mapping, objects, text, timestamp
 
 # Top-level keys of the Statuspage v2 documents; JSON with none of them (a broken page's error
 # object, say) must be reported, not read as "no incidents, no components".
@@ -76,19 +79,30 @@ def _base(base_url: str) -> str:
     return base_url.rstrip("/")
 
 
-def parse(role: str, body: bytes, base_url: str) -> Snapshot:
-    """A partial snapshot of one document. Raises ParseError only."""
-    document = load_object(body)
+def read(role: str, body: bytes, base_url: str, limits: Limits) -> Reading:
+    """A partial snapshot of one document. Raises ParseError only.
+
+    Incidents and maintenances share `limits.incidents`, in the order the document lists them
+    (incidents first, in Statuspage's documents): the newest of each list by creation.
+    """
+    caps = Caps(limits)
+    document = load_object(body, {
+        ("incidents",): lambda items: caps.incidents(items, _created),
+        ("scheduled_maintenances",): lambda items: caps.incidents(items, _created),
+        ("components",): caps.components,
+    })
     if not any(key in document for key in _DOCUMENT_KEYS):
         raise ParseError(f"not a Statuspage {role}: none of the keys {', '.join(_DOCUMENT_KEYS)}")
     _check_containers(document, role)
     site = _site_url(document, base_url)
-    incidents = _incidents(objects(document, "incidents"), site, listed_as_maintenance=False)
-    maintenances = _incidents(
-        objects(document, "scheduled_maintenances"), site, listed_as_maintenance=True
-    )
+    incidents = _incidents(caps, objects(document, "incidents"), site, listed_as_maintenance=False)
+    maintenances = _incidents(caps, objects(document, "scheduled_maintenances"), site, listed_as_maintenance=True)
     snapshot = Snapshot(incidents=incidents, components=_components(document))
-    return snapshot.merged(Snapshot(incidents=maintenances))
+    return caps.reading(snapshot.merged(Snapshot(incidents=maintenances)))
+
+
+def _created(item: JSON) -> datetime | None:
+    return timestamp(item, "created_at")
 
 
 def _check_containers(document: JSON, role: str) -> None:
@@ -132,17 +146,17 @@ def _component(item: JSON, groups: dict[str, str]) -> Component | None:
 # ---------------------------------------------------------------- incidents and maintenances
 
 
-def _incidents(items: list[JSON], site: str, listed_as_maintenance: bool) -> dict[str, Incident]:
-    incidents = (_incident(item, site, listed_as_maintenance) for item in items)
+def _incidents(caps: Caps, items: list[JSON], site: str, listed_as_maintenance: bool) -> dict[str, Incident]:
+    incidents = (_incident(caps, item, site, listed_as_maintenance) for item in items)
     return {incident.id: incident for incident in incidents if incident is not None}
 
 
-def _incident(item: JSON, site: str, listed_as_maintenance: bool) -> Incident | None:
+def _incident(caps: Caps, item: JSON, site: str, listed_as_maintenance: bool) -> Incident | None:
     incident_id = ident(item)
     if incident_id is None:
         return None
     # The API lists updates newest first: reversed, those of one instant keep their posting order.
-    raw_updates = chronological(objects(item, "incident_updates")[::-1], "created_at")
+    raw_updates = caps.updates(chronological(objects(item, "incident_updates")[::-1], "created_at"))
     updates = _updates(raw_updates)
     status = _status(item) or (updates[-1].status if updates else "")
     scheduled_for = timestamp(item, "scheduled_for")
@@ -247,5 +261,5 @@ FORMAT = Format(
     kind="statuspage",
     description="Atlassian Statuspage (/api/v2/summary.json, incidents.json, scheduled-maintenances.json)",
     documents=documents,
-    parse=parse,
+    read=read,
 )

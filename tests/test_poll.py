@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
 import pytest
 
+from bot.budget import ChangeBudget
 from bot.fetch import Fetcher
 from bot.model import FetchError, ParseError
 from bot.plan import PollTarget
@@ -29,7 +32,7 @@ class Channel:
 
 class Rig:
     def __init__(self, pages: StatusPageServer, store: Store, fetcher: Fetcher, flavour: str = "statuspage",
-                 changes: asyncio.Semaphore | None = None):
+                 changes: ChangeBudget | None = None):
         self.pages = pages
         self.store = store
         self.script = PageScript("Acme", flavour=flavour)
@@ -228,33 +231,38 @@ async def test_pages_read_their_history_at_phases_of_their_own(pages, store, fet
     assert max(readers_per_round) <= len(names) // 2, f"spread over the polls, not together: {readers_per_round}"
 
 
-class WatchedSlots(asyncio.Semaphore):
-    """A semaphore that tells when someone asks for a slot."""
+class WatchedBudget(ChangeBudget):
+    """A budget that tells when someone asks for room, and for how many bytes."""
 
-    def __init__(self, value: int):
-        super().__init__(value)
+    def __init__(self, pages: int, body_bytes: int):
+        super().__init__(pages, body_bytes)
         self.asked = asyncio.Event()
+        self.sizes: list[int] = []
 
-    async def acquire(self) -> bool:
+    def hold(self, size: int) -> AbstractAsyncContextManager[None]:
         self.asked.set()
-        return await super().acquire()
+        self.sizes.append(size)
+        return super().hold(size)
 
 
-async def test_a_changed_page_waits_for_a_shared_slot_and_an_unchanged_one_does_not(pages, store, fetcher):
-    """Parsing and committing a changed page is bounded across pollers; a 304 never queues for it."""
-    changes = WatchedSlots(1)
+async def test_a_changed_page_waits_for_room_in_the_shared_budget_and_an_unchanged_one_does_not(pages, store, fetcher):
+    """Parsing and committing a changed page is bounded across pollers, by its bodies' bytes; a
+    304 never queues for it."""
+    changes = WatchedBudget(pages=4, body_bytes=1_000_000)
     rig = Rig(pages, store, fetcher, changes=changes)
     rig.publish()
     await rig.poll()
-    async with changes:  # another poller is parsing its page
+    documents = (rig.script.summary(), rig.script.incidents_document(), rig.script.maintenances_document())
+    assert changes.sizes == [sum(len(json.dumps(document).encode()) for document in documents)], "every body"
+    async with changes.hold(changes.body_bytes):  # another poller is parsing a page as large as the budget
         changes.asked.clear()
         assert (await asyncio.wait_for(rig.poller.poll_once(), 5)).result == "not_modified"
-        assert not changes.asked.is_set(), "an unchanged page never asks for the slot"
+        assert not changes.asked.is_set(), "an unchanged page never asks for room"
         rig.script.open_incident("i1", "API errors", "Investigating")
         rig.publish()
         poll = asyncio.create_task(rig.poller.poll_once())
         await asyncio.wait_for(changes.asked.wait(), 5)
-        assert not poll.done(), "the changed page waits for the slot, which is taken"
+        assert not poll.done(), "the changed page waits for room, which is taken"
     assert (await asyncio.wait_for(poll, 5)).changed
 
 

@@ -22,7 +22,7 @@ NOW = datetime(2026, 8, 13, 12, tzinfo=UTC)
 
 
 def parse(name: str, base_url: str = FEED_URL) -> Snapshot:
-    return feed.parse("feed", (PAYLOADS / name).read_bytes(), base_url)
+    return feed.FORMAT.parse("feed", (PAYLOADS / name).read_bytes(), base_url)
 
 
 def utc(text: str) -> datetime:
@@ -183,7 +183,7 @@ def test_history_rss_reads_like_history_atom() -> None:
         # An entry of the same feed without the update markup still counts, from its text.
         item("Incident with Gists", "We are investigating.", guid="tag:x,2005:Incident/1"),
     )
-    snapshot = feed.parse("feed", body, "https://www.githubstatus.com/history.rss")
+    snapshot = feed.FORMAT.parse("feed", body, "https://www.githubstatus.com/history.rss")
     incident = snapshot.incidents["p4g3s0k1x2y3"]
     assert phases(incident) == [
         ("2026-07-09T05:40:00+00:00:investigating", "investigating"),
@@ -229,7 +229,7 @@ def test_a_history_entry_without_readable_times_keeps_stable_ids() -> None:
         '<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>tag:x,2005:Incident/1</id>'
         f'<title>T</title><content type="html">{content}</content></entry></feed>'
     ).encode()
-    incident = feed.parse("feed", atom, FEED_URL).incidents["tag:x,2005:Incident/1"]
+    incident = feed.FORMAT.parse("feed", atom, FEED_URL).incidents["tag:x,2005:Incident/1"]
     assert phases(incident) == [("Jul 9, 06:01 XYZ:investigating", "investigating")]
     assert incident.updates[0].created_at is None
 
@@ -283,7 +283,7 @@ def test_aws_service_disruption_is_major_and_unresolved(aws: Snapshot) -> None:
 def test_aws_same_subject_in_another_region_is_another_incident() -> None:
     body = (PAYLOADS / "aws_ec2_us_east_1.rss").read_bytes()
     west = body.replace(b"#ec2-us-east-1_1639599392", b"#ec2-us-west-2_1639599392")
-    snapshot = feed.parse("feed", west, FEED_URL)
+    snapshot = feed.FORMAT.parse("feed", west, FEED_URL)
     assert len(snapshot.incidents) == 3
 
 
@@ -296,7 +296,7 @@ def test_a_new_aws_item_is_a_new_update_of_the_same_incident() -> None:
         pubDate="Tue, 14 Jun 2022 10:03:20 PDT",
     )
     later = body.replace(b"<item>", newest.encode() + b"<item>", 1)
-    changes = events(feed.parse("feed", body, FEED_URL), feed.parse("feed", later, FEED_URL))
+    changes = events(feed.FORMAT.parse("feed", body, FEED_URL), feed.FORMAT.parse("feed", later, FEED_URL))
     assert [(kind, update) for kind, _, update in changes] == [
         ("incident.resolved", "https://status.aws.amazon.com/#ec2-us-east-1_1655226200")
     ]
@@ -326,7 +326,7 @@ def test_azure_items_are_incidents_with_z_dates() -> None:
 def test_an_item_edited_in_place_is_an_edit() -> None:
     body = (PAYLOADS / "azure_active.rss").read_bytes()
     edited = body.replace(b"a configuration change", b"a recent configuration change")
-    assert events(feed.parse("feed", body, FEED_URL), feed.parse("feed", edited, FEED_URL)) == [
+    assert events(feed.FORMAT.parse("feed", body, FEED_URL), feed.FORMAT.parse("feed", edited, FEED_URL)) == [
         ("incident.edited", "TRK-7Q2F-LD8", "2024-03-12T09:14:00+00:00")
     ]
 
@@ -431,7 +431,7 @@ def test_an_undated_item_is_undated(generic: Snapshot) -> None:
 def test_update_ids_of_undated_items_do_not_depend_on_their_text() -> None:
     body = (PAYLOADS / "generic.rss").read_bytes()
     edited = body.replace(b"Payouts are delayed.", b"Payouts to EU banks are delayed.")
-    old, new = feed.parse("feed", body, FEED_URL), feed.parse("feed", edited, FEED_URL)
+    old, new = feed.FORMAT.parse("feed", body, FEED_URL), feed.FORMAT.parse("feed", edited, FEED_URL)
     update_id = old.incidents["payouts-2026-03-30"].updates[0].id
     assert events(old, new) == [("incident.edited", "payouts-2026-03-30", update_id)]
 
@@ -455,7 +455,7 @@ def test_update_ids_of_undated_items_do_not_depend_on_their_text() -> None:
 )
 def test_status_of_a_generic_item(title: str, description: str, status: str) -> None:
     body = rss(item(title, description, guid="g1", pubDate="Sat, 07 Mar 2026 10:00:00 GMT"))
-    assert feed.parse("feed", body, FEED_URL).incidents["g1"].status == status
+    assert feed.FORMAT.parse("feed", body, FEED_URL).incidents["g1"].status == status
 
 
 @pytest.mark.parametrize(
@@ -470,17 +470,17 @@ def test_status_of_a_generic_item(title: str, description: str, status: str) -> 
 )
 def test_impact_of_a_generic_item(title: str, impact: str) -> None:
     body = rss(item(title, "x", guid="g1"))
-    assert feed.parse("feed", body, FEED_URL).incidents["g1"].impact == impact
+    assert feed.FORMAT.parse("feed", body, FEED_URL).incidents["g1"].impact == impact
 
 
 def test_a_non_web_link_is_not_an_incident_url() -> None:
     body = rss(item("x", "y", guid="g1", link="javascript:alert(1)"))
-    assert feed.parse("feed", body, FEED_URL).incidents["g1"].url == ""
+    assert feed.FORMAT.parse("feed", body, FEED_URL).incidents["g1"].url == ""
 
 
 def test_control_characters_are_cleaned() -> None:
     body = rss(item("a\x7fb", "c", guid="g\x7f1"))
-    incident = feed.parse("feed", body, FEED_URL).incidents["g1"]
+    incident = feed.FORMAT.parse("feed", body, FEED_URL).incidents["g1"]
     assert incident.title == "ab"
     incident.model_dump_json()
 
@@ -491,18 +491,18 @@ def test_control_characters_are_cleaned() -> None:
 def test_a_wrongly_declared_charset_is_tolerated_when_items_parse() -> None:
     body = (PAYLOADS / "azure_active.rss").read_bytes()
     latin = body.replace(b"Virtual Machines", "Machines virtuelles é".encode("cp1252"))
-    snapshot = feed.parse("feed", latin, FEED_URL)
+    snapshot = feed.FORMAT.parse("feed", latin, FEED_URL)
     assert snapshot.incidents["TRK-3HV1-W0P"].title.startswith("Machines virtuelles é")
 
 
 def test_a_wrongly_declared_charset_with_no_items_is_all_clear() -> None:
     body = (PAYLOADS / "azure_empty.rss").read_bytes().replace(b"Azure Status", b"Azur\xe9")
-    assert feed.parse("feed", body, FEED_URL) == Snapshot()
+    assert feed.FORMAT.parse("feed", body, FEED_URL) == Snapshot()
 
 
 def test_an_undefined_entity_is_tolerated_when_items_parse() -> None:
     body = rss('<item><title>Login&nbsp;failures</title><guid isPermaLink="false">g1</guid></item>')
-    assert feed.parse("feed", body, FEED_URL).incidents["g1"].title == "Login failures"
+    assert feed.FORMAT.parse("feed", body, FEED_URL).incidents["g1"].title == "Login failures"
 
 
 # ---------------------------------------------------------------- unreadable documents
@@ -538,13 +538,13 @@ def test_unreadable_payloads_raise_parse_error(name: str, message: str) -> None:
 )
 def test_odd_bodies_raise_parse_error(body: bytes, message: str) -> None:
     with pytest.raises(ParseError, match=message):
-        feed.parse("feed", body, FEED_URL)
+        feed.FORMAT.parse("feed", body, FEED_URL)
 
 
 def test_a_truncated_feed_with_items_is_not_read_as_fewer_items() -> None:
     body = (PAYLOADS / "aws_ec2_us_east_1.rss").read_bytes()
     with pytest.raises(ParseError, match=r"^truncated feed"):
-        feed.parse("feed", body[: len(body) // 2], FEED_URL)
+        feed.FORMAT.parse("feed", body[: len(body) // 2], FEED_URL)
 
 
 # ---------------------------------------------------------------- real captures
@@ -552,7 +552,7 @@ def test_a_truncated_feed_with_items_is_not_read_as_fewer_items() -> None:
 
 def real(folder: Path, name: str) -> Snapshot:
     body = (folder / "statuspage-atom" / name).read_bytes()
-    return feed.parse("feed", body, "https://www.githubstatus.com/history.atom")
+    return feed.FORMAT.parse("feed", body, "https://www.githubstatus.com/history.atom")
 
 
 def test_every_real_capture_has_25_dated_incidents_linked_to_their_page(real_fixtures: Path) -> None:
@@ -632,7 +632,7 @@ def test_real_capture_with_a_test_incident_parses(real_fixtures: Path) -> None:
 
 
 def parses_or_raises_parse_error(body: bytes) -> None:
-    snapshot = parsed_or_refused(feed.parse, "feed", body, FEED_URL)
+    snapshot = parsed_or_refused(feed.FORMAT.parse, "feed", body, FEED_URL)
     assert snapshot is None or snapshot.components == {}
 
 

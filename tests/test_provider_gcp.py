@@ -19,7 +19,7 @@ OPEN = "pX4mQ7aVn2LkR8tYc3Ws"
 
 
 def parse(name: str, base_url: str = BASE) -> Snapshot:
-    return gcp.parse("incidents", (PAYLOADS / "gcp" / name).read_bytes(), base_url)
+    return gcp.FORMAT.parse("incidents", (PAYLOADS / "gcp" / name).read_bytes(), base_url)
 
 
 @pytest.fixture(scope="module")
@@ -225,7 +225,7 @@ def test_links_keep_the_configured_path_prefix() -> None:
 
 
 def test_an_empty_array_is_no_incidents() -> None:
-    assert gcp.parse("incidents", b"[]", BASE) == Snapshot()
+    assert gcp.FORMAT.parse("incidents", b"[]", BASE) == Snapshot()
 
 
 @pytest.mark.parametrize(
@@ -240,7 +240,7 @@ def test_an_empty_array_is_no_incidents() -> None:
 )
 def test_unreadable_documents_raise_parse_error(body: bytes, message: str) -> None:
     with pytest.raises(ParseError, match=f"^{message}"):
-        gcp.parse("incidents", body, BASE)
+        gcp.FORMAT.parse("incidents", body, BASE)
 
 
 # ---------------------------------------------------------------- the real capture
@@ -248,7 +248,7 @@ def test_unreadable_documents_raise_parse_error(body: bytes, message: str) -> No
 
 @pytest.fixture(scope="module")
 def real(real_fixtures: Path) -> Snapshot:
-    return gcp.parse(
+    return gcp.FORMAT.parse(
         "incidents", (real_fixtures / "gcp" / "gcp-incidents-2022-07-03.json").read_bytes(), BASE
     )
 

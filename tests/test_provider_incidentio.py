@@ -31,7 +31,7 @@ def history() -> Snapshot:
 
 def test_registered_and_reusing_the_statuspage_parser() -> None:
     assert FORMATS["incidentio"] is incidentio.FORMAT
-    assert incidentio.FORMAT.parse is statuspage.parse
+    assert incidentio.FORMAT.read is statuspage.read
     assert incidentio.FORMAT.documents("http://127.0.0.1:8000/openai/") == [
         Document("summary", "http://127.0.0.1:8000/openai/api/v2/summary.json"),
         Document("incidents", "http://127.0.0.1:8000/openai/api/v2/incidents.json", statuspage.HISTORY_EVERY),

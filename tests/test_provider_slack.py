@@ -19,7 +19,7 @@ NOW = datetime(2026, 3, 3, 12, tzinfo=UTC)
 
 def parse(name: str) -> Snapshot:
     role = name.split("-", 1)[0]
-    return slack.parse(role, (PAYLOADS / name).read_bytes(), BASE)
+    return slack.FORMAT.parse(role, (PAYLOADS / name).read_bytes(), BASE)
 
 
 def page(current: str, history: str) -> Snapshot:
@@ -126,7 +126,7 @@ def test_the_copy_with_more_notes_wins_the_merge(versions: list[Snapshot]) -> No
 
 def test_an_ok_current_status_has_no_incidents() -> None:
     assert parse("current-3.json") == Snapshot()
-    assert slack.parse("current", b'{"status": "ok"}', BASE) == Snapshot()
+    assert slack.FORMAT.parse("current", b'{"status": "ok"}', BASE) == Snapshot()
 
 
 # ---------------------------------------------------------------- detection across versions
@@ -166,7 +166,7 @@ def test_resolution_and_completion_come_from_history(versions: list[Snapshot]) -
 def test_a_resolution_without_a_new_note_is_still_announced(versions: list[Snapshot]) -> None:
     resolved = json.loads((PAYLOADS / "current-2.json").read_bytes())
     resolved["active_incidents"][0]["status"] = "resolved"
-    new = slack.parse("current", json.dumps(resolved).encode(), BASE)
+    new = slack.FORMAT.parse("current", json.dumps(resolved).encode(), BASE)
     events = detect("slack", "Slack", versions[1], new, NOW)
     assert [(e.type, e.update) for e in events if e.incident.id == "1201"] == [
         ("incident.resolved", None)
@@ -207,7 +207,7 @@ def test_a_new_note_of_the_same_instant_moves_no_key() -> None:
             "id": 1,
             "notes": [{"date_created": "2026-03-02T09:05:12-07:00", "body": b} for b in bodies],
         }
-        snapshot = slack.parse("history", json.dumps([item]).encode(), BASE)
+        snapshot = slack.FORMAT.parse("history", json.dumps([item]).encode(), BASE)
         return [f"{n.id} {n.body}" for n in snapshot.incidents["1"].updates]
 
     # Newest first, as the API lists them.
@@ -270,7 +270,7 @@ def test_unsafe_links_fall_back_to_the_page(messy: Snapshot, incident_id: str) -
 )
 def test_unreadable_documents_raise_parse_error(role: str, body: bytes, message: str) -> None:
     with pytest.raises(ParseError, match=f"^{message}"):
-        slack.parse(role, body, BASE)
+        slack.FORMAT.parse(role, body, BASE)
 
 
 # ---------------------------------------------------------------- the real capture
@@ -280,7 +280,7 @@ def test_real_current_with_two_active_incidents(real_fixtures: Path) -> None:
     body = (
         real_fixtures / "slack" / "slack-api-v2-current-2020-07-30-two-active.json"
     ).read_bytes()
-    snapshot = slack.parse("current", body, "https://status.slack.com")
+    snapshot = slack.FORMAT.parse("current", body, "https://status.slack.com")
     assert sorted(snapshot.incidents) == ["878", "879"]
     incident = snapshot.incidents["879"]
     assert (incident.kind, incident.status, incident.impact) == (

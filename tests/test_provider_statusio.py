@@ -24,7 +24,7 @@ API, WEBSITE, GIT = (
 
 
 def parse(name: str, folder: Path = PAYLOADS) -> Snapshot:
-    return statusio.parse("status", (folder / name).read_bytes(), URL)
+    return statusio.FORMAT.parse("status", (folder / name).read_bytes(), URL)
 
 
 @pytest.fixture(scope="module")
@@ -208,7 +208,7 @@ def test_recovery_shows_as_components_only(versions: list[Snapshot]) -> None:
 )
 def test_unreadable_documents_raise_parse_error(body: bytes, message: str) -> None:
     with pytest.raises(ParseError, match=f"^{message}"):
-        statusio.parse("status", body, URL)
+        statusio.FORMAT.parse("status", body, URL)
 
 
 def test_a_result_with_empty_lists_is_an_empty_page() -> None:
@@ -216,7 +216,7 @@ def test_a_result_with_empty_lists_is_an_empty_page() -> None:
         b'{"result": {"status": [], "incidents": [], '
         b'"maintenance": {"active": [], "upcoming": []}}}'
     )
-    assert statusio.parse("status", body, URL) == Snapshot()
+    assert statusio.FORMAT.parse("status", body, URL) == Snapshot()
 
 
 # ---------------------------------------------------------------- real captures

@@ -16,7 +16,7 @@ BASE = "https://status.acme.test"
 
 
 def parse(name: str, role: str = "summary", base_url: str = BASE) -> Snapshot:
-    return statuspage.parse(role, (PAYLOADS / name).read_bytes(), base_url)
+    return statuspage.FORMAT.parse(role, (PAYLOADS / name).read_bytes(), base_url)
 
 
 def utc(text: str) -> datetime:
@@ -142,7 +142,7 @@ def test_url_is_built_from_the_page_url_without_a_shortlink(summary: Snapshot) -
 
 def test_url_falls_back_to_the_base_url_without_a_page_url() -> None:
     body = json.dumps({"incidents": [{"id": "abc", "name": "x", "status": "investigating"}]})
-    snapshot = statuspage.parse("incidents", body.encode(), "http://127.0.0.1:8000/acme/")
+    snapshot = statuspage.FORMAT.parse("incidents", body.encode(), "http://127.0.0.1:8000/acme/")
     assert snapshot.incidents["abc"].url == "http://127.0.0.1:8000/acme/incidents/abc"
 
 
@@ -185,7 +185,7 @@ def test_an_incident_tied_to_every_component_names_only_the_one_hit() -> None:
             }],
         }],
     }
-    snapshot = statuspage.parse("summary", json.dumps(document).encode(), "https://status.acme.test")
+    snapshot = statuspage.FORMAT.parse("summary", json.dumps(document).encode(), "https://status.acme.test")
     assert snapshot.incidents["i1"].component_ids == ("api",)
     assert snapshot.incidents["i1"].component_names == ("API",)
     assert snapshot.components["web"].group == "Platform" and "grp" not in snapshot.components
@@ -231,7 +231,7 @@ def test_maintenances_are_read_from_any_document() -> None:
     body = json.dumps(
         {"scheduled_maintenances": [{"id": "m1", "name": "Upgrade", "status": "in_progress"}]}
     )
-    snapshot = statuspage.parse("incidents", body.encode(), BASE)
+    snapshot = statuspage.FORMAT.parse("incidents", body.encode(), BASE)
     assert snapshot.incidents["m1"].kind == "maintenance"
 
 
@@ -291,7 +291,7 @@ def test_messy_updates(incidents: Snapshot) -> None:
 
 def test_an_id_of_control_characters_is_no_id() -> None:
     body = b'{"incidents": [{"id": " \\u0000 ", "name": "x", "status": "investigating"}]}'
-    assert statuspage.parse("incidents", body, BASE).incidents == {}
+    assert statuspage.FORMAT.parse("incidents", body, BASE).incidents == {}
 
 
 def test_missing_status_falls_back_to_the_newest_update() -> None:
@@ -307,7 +307,7 @@ def test_missing_status_falls_back_to_the_newest_update() -> None:
             }
         ]
     }
-    snapshot = statuspage.parse("incidents", json.dumps(body).encode(), BASE)
+    snapshot = statuspage.FORMAT.parse("incidents", json.dumps(body).encode(), BASE)
     assert snapshot.incidents["i1"].status == "monitoring"
 
 
@@ -320,7 +320,7 @@ def test_missing_status_falls_back_to_the_newest_update() -> None:
     ],
 )
 def test_missing_null_or_mistyped_arrays_are_empty(document: dict) -> None:
-    assert statuspage.parse("summary", json.dumps(document).encode(), BASE) == Snapshot()
+    assert statuspage.FORMAT.parse("summary", json.dumps(document).encode(), BASE) == Snapshot()
 
 
 @pytest.mark.parametrize(
@@ -336,13 +336,13 @@ def test_missing_null_or_mistyped_arrays_are_empty(document: dict) -> None:
 )
 def test_timestamps(stamp: object, expected: datetime | None) -> None:
     body = {"incidents": [{"id": "i1", "name": "x", "status": "new", "created_at": stamp}]}
-    snapshot = statuspage.parse("incidents", json.dumps(body).encode(), BASE)
+    snapshot = statuspage.FORMAT.parse("incidents", json.dumps(body).encode(), BASE)
     assert snapshot.incidents["i1"].created_at == expected
 
 
 def test_control_characters_and_lone_surrogates_are_cleaned() -> None:
     body = b'{"incidents": [{"id": "i\\u0000d", "name": "a\\ud800b\\u0007", "status": "x"}]}'
-    incident = statuspage.parse("incidents", body, BASE).incidents["id"]
+    incident = statuspage.FORMAT.parse("incidents", body, BASE).incidents["id"]
     assert incident.title == "a\ufffdb"
     incident.model_dump_json()  # encodable as UTF-8 for storage and delivery
 
@@ -378,14 +378,14 @@ def test_unreadable_payloads_raise_parse_error(name: str, message: str) -> None:
 )
 def test_odd_bodies_raise_parse_error(body: bytes, message: str) -> None:
     with pytest.raises(ParseError, match=message):
-        statuspage.parse("summary", body, BASE)
+        statuspage.FORMAT.parse("summary", body, BASE)
 
 
 # ---------------------------------------------------------------- real captures
 
 
 def real(folder: Path, name: str) -> Snapshot:
-    return statuspage.parse("summary", (folder / "statuspage" / name).read_bytes(), BASE)
+    return statuspage.FORMAT.parse("summary", (folder / "statuspage" / name).read_bytes(), BASE)
 
 
 def test_real_claude_monitoring_incident(real_fixtures: Path) -> None:
@@ -472,4 +472,4 @@ def test_real_claude_maintenances_lifecycle(real_fixtures: Path) -> None:
 ])
 def test_a_mistyped_section_is_a_broken_page(document: dict) -> None:
     with pytest.raises(ParseError, match=r"not a Statuspage summary: '.*' is not"):
-        statuspage.parse("summary", json.dumps(document).encode(), BASE)
+        statuspage.FORMAT.parse("summary", json.dumps(document).encode(), BASE)
