@@ -1,7 +1,8 @@
 """Logging set-up: one line per record, in UTC, with every known secret masked.
 
 Human lines by default (`2026-02-24 00:54:58 | WARNING | provider acme: HTTP 503 ...`); with
-`--log-format json`, one JSON object per line for log pipelines.
+`--log-format json`, one JSON object per line for log pipelines. Either way a record is one line
+whatever it quotes, with every control, bidi or invisible character escaped.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import logging
 import sys
 import time
 from collections.abc import Iterable
+
+from bot.text import escape_controls
 
 MASK = "***"
 
@@ -49,6 +52,19 @@ def _mask(text: str, secrets: list[str]) -> str:
 REDACTOR = RedactSecrets()
 
 
+class TextFormatter(logging.Formatter):
+    """`time | LEVEL | message` in UTC. The line is one line, and only what it says: a newline,
+    an ESC or a bidi override in a message or a traceback is shown escaped (`\\n`, `\\x1b`,
+    `\\u202e`), so no text can forge a record or hide part of one."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s | %(levelname)s | %(message)s", datefmt="%Y-%m-%d %H:%M:%S")
+        self.converter = time.gmtime
+
+    def format(self, record: logging.LogRecord) -> str:
+        return escape_controls(super().format(record))
+
+
 class JsonFormatter(logging.Formatter):
     """{"time": ..., "level": ..., "logger": ..., "message": ...}, plus "error" with a traceback."""
 
@@ -63,17 +79,18 @@ class JsonFormatter(logging.Formatter):
             record.exc_text = self.formatException(record.exc_info)
         if record.exc_text:
             document["error"] = record.exc_text
-        return json.dumps(document, ensure_ascii=False)
+        # json.dumps escapes C0 controls; C1, bidi and invisible characters get \u escapes too,
+        # which a JSON reader turns back into the same text.
+        return escape_controls(json.dumps(document, ensure_ascii=False), _json_escape)
+
+
+def _json_escape(char: str) -> str:
+    return json.dumps(char)[1:-1]
 
 
 def setup_logging(level: str = "INFO", form: str = "text") -> None:
     handler = logging.StreamHandler(sys.stderr)
-    if form == "json":
-        formatter: logging.Formatter = JsonFormatter()
-    else:
-        formatter = logging.Formatter("%(asctime)s | %(levelname)s | %(message)s", datefmt="%Y-%m-%d %H:%M:%S")
-        formatter.converter = time.gmtime
-    handler.setFormatter(formatter)
+    handler.setFormatter(JsonFormatter() if form == "json" else TextFormatter())
     handler.addFilter(REDACTOR)
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from bot.config import Config
 from bot.model import COMPONENT_IMPACT, COMPONENT_OK, IMPACTS, Snapshot
 from bot.state import Store
+from bot.text import one_line
 
 
 async def render_status(config: Config, store: Store, clock: Callable[[], float] = time.time) -> str:
@@ -56,5 +57,8 @@ def _ago(moment: float | None, now: float) -> str:
 
 
 def _table(rows: Sequence[Sequence[str]]) -> str:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows)
+    """Aligned columns. Every cell is one line: a stored error or a page's status that held a
+    line break would otherwise forge a row."""
+    cells = [[one_line(cell) for cell in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(cells[0]))]
+    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in cells)

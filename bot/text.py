@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -88,12 +89,18 @@ def plain_text(text: str) -> str:
     return _without_invisible(_CONTROL_BUT_NEWLINE.sub(" ", _LINE_BREAK.sub("\n", text)))
 
 
-def escape_controls(text: str) -> str:
-    """Every control, bidi or invisible character shown as its escape (`\\n`, `\\x1b`, `\\u202e`):
-    for a log line, which must stay one line and read as what it holds, whatever it quotes."""
+def escape_controls(text: str, escape: Callable[[str], str] | None = None) -> str:
+    """Every control, bidi or invisible character replaced by `escape(char)`, by default its
+    Python escape (`\\n`, `\\x1b`, `\\u202e`): for a log line, which must stay one line and read as
+    what it holds, whatever it quotes."""
     if text.isprintable():
         return text
-    return _UNLOGGABLE.sub(_escaped, text)
+    shown = escape or _python_escape
+    return _UNLOGGABLE.sub(lambda match: match[1] or shown(match[0]), text)
+
+
+def _python_escape(char: str) -> str:
+    return char.encode("unicode_escape").decode("ascii")
 
 
 def _without_invisible(text: str) -> str:
@@ -104,10 +111,6 @@ def _kept(match: re.Match[str]) -> str:
     if match[1]:
         return match[1]  # a flag
     return "\ufffd" if "\ud800" <= match[0] <= "\udfff" else ""
-
-
-def _escaped(match: re.Match[str]) -> str:
-    return match[1] or match[0].encode("unicode_escape").decode("ascii")
 
 
 # Pydantic field types for page-supplied strings (bot.model): cleaned once, as the model is built.
