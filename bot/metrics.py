@@ -45,6 +45,12 @@ class Metrics:
             "statusbot_poll_duration_seconds", "Duration of one poll, by page format.", ["kind"],
             buckets=POLL_BUCKETS, registry=r)
 
+        self.http_dropped = Counter(
+            "statusbot_http_connections_dropped", "Connections to /healthz and /metrics the bot cut off, by reason: "
+            "evicted (the cap was reached and it had not sent its request), refused (the cap was reached and "
+            "all were being answered) or timeout (too slow to send its request or to read the answer).",
+            ["reason"], registry=r)
+
     def exposition(self) -> bytes:
         """The text format Prometheus scrapes."""
         return generate_latest(self.registry)
