@@ -44,7 +44,6 @@ class Metrics:
         self.poll_duration = Histogram(
             "statusbot_poll_duration_seconds", "Duration of one poll, by page format.", ["kind"],
             buckets=POLL_BUCKETS, registry=r)
-
         self.http_dropped = Counter(
             "statusbot_http_connections_dropped", "Connections to /healthz and /metrics the bot cut off, by reason: "
             "evicted (the cap was reached and it had not sent its request), refused (the cap was reached and "
