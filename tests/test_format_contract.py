@@ -2,8 +2,9 @@
 
 A format's own tests check what it reads; this one checks what all of them promise the engine:
 any body gives a storable snapshot or a ParseError (never another exception), hostile and empty
-bodies are refused, a document parses the same every time (so ids never move), and what a real
-document gives is sound (unique ids, UTC times, updates oldest first, links that are links).
+bodies are refused, a document parses the same every time (so ids never move), what a real
+document gives is sound (unique ids, UTC times, updates oldest first, links that are links), and
+what tight limits let through is as a full reading has it.
 It is driven by each format's sample documents below: registering a format without naming its
 samples here fails `test_every_format_has_samples`.
 """
@@ -11,7 +12,7 @@ samples here fails `test_every_format_has_samples`.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.detect import detect
-from bot.model import IMPACTS, ParseError, Snapshot
+from bot.model import DEFAULT_LIMITS, IMPACTS, Limits, ParseError, Snapshot
 from providers import FORMATS
 from tests.strategies import JSON_VALUES, mutated, parsed_or_refused, spliced
 
@@ -170,6 +171,35 @@ def test_a_truncated_sample_is_read_or_refused(sample: Sample) -> None:
         snapshot = parsed_or_refused(FORMATS[sample.kind].parse, sample.role, body[:cut], BASE)
         if snapshot is not None:
             assert_sound(snapshot, (sample, cut))
+
+
+# ---------------------------------------------------------------- limits
+
+TIGHT = Limits(incidents=1, components=1, updates=1)
+
+
+@pytest.mark.parametrize("sample", AUTHORED, ids=str)
+def test_a_sample_read_within_tight_limits_is_a_part_of_the_full_reading(sample: Sample) -> None:
+    """Whatever a limit cuts, what is read is as a full reading has it, and the cut is reported."""
+    page_format = FORMATS[sample.kind]
+    full = page_format.read(sample.role, sample.body, BASE, DEFAULT_LIMITS)
+    assert full.cut == {}, "no authored sample is over the default limits"
+    tight = page_format.read(sample.role, sample.body, BASE, TIGHT)
+    assert_sound(tight.snapshot, sample)
+    assert len(tight.snapshot.incidents) <= 1 and len(tight.snapshot.components) <= 1
+    assert tight.snapshot.components.items() <= full.snapshot.components.items()
+    for key, incident in tight.snapshot.incidents.items():
+        updates = {update.id: update for update in full.snapshot.incidents[key].updates}
+        assert len(incident.updates) <= 1 and all(updates[update.id] == update for update in incident.updates)
+    if len(full.snapshot.components) > 1:
+        assert "components" in tight.cut, sample
+    if len(full.snapshot.incidents) > 1:
+        assert {"incidents", "entries"} & set(tight.cut), sample
+    updates_only = page_format.read(sample.role, sample.body, BASE, replace(DEFAULT_LIMITS, updates=1))
+    for key, incident in updates_only.snapshot.incidents.items():
+        assert incident.updates == full.snapshot.incidents[key].updates[-1:], (sample, key)
+    if any(len(incident.updates) > 1 for incident in full.snapshot.incidents.values()):
+        assert set(updates_only.cut) == {"updates"}, sample
 
 
 # ---------------------------------------------------------------- hostile bodies

@@ -12,7 +12,7 @@ import pytest
 
 from bot.budget import ChangeBudget
 from bot.fetch import Fetcher
-from bot.model import FetchError, ParseError
+from bot.model import DEFAULT_LIMITS, FetchError, Limits, ParseError
 from bot.plan import PollTarget
 from bot.poll import PollOutcome, ProviderPoller
 from bot.state import Store
@@ -32,13 +32,13 @@ class Channel:
 
 class Rig:
     def __init__(self, pages: StatusPageServer, store: Store, fetcher: Fetcher, flavour: str = "statuspage",
-                 changes: ChangeBudget | None = None):
+                 changes: ChangeBudget | None = None, limits: Limits = DEFAULT_LIMITS):
         self.pages = pages
         self.store = store
         self.script = PageScript("Acme", flavour=flavour)
         self.script.component("api", "API")
         self.woken: list[set[str]] = []
-        target = PollTarget("acme", "Acme", f"{pages.url}/acme", interval=10.0, components=())
+        target = PollTarget("acme", "Acme", f"{pages.url}/acme", interval=10.0, components=(), limits=limits)
         kind = "statuspage" if flavour == "statuspage" else "incidentio"
         self.poller = ProviderPoller(target, FORMATS[kind], fetcher, store, [Channel()], "active", self.woken.append,
                                      changes=changes)
@@ -360,3 +360,29 @@ async def test_each_poll_is_counted_by_its_result(rig):
               for result in ("changed", "not_modified", "error")}
     assert counts == {"changed": 1, "not_modified": HISTORY_EVERY, "error": 1}
     assert registry.get_sample_value("statusbot_poll_duration_seconds_count", {"kind": "statuspage"}) == HISTORY_EVERY + 2
+
+
+async def test_what_the_limits_cut_is_told_once_a_run_per_document(pages, store, fetcher, caplog):
+    rig = Rig(pages, store, fetcher, limits=Limits(incidents=2, components=1, updates=3))
+    rig.script.component("web", "Website")
+    for number in range(3):
+        rig.script.open_incident(f"i{number}", f"Incident {number}", "Investigating")
+    with caplog.at_level(logging.WARNING, logger="statusbot.poll"):
+        rig.publish()
+        await rig.poll()
+        for step in range(4):  # each poll changes, and is cut again
+            rig.script.update("i2", "identified", f"Step {step}")
+            rig.publish()
+            assert (await rig.poller.poll_once()).changed
+    warnings = sorted(record.getMessage() for record in caplog.records if record.levelno == logging.WARNING)
+    assert warnings == [
+        "provider acme: incidents.json lists 3 incidents; reading the newest 2 ([bot] max_incidents)",
+        "provider acme: incidents.json lists an incident with 4 updates; reading the newest 3 of each "
+        "([bot] max_updates)",
+        "provider acme: summary.json lists 2 components; reading the first 1 ([bot] max_components)",
+        "provider acme: summary.json lists 3 incidents; reading the newest 2 ([bot] max_incidents)",
+        "provider acme: summary.json lists an incident with 4 updates; reading the newest 3 of each "
+        "([bot] max_updates)",
+    ]
+    stored = await store.documents("acme", [document.url for document in rig.poller.documents])
+    assert all(len(document.snapshot.incidents) <= 2 for document in stored.values())
