@@ -89,18 +89,17 @@ def plain_text(text: str) -> str:
     return _without_invisible(_CONTROL_BUT_NEWLINE.sub(" ", _LINE_BREAK.sub("\n", text)))
 
 
-def escape_controls(text: str, escape: Callable[[str], str] | None = None) -> str:
+def _python_escape(char: str) -> str:
+    return char.encode("unicode_escape").decode("ascii")
+
+
+def escape_controls(text: str, escape: Callable[[str], str] = _python_escape) -> str:
     """Every control, bidi or invisible character replaced by `escape(char)`, by default its
     Python escape (`\\n`, `\\x1b`, `\\u202e`): for a log line, which must stay one line and read as
     what it holds, whatever it quotes."""
     if text.isprintable():
         return text
-    shown = escape or _python_escape
-    return _UNLOGGABLE.sub(lambda match: match[1] or shown(match[0]), text)
-
-
-def _python_escape(char: str) -> str:
-    return char.encode("unicode_escape").decode("ascii")
+    return _UNLOGGABLE.sub(lambda match: match[1] or escape(match[0]), text)
 
 
 def _without_invisible(text: str) -> str:
