@@ -3,7 +3,8 @@
 Every failure mode of `tests.fakes.hostile` is configured as a Statuspage provider of its own,
 next to a healthy Statuspage page and a healthy incident.io page. The real bot runs once and
 continuously; the continuous run's peak memory shows whether a 50 MB stream and a gzip bomb
-are ever held.
+are ever held. Four crowded pages (16,000 incidents, changed every poll) beside the healthy ones
+show that what a page lists bounds neither the bot's memory nor how fast /healthz answers.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from bot.model import FetchError, ParseError
 from bot.poll import PollTarget, ProviderPoller
 from bot.state import Store
 from providers import FORMATS
+from tests import crowded
 from tests.bot_process import BotProcess
+from tests.crowded import MeasuredBot
 from tests.fakes.hostile import HUGE_BYTES, MODES, RETRY_AFTER, HostileServer
 from tests.fakes.status_page import StatusPageServer
 from tests.fakes.webhook_receiver import WebhookReceiver
@@ -29,6 +32,9 @@ from tests.world import World
 FETCH_TIMEOUT = 1.5  # the bot's deadline per fetch: the trickling page costs this much
 MAX_BODY_BYTES = 5_000_000
 PEAK_RSS_LIMIT_MB = 200
+HEALTHZ_LIMIT = 0.5  # seconds: the Docker HEALTHCHECK waits 3
+CROWDED_PAGES = 4
+CROWDED_POLLS = 6  # changed polls of each crowded page while /healthz is timed
 
 # What the bot says about each mode (a part of the reason it logs).
 REASONS = {
@@ -47,20 +53,6 @@ REASONS = {
     "wrong-types": "not a Statuspage",
 }
 HEALTHY = [("incident.created", "We are investigating errors"), ("incident.created", "Elevated latency")]
-
-
-class MeasuredBot(BotProcess):
-    def peak_rss_mb(self) -> float:
-        """VmHWM: the most memory the live process has ever had resident."""
-        assert self._process is not None  # BotProcess keeps the Popen private; its pid is all we need
-        for line in Path(f"/proc/{self._process.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-        raise AssertionError("no VmHWM in /proc status")
-
-    def alive(self) -> bool:
-        assert self._process is not None
-        return self._process.poll() is None
 
 
 @pytest.fixture
@@ -180,3 +172,17 @@ async def test_one_poll_of_a_broken_page_raises_only_fetch_or_parse_errors(poll_
         await poll(poll_rig, hostile, mode)
     assert REASONS[mode] in str(caught.value)
     assert await poll_rig[0].next_delivery("hooks") is None, "nothing announced"
+
+
+def test_crowded_pages_changing_every_poll_bound_neither_memory_nor_healthz(world, hostile):
+    bot, figures = crowded.run(world, hostile, CROWDED_PAGES, lambda figures: figures.polls >= CROWDED_POLLS)
+    print(figures.table())  # the figures, for `pytest -s`
+    assert figures.peak_rss_mb < PEAK_RSS_LIMIT_MB, figures.table()
+    assert figures.worst < HEALTHZ_LIMIT and not figures.failed_healthz, figures.table()
+    assert [summary(p) for p in world.delivered()] == [("incident.status", "The cause is a bad deploy")]
+    documents = ("summary.json", "incidents.json", "scheduled-maintenances.json")
+    for page in range(CROWDED_PAGES):
+        cuts = [line for line in bot.stderr if f"provider crowded{page}: " in line and "max_incidents" in line]
+        assert sorted(document for line in cuts for document in documents if f"crowded{page}: {document} lists 16000 "
+                      "incidents; reading the newest 500 ([bot] max_incidents)" in line) == sorted(documents), cuts
+    assert not any("Traceback" in line for line in bot.stderr), "".join(bot.stderr)

@@ -17,7 +17,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import datetime
 import functools
+import itertools
 import json
 import random
 import socket
@@ -31,6 +33,8 @@ from typing import Any, Self
 HUGE_BYTES = 50_000_000  # the streamed body: ten times the bot's default cap
 BOMB_BYTES = 1 << 30  # the gzip bomb, decompressed; about 1 MB on the wire
 RETRY_AFTER = 30  # what the rate-limited mode asks for, in seconds
+CROWDED_INCIDENTS = 16_000  # unresolved incidents on the crowded page, about 4.3 MB of JSON
+_CROWDED_NEWEST = datetime.datetime(2026, 6, 1, tzinfo=datetime.UTC)
 _CHUNK = 64 * 1024
 
 
@@ -192,6 +196,36 @@ async def _empty(x: Exchange) -> None:
     await x.answer("200 OK", b"")
 
 
+def crowded_item(number: int) -> dict[str, Any]:
+    """One small unresolved incident with one update, about 270 bytes of JSON; a higher number
+    is a minute older."""
+    moment = (_CROWDED_NEWEST - datetime.timedelta(minutes=number)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return {"id": f"c{number:06d}", "name": f"Queue delay {number}", "status": "investigating", "impact": "minor",
+            "created_at": moment, "updated_at": moment,
+            "incident_updates": [{"id": f"u{number:06d}", "status": "investigating", "body": "Delays.",
+                                  "created_at": moment}]}
+
+
+@functools.cache
+def crowded_items() -> bytes:
+    """The crowded page's incidents, newest first, as the inside of a JSON list: built once."""
+    return ",".join(json.dumps(crowded_item(n), separators=(",", ":")) for n in range(CROWDED_INCIDENTS)).encode()
+
+
+_VERSIONS = itertools.count()  # the crowded page's answers: every one differs from the last
+
+
+async def _crowded(x: Exchange) -> None:
+    """A valid page listing 16,000 unresolved incidents, changed on every request (its
+    `updated_at`): what an attacker's page does to make every poll parse it all again."""
+    page = json.dumps({"id": "crowded", "name": "Crowded", "updated_at": str(next(_VERSIONS))}).encode()
+    body = b'{"page":%s,"components":[],"scheduled_maintenances":[],"incidents":[%s]}' % (page, crowded_items())
+    await x.answer("200 OK", body)
+
+
+# Pages that answer well, at a cost: served like the failure modes, one path prefix each.
+HEAVY: dict[str, Mode] = {"crowded": _crowded}
+
 MODES: dict[str, Mode] = {
     "http-500": _http_500,
     "rate-limited": _rate_limited,
@@ -226,7 +260,7 @@ class HostileServer:
 
     def page_url(self, mode: str) -> str:
         """The base URL of a page that fails this way on every document."""
-        if mode not in MODES:
+        if mode not in MODES and mode not in HEAVY:
             raise KeyError(mode)
         return f"{self.url}/{mode}"
 
@@ -296,9 +330,10 @@ class HostileServer:
         with self._lock:
             self._hits.append(hit)
         exchange = Exchange(writer, hit, self._lock)
-        if mode not in MODES:
+        answer = MODES.get(mode) or HEAVY.get(mode)
+        if answer is None:
             await exchange.answer("404 Not Found", b'{"error": "no such mode"}')
         else:
-            await MODES[mode](exchange)
+            await answer(exchange)
         with self._lock:
             hit.finished = not writer.is_closing()
