@@ -174,6 +174,11 @@ class Caps:
             self._cut[called] = self._listed
         return kept
 
+    def cut_before_parsing(self, called: CutItems, listed: int) -> None:
+        """Account for a list cut to the limit before parsing (a feed's entries, in its XML)."""
+        if listed > self.limits.incidents:
+            self._cut[called] = listed
+
     def components(self, items: Iterable[object]) -> list[JSON]:
         """The first objects of a list of components."""
         kept: list[JSON] = []

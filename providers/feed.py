@@ -34,6 +34,7 @@ from bot.model import IMPACTS, Document, Format, Incident, Limits, ParseError, R
 from bot.text import html_to_text, one_line, tidy
 from bot.urls import is_web_link
 from providers import _feed_statuspage
+from providers._feed_entries import first_entries
 from providers._parse import Caps, clean, describe, numbered, undated_first
 
 Entry = dict[str, Any]  # one feedparser entry
@@ -93,11 +94,13 @@ def documents(url: str) -> list[Document]:
 
 
 def read(role: str, body: bytes, base_url: str, limits: Limits) -> Reading:
-    """The incidents of a feed, from its newest entries within `limits.incidents`. A feed with no
-    items is all clear; a body that is not a feed (an HTML page served with 200, JSON, an empty
-    body) raises ParseError, and nothing else."""
+    """The incidents of a feed, from its first entries (feeds list the newest first) within
+    `limits.incidents`. A feed with no items is all clear; a body that is not a feed (an HTML
+    page served with 200, JSON, an empty body) raises ParseError, and nothing else."""
     caps = Caps(limits)
-    entries: list[Entry] = caps.incidents(_load(body, base_url).entries, _updated, called="entries")
+    body, listed = first_entries(body, limits.incidents)
+    caps.cut_before_parsing("entries", listed)
+    entries: list[Entry] = _load(body, base_url).entries
     if any(_feed_statuspage.has_updates(_markup(entry)) for entry in entries):
         incidents: Sequence[Incident | None] = [_history_incident(caps, entry) for entry in entries]
     else:
@@ -155,7 +158,7 @@ def _history_incident(caps: Caps, entry: Entry) -> Incident | None:
     incident_id = code["code"] if code else _guid(entry)
     if incident_id is None:
         return None
-    updated = _updated(entry)
+    updated = _time(entry, "updated_parsed") or _time(entry, "published_parsed")
     history = _feed_statuspage.read(_markup(entry), updated, caps)
     title = _title(entry)
     first = history.updates[0] if history.updates else None
@@ -329,10 +332,6 @@ def _text(value: object, detail: object) -> str:
     kind = detail.get("type") if isinstance(detail, dict) else None
     is_html = isinstance(kind, str) and "html" in kind
     return clean(html_to_text(value) if is_html else tidy(value))
-
-
-def _updated(entry: Entry) -> datetime | None:
-    return _time(entry, "updated_parsed") or _time(entry, "published_parsed")
 
 
 def _time(entry: Entry, key: str) -> datetime | None:

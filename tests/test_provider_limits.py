@@ -167,10 +167,32 @@ def rss(items: list[tuple[str, int]]) -> bytes:
     return f'<rss version="2.0"><channel><title>Acme</title>{entries}</channel></rss>'.encode()
 
 
-def test_a_feed_keeps_its_newest_entries() -> None:
-    reading = read("feed", "feed", rss(shuffled([(f"tag:acme.test,2026:{n}", n) for n in range(12)])))
+def test_a_feed_keeps_its_first_entries_which_feeds_list_newest_first() -> None:
+    reading = read("feed", "feed", rss([(f"tag:acme.test,2026:{n}", n) for n in range(12)]))
     assert sorted(reading.snapshot.incidents) == [f"tag:acme.test,2026:{n}" for n in range(5)]
     assert reading.cut == {"entries": 12}
+
+
+@pytest.mark.parametrize(("head", "tail"), [
+    ('<rss version="2.0"><channel><title>Acme</title>', "</channel></rss>"),
+    ('<?xml version="1.0"?><!-- a <channel> in a comment --><feed xmlns="http://www.w3.org/2005/Atom"><title>A</title>',
+     "</feed>"),
+    ('<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/">'
+     '<channel rdf:about="x"><title>Acme</title><items/></channel>', "</rdf:RDF>"),
+])
+def test_a_feed_is_cut_in_its_markup_and_its_open_elements_closed_again(head: str, tail: str) -> None:
+    tag = "entry" if "Atom" in head else "item"
+    entries = "".join(f"<{tag}><id>tag:x,2026:{n}</id><guid>tag:x,2026:{n}</guid><title>Incident {n}</title></{tag}>"
+                      for n in range(40))
+    reading = read("feed", "feed", f"{head}{entries}{tail}".encode())
+    assert sorted(reading.snapshot.incidents) == sorted(f"tag:x,2026:{n}" for n in range(5))
+    assert reading.cut == {"entries": 40}
+
+
+def test_a_crowded_feed_is_read_within_the_default_limits() -> None:
+    body = rss([(f"tag:acme.test,2026:{n}", n % 600) for n in range(110_000)])  # 5 MB of small items
+    reading = FORMATS["feed"].read("feed", body, BASE, Limits())
+    assert len(reading.snapshot.incidents) == 500 and reading.cut == {"entries": 110_000}
 
 
 def history_atom(updates: int) -> bytes:
