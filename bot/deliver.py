@@ -4,6 +4,10 @@ The only retry layer of the program (client libraries' own retries are off). Sta
 take the oldest row -> send (paced, retried with tenacity) -> record: delivered (row removed,
 thread ref kept), dead (this message rejected for good), or channel disabled (credentials or
 endpoint gone: the backlog stays for when the operator fixes it).
+
+Outages (a RetryableError) are retried for as long as they last. An answer no destination should
+give (UnexpectedAnswer), and a notifier's own crash, are not an outage: after
+UnexpectedAnswer.max_attempts of them the message is given up, and the channel goes on.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from tenacity.wait import wait_base, wait_exponential_jitter
 from bot.message import compose
 from bot.metrics import Metrics
 from bot.model import Event, Notifier, PermanentError, RetryableError, ThreadRef
+from bot.retry_after import UnexpectedAnswer
 from bot.state import PendingDelivery, Store
 
 log = logging.getLogger("statusbot.deliver")
@@ -75,6 +80,7 @@ class DeliveryWorker:
         self.sleep = sleep
         self.wake = asyncio.Event()  # set when the poller has written rows for this channel
         self._last_send = 0.0
+        self._unexpected = 0  # unexpected answers to the message being delivered
 
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver until `stop` is set or the channel is disabled."""
@@ -116,6 +122,7 @@ class DeliveryWorker:
 
     async def _deliver(self, delivery: PendingDelivery, stop: asyncio.Event, max_attempts: int | None) -> Outcome:
         thread = await self.store.thread(self.channel, delivery.thread_key)
+        self._unexpected = 0
         retrying = AsyncRetrying(
             retry=retry_if_exception_type(RetryableError),
             wait=RetryAfterOrBackoff(self.max_backoff),
@@ -143,13 +150,22 @@ class DeliveryWorker:
             await self.sleep(pause)
         try:
             return await self.notifier.send(compose(delivery.event, self.mention(delivery.event)), thread)
+        except UnexpectedAnswer as exc:
+            raise self._count_unexpected(exc) from None
         except (RetryableError, PermanentError):
             raise
-        except Exception as exc:  # a bug in a notifier must not lose the message
-            log.exception("channel %s: unexpected error while sending", self.channel)
-            raise RetryableError(f"unexpected {type(exc).__name__}") from exc
+        except Exception as exc:  # a bug in a notifier: tried again (it may pass), but not forever
+            log.warning("channel %s: the notifier failed unexpectedly", self.channel, exc_info=True)
+            raise self._count_unexpected(UnexpectedAnswer(f"unexpected {type(exc).__name__} while sending")) from None
         finally:
             self._last_send = time.monotonic()
+
+    def _count_unexpected(self, exc: UnexpectedAnswer) -> UnexpectedAnswer | PermanentError:
+        """`exc` to retry, or, at the last attempt it allows, the PermanentError that gives the message up."""
+        self._unexpected += 1
+        if self._unexpected < exc.max_attempts:
+            return exc
+        return PermanentError(f"{exc} (given up after {self._unexpected} unexpected failures)")
 
     async def _give_up(self, delivery: PendingDelivery, exc: PermanentError) -> Outcome:
         if exc.disable_channel:

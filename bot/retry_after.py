@@ -1,11 +1,25 @@
-"""How long a server asks us to wait: the HTTP Retry-After header, read by the fetcher and the
-notifiers, and how an error message says it."""
+"""What an answer says about trying again: how long a server asks us to wait (the HTTP
+Retry-After header, read by the fetcher and the notifiers, and how an error message says it), and
+the error for an answer a destination should never give, which is tried only a few times."""
 
 from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import ClassVar
+
+from bot.model import RetryableError
+
+
+class UnexpectedAnswer(RetryableError):
+    """A destination answered what it never should: a redirect, a status outside HTTP's classes,
+    an unreadable body where one is needed. A passing glitch or a proxy in the way for good: the
+    delivery worker tries the message at most `max_attempts` times in all on such answers, then
+    gives it up (a dead letter) and keeps the channel. Outages (5xx, 429, timeouts) are plain
+    RetryableErrors and are retried for as long as they last."""
+
+    max_attempts: ClassVar[int] = 3
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:

@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from slack_sdk.webhook.async_client import AsyncWebhookClient
+from slack_sdk.webhook.webhook_response import WebhookResponse
 
 from bot.message import Message
 from bot.model import ThreadRef
@@ -29,6 +31,7 @@ from bot.model import ThreadRef
 from ._http import Verdict
 from ._slack_errors import REJECTED_PAYLOAD, THREAD_GONE, SlackFailure
 from ._slack_render import Payload, parent_payload, update_payload
+from ._slack_session import Answer, AnswerLog
 from ._transport import transport_error
 
 if TYPE_CHECKING:
@@ -39,14 +42,9 @@ log = logging.getLogger("statusbot.notifiers.slack")
 # What a request can raise on the way (refused, reset, timed out): worth another try.
 _TRANSPORT_ERRORS = (aiohttp.ClientError, TimeoutError, OSError)
 
-
-async def _refuse_redirect(session: aiohttp.ClientSession, context: Any, params: aiohttp.TraceRequestRedirectParams) -> None:
-    """aiohttp follows redirects and slack_sdk cannot say otherwise; a configured URL that
-    redirects is wrong, so the 3xx is the answer, classified like every other status."""
-    raise SlackFailure(params.response.status, None)
-
 Render = Callable[..., Payload]  # parent_payload or update_payload
 Client = TypeVar("Client", AsyncWebClient, AsyncWebhookClient)
+Response = TypeVar("Response", AsyncSlackResponse, WebhookResponse)
 
 
 class _SlackNotifier(ABC, Generic[Client]):
@@ -58,19 +56,40 @@ class _SlackNotifier(ABC, Generic[Client]):
     def __init__(self, channel: str, settings: SlackSettings) -> None:
         self._label = f"slack channel '{channel}'"
         self._timeout = settings.timeout
+        self._answers = AnswerLog()
         self._session: aiohttp.ClientSession | None = None
         self._sdk: Client | None = None
 
     def _client(self) -> Client:
         if self._sdk is None:
-            # slack_sdk applies `timeout` only to sessions it opens itself: ours carries it.
-            no_redirects = aiohttp.TraceConfig()
-            no_redirects.on_request_redirect.append(_refuse_redirect)
-            self._session = aiohttp.ClientSession(
-                timeout=aiohttp.ClientTimeout(total=self._timeout), trace_configs=[no_redirects]
-            )
+            self._session = self._answers.session(self._timeout)
             self._sdk = self._make_client(self._session)
         return self._sdk
+
+    async def _call_sdk(self, request: Awaitable[Response]) -> Response:
+        """One slack_sdk call; a redirect, an outage, or an answer it could not read all come out
+        as a SlackFailure or the engine's RetryableError, never as the library's own exception."""
+        self._answers.last = None
+        try:
+            return await request
+        except SlackFailure:
+            raise  # a refused redirect
+        except SlackApiError as exc:
+            data = getattr(exc.response, "data", None)
+            raise self._answer().failure(data.get("error") if isinstance(data, dict) else None) from None
+        except _TRANSPORT_ERRORS as exc:
+            raise transport_error(exc, self._label) from None
+        except Exception:
+            # slack_sdk choked on a body (AttributeError on plain text, UnicodeDecodeError):
+            # the answer it was reading says what happened; without one, this is no answer's doing.
+            if self._answers.last is None:
+                raise
+            raise self._answers.last.failure(None) from None
+
+    def _answer(self) -> Answer:
+        if self._answers.last is None:
+            raise RuntimeError("slack_sdk reported an answer that never arrived")
+        return self._answers.last
 
     @property
     def _sdk_timeout(self) -> int:
@@ -161,13 +180,10 @@ class SlackNotifier(_SlackNotifier[AsyncWebClient]):
         return await self._request(method, {**target, **plain})
 
     async def _request(self, method: str, arguments: dict[str, Any]) -> dict[str, Any]:
-        try:
-            response = await getattr(self._client(), method)(**arguments)
-        except SlackApiError as exc:
-            raise SlackFailure.from_api(exc.response) from None
-        except _TRANSPORT_ERRORS as exc:
-            raise transport_error(exc, self._label) from None
-        return response.data if isinstance(response.data, dict) else {}
+        response: AsyncSlackResponse = await self._call_sdk(getattr(self._client(), method)(**arguments))
+        if not isinstance(response.data, dict):
+            raise self._answer().failure(None)  # a binary body slack_sdk lets through as bytes
+        return response.data
 
 
 class SlackWebhookNotifier(_SlackNotifier[AsyncWebhookClient]):
@@ -198,12 +214,19 @@ class SlackWebhookNotifier(_SlackNotifier[AsyncWebhookClient]):
             await self._post(update_payload(message, plain=True))
 
     async def _post(self, payload: Payload) -> None:
+        """A 2xx is accepted whatever its body: incoming webhooks report every failure with an
+        error status (Slack's 2016 change), and posting a message again that Slack took would
+        show it twice. A body other than Slack's `ok` is worth a warning, not a resend."""
         try:
-            response = await self._client().send_dict(payload)
-        except _TRANSPORT_ERRORS as exc:
-            raise transport_error(exc, self._label) from None
-        if not 200 <= response.status_code < 300:
-            raise SlackFailure.from_webhook(response.status_code, response.body or "", response.headers)
+            body: str | None = (await self._call_sdk(self._client().send_dict(payload))).body
+        except SlackFailure:
+            body = None  # a redirect, or a body slack_sdk could not decode: the status answers
+        answer = self._answer()
+        code = body.strip() if body else None
+        if not 200 <= answer.status < 300:
+            raise answer.failure(code)
+        if code != "ok":
+            log.warning("%s: accepted (%s), though Slack answers 'ok'", self._label, answer.text())
 
 
 def _usable(thread: ThreadRef | None) -> ThreadRef | None:

@@ -2,23 +2,20 @@
 
 The Web API answers most errors with HTTP 200 and `{"ok": false, "error": code}`, incoming webhooks
 with an HTTP status and the code as plain text; both end up in one `SlackFailure`. Messages name
-the channel and the code only: never the token, the webhook URL or the response body.
+the channel and the code, or the body's type and size: never the token, the webhook URL or the
+response body.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import Any
 
 from bot.model import PermanentError, RetryableError
-from bot.retry_after import parse_retry_after, retry_hint
+from bot.retry_after import retry_hint
 
-from ._http import Verdict, classify_status, status_text
+from ._http import Verdict, classify_status, status_text, unexpected
 
-RETRYABLE = frozenset(
-    {"ratelimited", "rate_limited", "internal_error", "service_unavailable", "request_timeout", "fatal_error"}
-)
+RETRYABLE = frozenset({"ratelimited", "rate_limited", "internal_error", "service_unavailable", "request_timeout"})
 # The token or the channel is unusable: stop the channel and keep its backlog.
 DISABLING = frozenset(
     {
@@ -65,41 +62,35 @@ THREAD_GONE = frozenset(
     }
 )
 
-# What a code looks like; anything else in an answer is not repeated in our messages.
+# Slack: "It's possible some aspect of the operation succeeded": a retry may post it twice, so
+# this is tried only as often as an unexpected answer.
+MAY_HAVE_POSTED = frozenset({"fatal_error"})
+
+# What a code looks like.
 _CODE = re.compile(r"[a-z0-9_]{1,64}")
 
 
 class SlackFailure(Exception):
-    """One failed call, before it becomes the engine's typed error (see `error`)."""
+    """One failed call, before it becomes the engine's typed error (see `error`). `answer` says
+    what came back ('HTTP 200 OK with 5 bytes of text/plain') for when the code is unknown."""
 
-    def __init__(self, status: int, code: str | None, retry_after: float | None = None):
-        super().__init__(code or str(status))
+    def __init__(self, status: int, code: object, retry_after: float | None = None, answer: str | None = None):
+        readable = _readable(code)  # anything else in an answer is not repeated in our messages
+        super().__init__(readable or str(status))
         self.status = status
-        self.code = code
+        self.code = readable
         self.retry_after = retry_after
-
-    @classmethod
-    def from_api(cls, response: Any) -> SlackFailure:
-        """From a SlackApiError's response: usually an AsyncSlackResponse, an aiohttp response
-        when the body was not JSON."""
-        status: int = getattr(response, "status_code", None) or getattr(response, "status", None) or 0
-        data = getattr(response, "data", None)
-        code = data.get("error") if isinstance(data, dict) else None
-        return cls(status, _readable(code), _retry_after(getattr(response, "headers", None)))
-
-    @classmethod
-    def from_webhook(cls, status: int, body: str, headers: Mapping[str, str] | None) -> SlackFailure:
-        return cls(status, _readable(body.strip()), _retry_after(headers))
+        self.answer = answer
 
     @property
     def verdict(self) -> Verdict:
         return classify(self.status, self.code)
 
     def describe(self) -> str:
-        """'invalid_auth', or 'HTTP 404 Not Found: no_service' when the status says more than 200."""
+        """'invalid_auth', or 'HTTP 404 Not Found: no_service' when the status says more than 200;
+        without a code, the status, and the body's type and size where they tell what went wrong."""
         if self.code is None:
-            unreadable = 200 <= self.status < 300
-            return f"unreadable answer ({status_text(self.status)})" if unreadable else status_text(self.status)
+            return (self.verdict is Verdict.UNEXPECTED and self.answer) or status_text(self.status)
         return self.code if self.status == 200 else f"{status_text(self.status)}: {self.code}"
 
     def error(self, label: str) -> RetryableError | PermanentError:
@@ -107,6 +98,8 @@ class SlackFailure(Exception):
         if verdict is Verdict.RETRY:
             hint = retry_hint(self.retry_after)
             return RetryableError(f"{label}: {self.describe()}{hint}", retry_after=self.retry_after)
+        if verdict is Verdict.UNEXPECTED:
+            return unexpected(label, self.describe(), self.status)
         if verdict is Verdict.DISABLE:
             return PermanentError(f"{label}: {self.describe()}: channel disabled", disable_channel=True)
         return PermanentError(f"{label}: {self.describe()}: message rejected")
@@ -114,20 +107,19 @@ class SlackFailure(Exception):
 
 def classify(status: int, code: str | None) -> Verdict:
     """What an answer means: Slack's code first, the HTTP status where the code says nothing."""
-    if status == 429 or status >= 500 or code in RETRYABLE:
+    if code in MAY_HAVE_POSTED:
+        return Verdict.UNEXPECTED
+    if status == 429 or 500 <= status < 600 or code in RETRYABLE:
         return Verdict.RETRY
     if code is not None and (code in DISABLING or code.startswith("restricted_action")):
         return Verdict.DISABLE
     if not 200 <= status < 300:
         return classify_status(status)
     if code is None:
-        return Verdict.RETRY  # an unreadable 200 (a proxy's page?) may pass next time
+        return Verdict.UNEXPECTED  # a 2xx that is not Slack's answer: a proxy's page, a broken body
     return Verdict.DROP  # a payload, edit, thread or unknown code: this message only
 
 
 def _readable(code: object) -> str | None:
     return code if isinstance(code, str) and _CODE.fullmatch(code) else None
 
-
-def _retry_after(headers: Mapping[str, str] | None) -> float | None:
-    return parse_retry_after(headers.get("Retry-After")) if headers else None

@@ -17,6 +17,8 @@ from bot.message import Message
 from bot.text import one_line, truncate
 from bot.urls import is_web_link
 
+from ._fit import longest_cut
+
 MAX_TEXT = 4_000  # top-level `text`: chat.update documents 4,000 characters
 MAX_SECTION = 3_000  # a section block's text
 MAX_HEADLINE = 300  # a title is one line, not a body
@@ -49,13 +51,7 @@ def escape(text: str) -> str:
 
 def fit(text: str, limit: int) -> str:
     """`text` escaped and at most `limit` characters long: cut before escaping, so no entity is split."""
-    budget = limit
-    while budget > 0:
-        escaped = escape(truncate(text, budget))
-        if len(escaped) <= limit:
-            return escaped
-        budget = min(budget - 1, budget * limit // len(escaped))  # shrink by how much escaping grew it
-    return ""
+    return escape(longest_cut(text, limit, lambda cut: len(escape(cut))))
 
 
 def link(url: str, label: str) -> str:

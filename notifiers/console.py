@@ -46,6 +46,7 @@ LABELS: dict[str, str] = {
     "incident.resolved": "Resolved",
     "maintenance.completed": "Resolved",
     "component.status": "Component",
+    "provider.summary": "More Changes",
 }
 
 _LOUD_IMPACTS = frozenset({"major", "critical"})
@@ -60,7 +61,7 @@ class ConsoleSettings(BaseModel):
 
 def format_line(event: Event, now: datetime) -> str:
     """The whole log line for `event`, stamped `now` (shown in UTC): the seed's fields in their
-    order, then the incident's title and link where it has them."""
+    order, then the incident's title and link where it has them (a summary links its page)."""
     fields = [
         now.astimezone(UTC).strftime(TIME_FORMAT),
         level_for(event),
@@ -73,8 +74,9 @@ def format_line(event: Event, now: datetime) -> str:
     incident = event.incident
     if incident is not None and incident.title.strip():
         fields.append(f"Incident={safe_field(incident.title)}")
-    if incident is not None and is_web_link(incident.url):
-        fields.append(f"Link={safe_field(incident.url)}")
+    link = incident.url if incident is not None else event.url if event.type == "provider.summary" else ""
+    if is_web_link(link):
+        fields.append(f"Link={safe_field(link)}")
     return " | ".join(fields)
 
 
@@ -97,6 +99,8 @@ def _product(event: Event) -> str:
 
 
 def _message(event: Event) -> str:
+    if event.type == "provider.summary":
+        return f"{event.summarised} more changes in one poll, not announced one by one"
     if event.family == "component":
         new = event.new_status or (event.component.status if event.component else "")
         return f"{event.old_status} → {new}" if event.old_status else new

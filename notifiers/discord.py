@@ -30,7 +30,7 @@ from bot.retry_after import parse_retry_after, retry_hint
 from bot.text import iso_utc, truncate
 from bot.urls import http_url, is_web_link
 
-from ._http import raise_for_response, status_text
+from ._http import describe, json_bytes, raise_for_response, status_text, unexpected
 from ._transport import transport_error
 
 log = logging.getLogger("statusbot.discord")
@@ -60,6 +60,7 @@ _ROLE = re.compile(r"<@&([0-9]+)>")
 _USER = re.compile(r"<@!?([0-9]+)>")
 
 _SNOWFLAKE = re.compile(r"[0-9]{1,20}")
+_JSON = {"content-type": "application/json"}
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -252,7 +253,7 @@ class DiscordNotifier:
         await self._wait_for_bucket()
         try:
             response = await self._http.request(
-                method, url, json=payload, timeout=self._timeout, follow_redirects=False
+                method, url, content=json_bytes(payload), headers=_JSON, timeout=self._timeout, follow_redirects=False
             )
         except httpx.RequestError as exc:
             raise transport_error(exc, self._label) from None
@@ -282,8 +283,9 @@ class DiscordNotifier:
         message_id = _json_object(response).get("id")
         if isinstance(message_id, str) and _SNOWFLAKE.fullmatch(message_id):
             return message_id
-        # The message may exist, but without its id the thread cannot be kept: at-least-once.
-        raise RetryableError(f"{self._label}: {status_text(response.status_code)} without a message id")
+        # Not Discord's answer (a proxy's page, a stripped ?wait=true): the message may exist, but
+        # without its id the thread cannot be kept. Tried a few times, then given up.
+        raise unexpected(self._label, f"{describe(response)}, not Discord's message", response.status_code)
 
     async def _wait_for_bucket(self) -> None:
         # Pacing, not a retry: the last answer said the bucket is empty until then.

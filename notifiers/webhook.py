@@ -12,7 +12,6 @@ import base64
 import binascii
 import hashlib
 import hmac
-import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -22,15 +21,29 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bot.message import Message
 from bot.model import Component, Destination, EnvChannel, Event, Incident, ThreadRef, Update
-from bot.text import iso_utc, truncate
+from bot.text import iso_utc
 from bot.urls import http_url
 
-from ._http import raise_for_response
+from ._fit import longest_cut
+from ._http import json_bytes, raise_for_response
 from ._transport import transport_error
 
 SECRET_PREFIX = "whsec_"
-# Standard Webhooks asks for payloads under ~20 kB; an update body is the only unbounded field.
-MAX_BODY_CHARS = 16_000
+
+# Every string of the payload is capped, in bytes of the JSON that carries it (escapes counted),
+# so no page can make a POST larger than MAX_PAYLOAD_BYTES. Standard Webhooks asks for ~20 kB.
+MAX_BODY_BYTES = 16_000  # an update's text: the one long field
+MAX_TITLE_BYTES = 1_000
+MAX_URL_BYTES = 2_000
+MAX_ID_BYTES = 256  # ids and keys; a longer one keeps a hash of the whole, so two ids stay two
+MAX_NAME_BYTES = 200  # provider and component names
+MAX_STATUS_BYTES = 64  # statuses and impacts
+MAX_COMPONENTS = 20  # component names listed on an incident
+MAX_COUNT = 2**53 - 1  # `summarised`: the largest integer every JSON reader keeps exact
+# The largest body a receiver can get: every field at its cap (tests/test_payload_sizes.py
+# builds that payload from the caps above and checks this figure).
+MAX_PAYLOAD_BYTES = 26_310
+_HASH_CHARS = 16
 
 
 class WebhookSettings(BaseModel):
@@ -76,17 +89,18 @@ def sign(message_id: str, timestamp: int, body: bytes, key: bytes) -> str:
 
 
 def build_payload(event: Event) -> dict[str, Any]:
-    """The `data` object: everything a receiver needs, with no chat formatting."""
+    """The `data` object: everything a receiver needs, with no chat formatting, every string capped."""
     return {
-        "id": event.id,
-        "provider": event.provider,
-        "provider_title": event.provider_title,
-        "key": event.key,
-        "thread_key": event.thread_key,
-        "status": event.status,
-        "old_status": event.old_status,
-        "new_status": event.new_status,
-        "impact": event.impact,
+        "id": _id(event.id),
+        "provider": _cap(event.provider, MAX_NAME_BYTES),
+        "provider_title": _cap(event.provider_title, MAX_NAME_BYTES),
+        "key": _id(event.key),
+        "thread_key": _id(event.thread_key),
+        "status": _cap(event.status, MAX_STATUS_BYTES),
+        "old_status": _optional(event.old_status, MAX_STATUS_BYTES),
+        "new_status": _optional(event.new_status, MAX_STATUS_BYTES),
+        "impact": _cap(event.impact, MAX_STATUS_BYTES),
+        "summarised": min(max(event.summarised, 0), MAX_COUNT),  # a provider.summary's count; else 0
         "incident": _incident(event.incident) if event.incident else None,
         "update": _update(event.update) if event.update else None,
         "component": _component(event.component) if event.component else None,
@@ -95,13 +109,13 @@ def build_payload(event: Event) -> dict[str, Any]:
 
 def _incident(incident: Incident) -> dict[str, Any]:
     return {
-        "id": incident.id,
+        "id": _id(incident.id),
         "kind": incident.kind,
-        "title": incident.title,
-        "status": incident.status,
-        "impact": incident.impact,
-        "url": incident.url,
-        "components": list(incident.component_names),
+        "title": _cap(incident.title, MAX_TITLE_BYTES),
+        "status": _cap(incident.status, MAX_STATUS_BYTES),
+        "impact": _cap(incident.impact, MAX_STATUS_BYTES),
+        "url": _cap(incident.url, MAX_URL_BYTES),
+        "components": [_cap(name, MAX_NAME_BYTES) for name in incident.component_names[:MAX_COMPONENTS]],
         "created_at": iso_utc(incident.created_at),
         # a maintenance is mostly its window
         "scheduled_for": iso_utc(incident.scheduled_for),
@@ -111,24 +125,52 @@ def _incident(incident: Incident) -> dict[str, Any]:
 
 def _update(update: Update) -> dict[str, Any]:
     return {
-        "id": update.id,
-        "status": update.status,
-        "body": truncate(update.body, MAX_BODY_CHARS),
+        "id": _id(update.id),
+        "status": _cap(update.status, MAX_STATUS_BYTES),
+        "body": _cap(update.body, MAX_BODY_BYTES),
         "created_at": iso_utc(update.created_at),
     }
 
 
 def _component(component: Component) -> dict[str, Any]:
-    return {"id": component.id, "name": component.name, "status": component.status}
+    return {
+        "id": _id(component.id),
+        "name": _cap(component.name, MAX_NAME_BYTES),
+        "status": _cap(component.status, MAX_STATUS_BYTES),
+    }
+
+
+def _cap(text: str, limit: int) -> str:
+    """`text` cut (with '…') to at most `limit` bytes inside the JSON."""
+    return longest_cut(text, limit, _json_size)
+
+
+def _optional(text: str | None, limit: int) -> str | None:
+    return None if text is None else _cap(text, limit)
+
+
+def _id(text: str) -> str:
+    """An id or key within MAX_ID_BYTES: a longer one is cut and ends in '~' and a hash of the
+    whole, so the same id always gives the same text and two long ids that share a start stay two."""
+    if _json_size(text) <= MAX_ID_BYTES:
+        return text
+    digest = hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:_HASH_CHARS]
+    start = longest_cut(text, MAX_ID_BYTES - _HASH_CHARS - 1, _json_size)
+    return f"{start}~{digest}"
+
+
+def _json_size(text: str) -> int:
+    """Bytes `text` takes inside a JSON string, as `encode` writes it (quotes not counted)."""
+    return len(encode(text)) - 2
 
 
 def envelope(event: Event, now: datetime) -> dict[str, Any]:
     return {"type": event.type, "timestamp": iso_utc(event.occurred_at or now), "data": build_payload(event)}
 
 
-def encode(document: dict[str, Any]) -> bytes:
+def encode(document: object) -> bytes:
     """Minified UTF-8 JSON: these exact bytes are both signed and sent."""
-    return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
+    return json_bytes(document)
 
 
 def request_headers(message_id: str, timestamp: int, body: bytes, key: bytes | None) -> dict[str, str]:

@@ -5,7 +5,10 @@ about what was waited, not about time passing."""
 from __future__ import annotations
 
 import asyncio
+import io
 import json
+import logging
+import sys
 import threading
 import time
 
@@ -13,7 +16,9 @@ import httpx
 import pytest
 
 from bot.deliver import DeliveryWorker
+from bot.retry_after import UnexpectedAnswer
 from bot.state import Store
+from notifiers.console import DESTINATION as CONSOLE
 from notifiers.webhook import DESTINATION as WEBHOOK
 from tests.builders import RecordedSleep, update_event
 from tests.eventually import eventually_async
@@ -169,3 +174,63 @@ async def test_a_message_leaves_the_outbox_only_after_the_destination_accepted_i
 
 async def _delivered_all(store: Store) -> bool:
     return await store.pending_count("hooks") == 0
+
+
+# ---------------------------------------------------------------- unexpected answers: a few tries, then a dead letter
+
+
+def errors_logged(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR]
+
+
+async def test_a_redirect_is_tried_three_times_then_given_up_and_the_channel_goes_on(setup, receiver, caplog):
+    store, worker, sleep = setup
+    with WebhookReceiver() as elsewhere:
+        receiver.respond(307, headers={"Location": f"{elsewhere.url}/hook"}, times=UnexpectedAnswer.max_attempts)
+        await enqueue(store, 1, 2)
+        stop = asyncio.Event()
+        task = asyncio.create_task(worker.run(stop))  # run retries outages forever: this must end anyway
+        await eventually_async(lambda: _delivered_all(store))
+        stop.set()
+        await asyncio.wait_for(task, timeout=5)
+        assert elsewhere.requests == [], "never followed"
+    assert bodies(receiver) == ["message 1"] * 3 + ["message 2"]
+    assert len(sleep.waits) == 2
+    reason = ("webhook channel 'hooks': HTTP 307 Temporary Redirect with no body: a redirect, not followed "
+              "(given up after 3 unexpected failures)")
+    [(event, error)] = await store.dead_letters("hooks")
+    assert (event.id, error) == ("evt_1", reason)
+    assert errors_logged(caplog) == [f"channel hooks: gave up on incident.updated upd:i1:u1: {reason}"]
+    assert await store.disabled_reason("hooks") is None
+
+
+async def test_outages_do_not_count_towards_the_unexpected_answers(setup, receiver):
+    store, worker, _ = setup
+    receiver.respond(503, times=5)
+    receiver.respond(302, headers={"Location": "/elsewhere"}, times=UnexpectedAnswer.max_attempts - 1)
+    receiver.respond(503)
+    await enqueue(store, 1)
+    assert await worker.drain(asyncio.Event(), max_attempts=20) == 0
+    assert bodies(receiver) == ["message 1"] * 9
+    assert await store.dead_letters("hooks") == []
+
+
+class BrokenStdout(io.StringIO):
+    """A stdout whose writes fail in a way no notifier expects."""
+
+    def write(self, text: str) -> int:
+        raise RuntimeError("broken stream")
+
+
+async def test_a_notifier_that_crashes_is_tried_three_times_then_given_up(store, caplog, monkeypatch):
+    monkeypatch.setattr(sys, "stdout", BrokenStdout())
+    sleep = RecordedSleep()
+    worker = DeliveryWorker("console", CONSOLE.create("console", CONSOLE.settings(), None), store, sleep=sleep)
+    await store.commit_poll("acme", [], [], [("console", update_event(1))], changed=True)
+    assert await worker.drain(asyncio.Event(), max_attempts=10) == 0
+    assert len(sleep.waits) == 2
+    reason = "unexpected RuntimeError while sending (given up after 3 unexpected failures)"
+    assert [error for _, error in await store.dead_letters("console")] == [reason]
+    assert errors_logged(caplog) == [f"channel console: gave up on incident.updated upd:i1:u1: {reason}"]
+    tracebacks = [r for r in caplog.records if r.levelno == logging.WARNING and r.exc_info]
+    assert len(tracebacks) == 3 and all("RuntimeError: broken stream" in r.exc_text for r in tracebacks)

@@ -46,7 +46,8 @@ async def webhook(receiver: WebhookReceiver) -> AsyncIterator[WebhookNotifier]:
         (503, "webhook channel 'hooks': HTTP 503 Service Unavailable"),
         (410, "webhook channel 'hooks': HTTP 410 Gone: endpoint disabled"),
         (401, "webhook channel 'hooks': HTTP 401 Unauthorized: channel disabled"),
-        (302, "webhook channel 'hooks': HTTP 302 Found: redirects are not followed, channel disabled"),
+        (302, "webhook channel 'hooks': HTTP 302 Found with 27 bytes of no stated type: a redirect, not followed"),
+        (600, "webhook channel 'hooks': HTTP 600 with 27 bytes of no stated type: an unexpected answer"),
         (422, "webhook channel 'hooks': HTTP 422 Unprocessable Entity: message rejected"),
     ],
 )

@@ -30,6 +30,7 @@ from bot.model import (
     RetryableError,
     Update,
 )
+from bot.retry_after import UnexpectedAnswer
 from bot.state import Store
 from notifiers._slack_client import SlackNotifier, SlackWebhookNotifier
 from notifiers._slack_render import (
@@ -148,7 +149,7 @@ def every_text(request: Request) -> list[str]:
 def kind(error: DeliveryError) -> str:
     if isinstance(error, PermanentError):
         return "disable" if error.disable_channel else "drop"
-    return "retry"
+    return "unexpected" if isinstance(error, UnexpectedAnswer) else "retry"
 
 
 async def outcome(send: Any) -> str:
@@ -534,13 +535,14 @@ SLACK_TABLE: list[tuple[int, Any, str]] = [
         "not_allowed_token_type", "channel_not_found", "not_in_channel", "is_archived", "no_permission",
         "team_not_found", "ekm_access_denied", "restricted_action", "restricted_action_read_only_channel")],
     *[(200, {"ok": False, "error": code}, "retry") for code in (
-        "ratelimited", "internal_error", "service_unavailable", "request_timeout", "fatal_error")],
+        "ratelimited", "internal_error", "service_unavailable", "request_timeout")],
+    (200, {"ok": False, "error": "fatal_error"}, "unexpected"),  # it may have posted: not resent forever
     (429, {"ok": False, "error": "ratelimited"}, "retry"),
     (500, "<html>oops</html>", "retry"),
     (503, {"ok": False, "error": "service_unavailable"}, "retry"),
     (200, {"ok": False, "error": "message_limit_exceeded"}, "drop"),
     (200, {"ok": False, "error": "some_future_error"}, "drop"),
-    (200, {"ok": False, "error": "<script>not a code</script>"}, "retry"),
+    (200, {"ok": False, "error": "<script>not a code</script>"}, "unexpected"),
     (404, "<html>no such page</html>", "disable"),
     (400, {"ok": False}, "drop"),
 ]
@@ -569,8 +571,8 @@ async def test_payload_codes_get_one_plain_retry(code: str, slack: FakeSlack, ma
 @pytest.mark.parametrize(("status", "message"), [
     (500, "slack channel 'ops': HTTP 500 Internal Server Error"),
     (404, "slack channel 'ops': HTTP 404 Not Found: channel disabled"),
-    (200, "slack channel 'ops': unreadable answer (HTTP 200 OK)"),
-    (201, "slack channel 'ops': unreadable answer (HTTP 201 Created)"),
+    (200, "slack channel 'ops': HTTP 200 OK with 32 bytes of text/html: an unexpected answer"),
+    (201, "slack channel 'ops': HTTP 201 Created with 32 bytes of application/json: an unexpected answer"),
 ])
 async def test_non_json_answers_are_described_by_their_status(
     status: int, message: str, slack: FakeSlack, make: Factory

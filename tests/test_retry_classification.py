@@ -1,9 +1,11 @@
-"""The one table: what every HTTP status and every transport failure means for a delivery, for
-every destination reached over HTTP.
+"""The one table: what every HTTP status, every odd answer and every transport failure means for
+a delivery, for every destination reached over HTTP.
 
-success, retry (RetryableError), drop (PermanentError for this message), disable (PermanentError
-that stops the channel and keeps its backlog). Each row is played by the notifier's real client
-library (httpx for webhook and Discord, slack_sdk on aiohttp for Slack) against its local fake.
+success, retry (RetryableError: an outage, retried while it lasts), unexpected (UnexpectedAnswer:
+a redirect, a status outside HTTP's classes, an unreadable body where one is needed; tried a few
+times, then given up), drop (PermanentError for this message), disable (PermanentError that stops
+the channel and keeps its backlog). Each row is played by the notifier's real client library
+(httpx for webhook and Discord, slack_sdk on aiohttp for Slack) against its local fake.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import pytest
 
 from bot.message import compose
 from bot.model import Event, Incident, Notifier, PermanentError, RetryableError, ThreadRef, Update
+from bot.retry_after import UnexpectedAnswer
 from notifiers import DESTINATIONS
 from notifiers._http import Verdict, classify_status
 from tests.fakes.broken_server import BrokenServer
@@ -33,25 +36,30 @@ EVENT = Event(
     update=Update(id="u1", status="investigating", body="Investigating"),
 )
 
-SUCCESS, RETRY, DROP, DISABLE = Verdict.SUCCESS, Verdict.RETRY, Verdict.DROP, Verdict.DISABLE
+SUCCESS, RETRY, UNEXPECTED, DROP, DISABLE = (
+    Verdict.SUCCESS, Verdict.RETRY, Verdict.UNEXPECTED, Verdict.DROP, Verdict.DISABLE)
 
-# status -> verdict, the same for every destination reached over HTTP.
+# status -> verdict, the same for every destination reached over HTTP. A status HTTP does not name
+# is the x00 of its class (RFC 9110): 499 a 400, 520 a 500. Redirects are never followed.
 STATUS_TABLE: dict[int, Verdict] = {
-    200: SUCCESS, 201: SUCCESS, 204: SUCCESS,
-    301: DISABLE, 302: DISABLE,
+    200: SUCCESS, 201: SUCCESS, 204: SUCCESS, 299: SUCCESS,
+    300: UNEXPECTED, 301: UNEXPECTED, 302: UNEXPECTED, 303: UNEXPECTED, 307: UNEXPECTED, 308: UNEXPECTED,
     400: DROP, 401: DISABLE, 403: DISABLE, 404: DISABLE, 408: RETRY, 410: DISABLE,
-    413: DROP, 422: DROP, 425: RETRY, 429: RETRY,
-    500: RETRY, 502: RETRY, 503: RETRY, 504: RETRY,
+    413: DROP, 418: DROP, 422: DROP, 425: RETRY, 429: RETRY, 499: DROP,
+    500: RETRY, 502: RETRY, 503: RETRY, 504: RETRY, 520: RETRY, 599: RETRY,
+    600: UNEXPECTED, 999: UNEXPECTED,
 }
 
 # Where a destination needs more than a 2xx: an answer to thread on (Slack's ts, Discord's id).
 EXCEPTIONS: dict[tuple[str, int], Verdict] = {
-    ("slack-token", 201): RETRY,  # the Web API succeeds only with 200 and ok:true
-    ("slack-token", 204): RETRY,
-    ("discord", 204): RETRY,  # a first message without its id cannot be kept current
+    ("slack-token", 201): UNEXPECTED,  # the Web API succeeds only with 200 and ok:true
+    ("slack-token", 204): UNEXPECTED,
+    ("slack-token", 299): UNEXPECTED,
+    ("discord", 204): UNEXPECTED,  # a first message without its id cannot be kept current
 }
 
 KINDS = ["webhook", "slack-token", "slack-webhook", "discord", "discord-edit"]
+HTTP_KINDS = ["webhook", "slack-token", "slack-webhook", "discord"]
 
 
 @dataclass
@@ -68,29 +76,32 @@ class Rig:
 
 
 @asynccontextmanager
-async def rig(kind: str) -> AsyncIterator[Rig]:
+async def rig(kind: str, channel_timeout: float = 15.0) -> AsyncIterator[Rig]:
     async with httpx.AsyncClient() as http:
         if kind == "webhook":
             with WebhookReceiver() as receiver:
-                notifier = _create("webhook", http, url=f"{receiver.url}/hook")
+                notifier = _create("webhook", http, url=f"{receiver.url}/hook", timeout=channel_timeout)
                 yield Rig(notifier, lambda status, body, headers: receiver.respond(status, headers, body),
                           b"", b"upstream trouble", b"", lambda: len(receiver.requests))
         elif kind.startswith("slack"):
             with FakeSlack() as slack:
                 if kind == "slack-token":
-                    notifier = _create("slack", http, token="xoxb-ok", channel="#ops", api_url=slack.api_url)
+                    notifier = _create("slack", http, token="xoxb-ok", channel="#ops", api_url=slack.api_url,
+                                       timeout=channel_timeout)
                     ok_body: Any = {"ok": True, "channel": "C0000000001", "ts": "1.000100"}
                 else:
-                    notifier = _create("slack", http, webhook_url=slack.webhook_url("ok"))
+                    notifier = _create("slack", http, webhook_url=slack.webhook_url("ok"), timeout=channel_timeout)
                     ok_body = "ok"
                 yield Rig(notifier, lambda status, body, headers: slack.respond(status, body, headers),
                           ok_body, "upstream trouble", "", lambda: len(slack.requests))
                 await notifier.aclose()
         else:
             with FakeDiscord() as discord:
-                notifier = _create("discord", http, webhook_url=discord.webhook_url("ok"))
+                notifier = _create("discord", http, webhook_url=discord.webhook_url("ok"), timeout=channel_timeout)
                 thread = await notifier.send(compose(EVENT), None) if kind == "discord-edit" else None
-                yield Rig(notifier, lambda status, body, headers: discord.respond(status, body, headers),
+                yield Rig(notifier, lambda status, body, headers: discord.respond(
+                              status, None if isinstance(body, bytes) else body, headers,
+                              raw=body if isinstance(body, bytes) else None),
                           {"id": "1200000000000000001", "channel_id": "1", "embeds": []},
                           {"message": "upstream trouble", "code": 0}, None,
                           lambda: len(discord.requests) - (thread is not None), thread)
@@ -102,13 +113,20 @@ def _create(kind: str, http: httpx.AsyncClient, **settings: Any) -> Notifier:
 
 
 async def verdict(notifier: Notifier, thread: ThreadRef | None = None) -> Verdict:
+    return (await attempt(notifier, thread))[0]
+
+
+async def attempt(notifier: Notifier, thread: ThreadRef | None = None) -> tuple[Verdict, str]:
+    """What one send came to, and its error's text ('' on success)."""
     try:
         await notifier.send(compose(EVENT), thread)
-    except RetryableError:
-        return RETRY
+    except UnexpectedAnswer as error:
+        return UNEXPECTED, str(error)
+    except RetryableError as error:
+        return RETRY, str(error)
     except PermanentError as error:
-        return DISABLE if error.disable_channel else DROP
-    return SUCCESS
+        return DISABLE if error.disable_channel else DROP, str(error)
+    return SUCCESS, ""
 
 
 @pytest.mark.parametrize(("status", "expected"), STATUS_TABLE.items())
@@ -116,9 +134,9 @@ def test_classify_status(status: int, expected: Verdict) -> None:
     assert classify_status(status) is expected
 
 
-def test_a_status_outside_http_range_is_retryable() -> None:
-    assert classify_status(199) is RETRY
-    assert classify_status(600) is RETRY
+@pytest.mark.parametrize("status", [0, 99, 100, 101, 102, 199, 305, 399, 600, 1000])
+def test_a_status_that_is_no_final_answer_is_unexpected(status: int) -> None:
+    assert classify_status(status) is UNEXPECTED
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -136,7 +154,7 @@ async def test_every_destination_maps_http_statuses_alike(kind: str, status: int
 # Destination-specific error codes (Slack answers HTTP 200 with ok:false; Discord sends a JSON code).
 SLACK_CODES = {
     "ratelimited": RETRY, "internal_error": RETRY, "service_unavailable": RETRY, "request_timeout": RETRY,
-    "fatal_error": RETRY,
+    "fatal_error": UNEXPECTED,  # "some aspect of the operation may have succeeded": not resent forever
     "invalid_auth": DISABLE, "not_authed": DISABLE, "account_inactive": DISABLE, "token_revoked": DISABLE,
     "token_expired": DISABLE, "missing_scope": DISABLE, "channel_not_found": DISABLE,
     "not_in_channel": DISABLE, "is_archived": DISABLE,
@@ -164,9 +182,93 @@ async def test_discord_error_codes(status: int, body: Any, expected: Verdict) ->
         assert await verdict(r.notifier) is expected
 
 
+# ---------------------------------------------------------------- redirects
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+async def test_no_destination_follows_a_redirect_to_another_server(kind: str, status: int) -> None:
+    with WebhookReceiver() as elsewhere:
+        async with rig(kind) as r:
+            r.answer(status, r.error_body, {"Location": f"{elsewhere.url}/collect?from=statusbot"})
+            outcome, error = await attempt(r.notifier, r.thread)
+            assert r.requests() == 1
+        assert elsewhere.requests == [], "nothing reached the redirect's target"
+    assert outcome is UNEXPECTED
+    assert f"HTTP {status} " in error and error.endswith(": a redirect, not followed")
+    assert elsewhere.url.removeprefix("http://") not in error and "upstream trouble" not in error
+
+
+# ---------------------------------------------------------------- odd bodies
+
+INVALID_UTF8 = b"\xff\xfe ok \xc3\x28"
+HTML = b"<html><body>proxy page, secret-looking text</body></html>"
+JSON = {"Content-Type": "application/json"}
+TEXT = {"Content-Type": "text/plain"}
+
+# kind, status, body, headers -> verdict. A body matters only where the destination needs one.
+ODD_ANSWERS: list[tuple[str, int, bytes, dict[str, str], Verdict]] = [
+    # Slack's incoming webhooks report every failure with an error status: a 2xx was posted.
+    ("slack-webhook", 200, INVALID_UTF8, TEXT, SUCCESS),
+    ("slack-webhook", 200, HTML, {"Content-Type": "text/html"}, SUCCESS),
+    ("slack-webhook", 503, INVALID_UTF8, TEXT, RETRY),
+    ("slack-webhook", 404, INVALID_UTF8, TEXT, DISABLE),
+    # The Web API answers a JSON object with ok:true (and a ts to thread on).
+    ("slack-token", 200, INVALID_UTF8, TEXT, UNEXPECTED),
+    ("slack-token", 200, INVALID_UTF8, JSON, UNEXPECTED),
+    ("slack-token", 200, b"ok", TEXT, UNEXPECTED),
+    ("slack-token", 200, HTML, {"Content-Type": "text/html"}, UNEXPECTED),
+    ("slack-token", 200, b'["ok"]', JSON, UNEXPECTED),
+    ("slack-token", 200, b'{"channel": "C1"}', JSON, UNEXPECTED),
+    ("slack-token", 200, b"\x1f\x8b\x08 not Slack", {"Content-Type": "application/gzip"}, UNEXPECTED),
+    ("slack-token", 503, INVALID_UTF8, JSON, RETRY),
+    ("slack-token", 403, INVALID_UTF8, TEXT, DISABLE),
+    # Discord's first post needs the created message's id (?wait=true); an edit needs no body.
+    ("discord", 200, HTML, {}, UNEXPECTED),
+    ("discord", 200, INVALID_UTF8, JSON, UNEXPECTED),
+    ("discord", 200, b"", JSON, UNEXPECTED),
+    ("discord-edit", 200, HTML, {}, SUCCESS),
+    ("discord", 502, HTML, {}, RETRY),
+    ("discord", 429, INVALID_UTF8, {"Retry-After": "3"}, RETRY),
+    # A generic webhook's receiver owes us nothing but a 2xx.
+    ("webhook", 200, HTML, {}, SUCCESS),
+    ("webhook", 200, INVALID_UTF8, {}, SUCCESS),
+]
+
+
+@pytest.mark.parametrize(("kind", "status", "body", "headers", "expected"), ODD_ANSWERS)
+async def test_odd_bodies(kind: str, status: int, body: bytes, headers: dict[str, str], expected: Verdict) -> None:
+    async with rig(kind) as r:
+        r.answer(status, body, headers)
+        outcome, error = await attempt(r.notifier, r.thread)
+        follow_up = 1 if kind == "discord-edit" and expected is SUCCESS else 0
+        assert r.requests() == 1 + follow_up, "a 2xx is never sent again"
+    assert outcome is expected, error
+    assert "secret-looking" not in error and "proxy page" not in error and " ok " not in error
+    if expected is UNEXPECTED:  # what came back is named by its type and size, never quoted
+        assert f" with {len(body):,} bytes of " in error or (not body and " with no body" in error), error
+
+
+async def test_a_slack_webhook_2xx_that_is_not_ok_is_accepted_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    async with rig("slack-webhook") as r:
+        r.answer(200, HTML, {"Content-Type": "text/html; charset=utf-8"})
+        assert await verdict(r.notifier) is SUCCESS
+    [warning] = [record.getMessage() for record in caplog.records if record.levelname == "WARNING"]
+    assert warning == (f"slack channel 'ch': accepted (HTTP 200 OK with {len(HTML)} bytes of text/html), "
+                       "though Slack answers 'ok'")
+
+
+@pytest.mark.parametrize("kind", HTTP_KINDS)
+@pytest.mark.parametrize("status", [100, 101, 102, 103, 199])
+async def test_an_informational_answer_alone_is_no_answer(kind: str, status: int) -> None:
+    """A 1xx is never a final answer: each library waits for one, or rejects what follows."""
+    async with rig(kind, channel_timeout=0.3) as r:
+        r.answer(status, r.error_body, {})
+        with pytest.raises(RetryableError):
+            await r.notifier.send(compose(EVENT), None)
+
+
 # ---------------------------------------------------------------- transport failures
 
-HTTP_KINDS = ["webhook", "slack-token", "slack-webhook", "discord"]
 TRANSPORT_FAILURES = {
     "refused": "connection refused",
     "tls": "TLS failed",  # https to a server that does not speak TLS

@@ -13,7 +13,8 @@ The token in the URL picks a scenario:
     5xx-N              the first N calls answer 500
     unauthorized       401 Invalid Webhook Token (code 50027)
 
-`respond(...)` scripts the next replies, whatever the token or the path.
+`respond(...)` scripts the next replies, whatever the token or the path: `raw` bytes go out as
+they are (text/html unless the reply's headers name a Content-Type).
 
     with FakeDiscord() as discord:
         url = discord.webhook_url("ok")
@@ -400,7 +401,8 @@ class _Handler(FakeHandler):
     def _handle(self) -> None:
         reply = self.server.fake._serve(self.command, self.path, self._body())
         payload = reply.encoded()
-        content_type = {"content-type": "application/json" if reply.raw is None else "text/html"} if payload else {}
+        typed = payload and not any(name.lower() == "content-type" for name in reply.headers)
+        content_type = {"content-type": "application/json" if reply.raw is None else "text/html"} if typed else {}
         self._send(reply.status, {**content_type, **reply.headers}, payload, reply.delay)
 
     do_GET = do_POST = do_PATCH = do_DELETE = _handle

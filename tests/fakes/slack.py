@@ -29,7 +29,8 @@ Webhook scenarios (`webhook_url(scenario)`, the same `-anything` suffix allowed)
     archived              410 `channel_is_archived`
     ratelimited-once      the first post answers 429, Retry-After: 1
 
-`respond(...)` scripts the next answers to any request, ahead of every scenario.
+`respond(...)` scripts the next answers to any request, ahead of every scenario (a body of bytes
+goes out as it is: invalid UTF-8, say).
 """
 
 from __future__ import annotations
@@ -92,7 +93,7 @@ class Posted:
 @dataclass(frozen=True)
 class Answer:
     status: int = 200
-    body: Mapping[str, Any] | str = "ok"  # a mapping is sent as JSON, a string as plain text
+    body: Mapping[str, Any] | str | bytes = "ok"  # a mapping is sent as JSON, a string or bytes as plain text
     headers: Mapping[str, str] = field(default_factory=dict)
     delay: float = 0.0
 
@@ -123,7 +124,7 @@ class FakeSlack(ThreadedFake[Request, Answer]):
     def respond(
         self,
         status: int = 200,
-        body: Mapping[str, Any] | str = "ok",
+        body: Mapping[str, Any] | str | bytes = "ok",
         headers: Mapping[str, str] | None = None,
         times: int = 1,
         delay: float = 0.0,
@@ -299,7 +300,9 @@ class _Handler(FakeHandler):
         bearer = headers.get("authorization", "")
         token = bearer.removeprefix("Bearer ") if bearer.startswith("Bearer ") else body.pop("token", None)
         answer = self.server.fake._answer(Request(self.command, urlsplit(self.path).path, token, body, headers))
-        if isinstance(answer.body, str):
+        if isinstance(answer.body, bytes):
+            content_type, payload = "text/plain; charset=utf-8", answer.body  # as sent, valid UTF-8 or not
+        elif isinstance(answer.body, str):
             content_type, payload = "text/plain; charset=utf-8", answer.body.encode()
         else:
             content_type, payload = "application/json; charset=utf-8", json.dumps(answer.body).encode()
