@@ -2,7 +2,9 @@
 
 A webhook that times out and then answers 5xx drains its backlog in order once it recovers; a
 429 storm is waited out as long as each answer asks; a channel that is gone for good (410, a
-revoked Slack token) or hangs never holds back a healthy one.
+revoked Slack token) or hangs never holds back a healthy one. Odd answers are not outages: a
+Slack webhook's 200 with a broken body was posted, and a redirect is never followed, tried three
+times, then given up while the channel goes on.
 """
 
 from __future__ import annotations
@@ -207,3 +209,56 @@ def published_to_healthy(world: World, healthy: TimedReceiver, status: str, text
     world.publish()
     world.expect(count)
     return healthy.arrivals[count - 1] - published
+
+
+def slack_channel(name: str, slack: FakeSlack, token: bool = False) -> str:
+    target = (f'token = "xoxb-ok"\nchannel = "#ops"\napi_url = "{slack.api_url}"' if token
+              else f'webhook_url = "{slack.webhook_url()}"')
+    return f'\n[[channels]]\nname = "{name}"\ntype = "slack"\n{target}\n'
+
+
+def test_odd_answers_are_posted_once_or_given_up_never_followed(world, second):
+    """The review's attacks: a Slack webhook's 200 with a body that is not UTF-8 (posted three
+    times), a Slack Web API's 302 (AttributeError), a 307 from an incoming webhook to another host
+    (followed, and counted as delivered); the same redirect from a generic webhook."""
+    with (WebhookReceiver() as elsewhere, FakeSlack() as broken_body, FakeSlack() as moved_hook,
+          FakeSlack() as moved_api):
+        away = {"Location": f"{elsewhere.url}/hook"}
+        broken_body.respond(200, b"\xff\xfe ok \xc3\x28")  # not UTF-8: slack_sdk cannot read it
+        moved_hook.respond(307, "", away, times=3)
+        moved_api.respond(302, "", away, times=3)
+        second.respond(307, headers=away, times=3)
+        channels = (webhook_channel("moved", second) + slack_channel("slack-hook", broken_body)
+                    + slack_channel("slack-moved", moved_hook) + slack_channel("slack-api", moved_api, token=True))
+        world.acme.open_incident("i1", "API errors", "Investigating")
+        world.publish()
+        with world.bot(channels=channels) as bot:
+            world.expect(1)
+            for name in ("moved", "slack-moved", "slack-api"):
+                bot.wait_for_output(f"channel {name}: gave up", timeout=30)
+            world.acme.update("i1", "identified", "Cause found")
+            world.publish()
+            for fake, count in ((second, 4), (broken_body, 2), (moved_hook, 4), (moved_api, 4)):
+                fake.wait_for(count)
+            world.settle()
+            assert bot.stop() == 0
+        to_slack = [request.body["text"] for request in broken_body.requests]
+        to_api = [request.path for request in moved_api.requests]
+        moved_posts = moved_hook.webhook_posts()
+
+    assert elsewhere.requests == [], "no redirect was ever followed"
+    assert len(to_slack) == 2 and "New incident" in to_slack[0] and "Identified" in to_slack[1], "each posted once"
+    assert any("slack-hook" in line and "accepted (HTTP 200 OK with 8 bytes of text/plain)" in line
+               for line in bot.stderr), bot.stderr
+    assert [summary(json.loads(r.body))[1] for r in second.requests] == ["Investigating"] * 3 + ["Cause found"]
+    assert to_api == ["/api/chat.postMessage"] * 4 and len(moved_posts) == 1, "the next message goes out"
+    errors = sorted(line.split(" | ", 2)[2].rstrip() for line in bot.stderr if "| ERROR |" in line)
+    given_up = "(given up after 3 unexpected failures)"
+    assert errors == [
+        "channel moved: gave up on incident.created inc:i1: webhook channel 'moved': "
+        f"HTTP 307 Temporary Redirect with no body: a redirect, not followed {given_up}",
+        "channel slack-api: gave up on incident.created inc:i1: slack channel 'slack-api': "
+        f"HTTP 302 Found with no body: a redirect, not followed {given_up}",
+        "channel slack-moved: gave up on incident.created inc:i1: slack channel 'slack-moved': "
+        f"HTTP 307 Temporary Redirect with no body: a redirect, not followed {given_up}",
+    ]
