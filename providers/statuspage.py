@@ -156,8 +156,8 @@ def _incident(caps: Caps, item: JSON, site: str, listed_as_maintenance: bool) ->
     if incident_id is None:
         return None
     # The API lists updates newest first: reversed, those of one instant keep their posting order.
-    raw_updates = caps.updates(chronological(objects(item, "incident_updates")[::-1], "created_at"))
-    updates = _updates(raw_updates)
+    raw_updates = chronological(objects(item, "incident_updates")[::-1], "created_at")
+    updates = _updates(caps.updates(raw_updates))
     status = _status(item) or (updates[-1].status if updates else "")
     scheduled_for = timestamp(item, "scheduled_for")
     maintenance = (
@@ -166,6 +166,7 @@ def _incident(caps: Caps, item: JSON, site: str, listed_as_maintenance: bool) ->
         or status in _MAINTENANCE_STATUSES
         or scheduled_for is not None
     )
+    # From every update, read or not: what an incident hit does not move as its oldest updates are cut.
     component_ids, component_names = _affected(item, raw_updates)
     return Incident(
         id=incident_id,

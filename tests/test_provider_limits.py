@@ -48,10 +48,13 @@ def test_the_defaults_are_the_documented_settings() -> None:
 
 
 def statuspage_incident(number: int, updates: int = 1) -> dict[str, Any]:
-    """Incident `number`, created `number` minutes before NEWEST; updates newest first, as the API lists them."""
+    """Incident `number`, created `number` minutes before NEWEST; updates newest first, as the API
+    lists them, the oldest saying the API went down."""
+    hit = [{"code": "api", "name": "API", "old_status": "operational", "new_status": "major_outage"}]
     return {"id": f"i{number}", "name": f"Incident {number}", "status": "investigating", "created_at": ago(number),
             "incident_updates": [{"id": f"i{number}u{n}", "status": "investigating", "body": f"Update {n}",
-                                  "created_at": ago(number - n)} for n in reversed(range(updates))]}
+                                  "created_at": ago(number - n), "affected_components": [] if n else hit}
+                                 for n in reversed(range(updates))]}
 
 
 def test_statuspage_keeps_the_newest_incidents_whatever_their_order_and_the_first_components() -> None:
@@ -78,6 +81,7 @@ def test_statuspage_keeps_the_newest_updates_as_a_full_reading_has_them() -> Non
     document = {"incidents": [statuspage_incident(20, updates=9), statuspage_incident(30, updates=2)]}
     full, capped = read("statuspage", "incidents", document, UNLIMITED), read("statuspage", "incidents", document)
     assert capped.snapshot.incidents["i20"].updates == full.snapshot.incidents["i20"].updates[-4:]
+    assert capped.snapshot.incidents["i20"].component_ids == ("api",), "from every update, the cut ones too"
     assert capped.snapshot.incidents["i30"] == full.snapshot.incidents["i30"]
     assert capped.cut == {"updates": 9} and full.cut == {}
 
