@@ -163,21 +163,20 @@ class Caps:
         self._listed = 0  # incidents (or entries) the document's lists held so far
         self._kept = 0
 
-    def incidents(self, items: Iterable[object], when: Callable[[JSON], datetime | None], newest_first: bool = True,
-                  called: CutItems = "incidents") -> list[JSON]:
-        """The newest objects of one list of incidents (or maintenances, or a feed's entries), in
-        their listed order. A document's lists share one limit, in the order they are read."""
-        kept, listed = newest(_objects(items), self.limits.incidents - self._kept, when, newest_first)
+    def incidents(self, items: Iterable[object], when: Callable[[JSON], datetime | None]) -> list[JSON]:
+        """The newest objects of one list of incidents (or maintenances), in their listed order. A
+        document's lists share one limit, in the order they are read."""
+        kept, listed = newest(_objects(items), self.limits.incidents - self._kept, when)
         self._listed += listed
         self._kept += len(kept)
         if self._listed > self._kept:
-            self._cut[called] = self._listed
+            self._cut["incidents"] = self._listed
         return kept
 
-    def cut_before_parsing(self, called: CutItems, listed: int) -> None:
-        """Account for a list cut to the limit before parsing (a feed's entries, in its XML)."""
+    def entries(self, listed: int) -> None:
+        """Account for a feed's entries, cut to the incidents' limit in its markup before parsing."""
         if listed > self.limits.incidents:
-            self._cut[called] = listed
+            self._cut["entries"] = listed
 
     def components(self, items: Iterable[object]) -> list[JSON]:
         """The first objects of a list of components."""
@@ -206,17 +205,16 @@ def _objects(items: Iterable[object]) -> Iterator[JSON]:
     return (item for item in items if isinstance(item, dict))
 
 
-def newest(items: Iterable[T], limit: int, when: Callable[[T], datetime | None],
-           newest_first: bool) -> tuple[list[T], int]:
+def newest(items: Iterable[T], limit: int, when: Callable[[T], datetime | None]) -> tuple[list[T], int]:
     """At most `limit` of `items`, the newest by `when`, in their listed order, and how many were
-    listed. An undated item is older than every dated one; between equals, the list's order
-    decides (`newest_first`, or oldest first). Only the kept ones are held while the rest go by."""
+    listed. An undated item is older than every dated one; between equals, the one listed first
+    is newer (pages list the newest first). Only the kept ones are held while the rest go by."""
     kept: list[tuple[tuple[tuple[bool, datetime], int], int, T]] = []  # a heap: the oldest kept on top
     listed = 0
     for position, item in enumerate(items):
         listed += 1
         # Ranks differ (each holds its position), so items are never compared.
-        rank = (undated_first(when(item)), -position if newest_first else position)
+        rank = (undated_first(when(item)), -position)
         if len(kept) < limit:
             heapq.heappush(kept, (rank, position, item))
         elif kept and rank > kept[0][0]:

@@ -99,7 +99,7 @@ def read(role: str, body: bytes, base_url: str, limits: Limits) -> Reading:
     page served with 200, JSON, an empty body) raises ParseError, and nothing else."""
     caps = Caps(limits)
     body, listed = first_entries(body, limits.incidents)
-    caps.cut_before_parsing("entries", listed)
+    caps.entries(listed)
     entries: list[Entry] = _load(body, base_url).entries
     if any(_feed_statuspage.has_updates(_markup(entry)) for entry in entries):
         incidents: Sequence[Incident | None] = [_history_incident(caps, entry) for entry in entries]
