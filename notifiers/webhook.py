@@ -42,7 +42,7 @@ MAX_COMPONENTS = 20  # component names listed on an incident
 MAX_COUNT = 2**53 - 1  # `summarised`: the largest integer every JSON reader keeps exact
 # The largest body a receiver can get: every field at its cap (tests/test_payload_sizes.py
 # builds that payload from the caps above and checks this figure).
-MAX_PAYLOAD_BYTES = 26_310
+MAX_PAYLOAD_BYTES = 28_319
 _HASH_CHARS = 16
 
 
@@ -101,6 +101,7 @@ def build_payload(event: Event) -> dict[str, Any]:
         "new_status": _optional(event.new_status, MAX_STATUS_BYTES),
         "impact": _cap(event.impact, MAX_STATUS_BYTES),
         "summarised": min(max(event.summarised, 0), MAX_COUNT),  # a provider.summary's count; else 0
+        "url": _cap(event.url, MAX_URL_BYTES),  # where to read more: the incident's page, else the status page
         "incident": _incident(event.incident) if event.incident else None,
         "update": _update(event.update) if event.update else None,
         "component": _component(event.component) if event.component else None,

@@ -67,6 +67,7 @@ EVENT = Event(
     occurred_at=datetime(2026, 2, 24, 0, 50, 30, tzinfo=UTC),
     incident=INCIDENT,
     update=UPDATE,
+    url="https://status.example.com/incidents/inc_1",
 )
 COMPONENT_EVENT = Event(
     id="evt_def",
@@ -79,6 +80,7 @@ COMPONENT_EVENT = Event(
     component=Component(id="c1", name="Chat API", status="major_outage"),
     old_status="operational",
     new_status="major_outage",
+    url="https://status.example.com",
 )
 
 
@@ -108,7 +110,8 @@ def test_exact_body_bytes() -> None:
             '{"type":"incident.updated","timestamp":"2026-02-24T00:50:30Z","data":{'
             '"id":"evt_abc","provider":"openai","provider_title":"OpenAI","key":"inc_1/upd_2",'
             '"thread_key":"inc_1","status":"identified","old_status":null,"new_status":null,"impact":"major",'
-            '"summarised":0,"incident":{"id":"inc_1","kind":"incident","title":"Elevated errors","status":"identified",'
+            '"summarised":0,"url":"https://status.example.com/incidents/inc_1",'
+            '"incident":{"id":"inc_1","kind":"incident","title":"Elevated errors","status":"identified",'
             '"impact":"major","url":"https://status.example.com/incidents/inc_1",'
             '"components":["Chat Completions","Responses"],"created_at":"2026-02-24T00:40:00Z",'
             '"scheduled_for":null,"scheduled_until":null},'
@@ -131,6 +134,7 @@ def test_component_payload() -> None:
         "new_status": "major_outage",
         "impact": "critical",
         "summarised": 0,
+        "url": "https://status.example.com",
         "incident": None,
         "update": None,
         "component": {"id": "c1", "name": "Chat API", "status": "major_outage"},

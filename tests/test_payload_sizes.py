@@ -62,7 +62,7 @@ def event_of(text: str, status: str, ident: str, names: tuple[str, ...], count: 
         id=ident, type="maintenance.completed", key=ident, provider=text, provider_title=text, thread_key=ident,
         impact=status, occurred_at=LATEST, incident=incident, update=update,
         component=Component(id=ident, name=text, status=status), old_status=status, new_status=status,
-        summarised=count,
+        summarised=count, url=text,
     )
 
 
@@ -73,7 +73,7 @@ def at_the_caps() -> Event:
     incident, update = event.incident, event.update
     assert incident is not None and update is not None and event.component is not None
     return event.model_copy(update={
-        "provider": "p" * MAX_NAME_BYTES, "provider_title": "p" * MAX_NAME_BYTES,
+        "provider": "p" * MAX_NAME_BYTES, "provider_title": "p" * MAX_NAME_BYTES, "url": "u" * MAX_URL_BYTES,
         "incident": incident.model_copy(update={"title": "t" * MAX_TITLE_BYTES, "url": "u" * MAX_URL_BYTES}),
         "update": update.model_copy(update={"body": "b" * MAX_BODY_BYTES}),
         "component": event.component.model_copy(update={"name": "n" * MAX_NAME_BYTES}),
