@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from bot.model import JSON, CutItems, Limits, ParseError, Reading, Snapshot, as_utc
-from bot.text import one_line, truncate
 from providers._json import Keep, Path, decode
 
 # Control characters other than tab, newline and carriage return: never useful in page text,
@@ -60,7 +59,7 @@ def _load(body: bytes, lists: Mapping[Path, Keep]) -> Any:
 
 
 def describe(body: bytes) -> str:
-    """A short, log-safe guess at what a non-JSON body is."""
+    """A short guess at what a non-JSON body is, naming its kind and never quoting it."""
     if body.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "looks like UTF-16 text"
     try:
@@ -74,7 +73,8 @@ def describe(body: bytes) -> str:
         return "looks like an XML document or feed"
     if head.startswith(("{", "[")):
         return "looks like truncated or malformed JSON"
-    return f"starts with {truncate(one_line(clean(text)), 40)!r}"
+    # Named, not quoted: what a page answered is never repeated in an error (a log line, `status`).
+    return f"plain text of {len(body):,} bytes"
 
 
 def clean(value: str) -> str:
