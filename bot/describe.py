@@ -39,6 +39,10 @@ def describe(config: Config) -> str:
             ("max_body_bytes", str(bot.max_body_bytes)),
             ("lock_timeout", _seconds(bot.lock_timeout)),
             ("http", bot.http or "off"),
+            ("max_events_per_poll", str(bot.max_events_per_poll)),
+            ("max_incidents", str(bot.max_incidents)),
+            ("max_components", str(bot.max_components)),
+            ("max_updates", str(bot.max_updates)),
         ], config.bot_secret_keys),
     ]
     for p in config.providers:

@@ -48,10 +48,11 @@ def redacted(url: str) -> str:
 
 def masked(text: str, secrets: Iterable[str]) -> str:
     """`text` hidden: `***`, or for a URL whose scheme and host hold no secret (of any length)
-    scheme://host/***, so that a reader still sees where it points."""
+    scheme://host:port/***, so that a reader still sees where it points."""
     try:
         parts = urlsplit(text)
-        origin = f"{parts.scheme}://{parts.hostname}" if parts.scheme and parts.hostname else None
+        port = f":{parts.port}" if parts.port else ""
+        origin = f"{parts.scheme}://{parts.hostname}{port}" if parts.scheme and parts.hostname else None
     except ValueError:
         origin = None
     if origin and not any(secret in origin for secret in secrets):

@@ -640,7 +640,7 @@ def test_describe_defaults_redacts_every_value_from_the_environment():
     assert shown.splitlines()[:3] == [
         "source: built-in defaults",
         "database: statusbot.db",
-        "bot: interval=60s first_run=active timeout=20s max_body_bytes=5000000 lock_timeout=10s http=off",
+        "bot: interval=60s first_run=active timeout=20s max_body_bytes=5000000 lock_timeout=10s http=off max_events_per_poll=25 max_incidents=500 max_components=1000 max_updates=100",
     ]
     assert "url=https://hooks.example.com/*** secret=***" in shown
     for secret in (*SECRETS, "#ops-private"):

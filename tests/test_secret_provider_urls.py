@@ -126,7 +126,7 @@ def test_a_token_in_the_query_leaves_the_page_address_as_the_link(tmp_path, page
     check = start("check", "--config", str(config), tmp_path=tmp_path)
     status = start("status", "--config", str(config), tmp_path=tmp_path)
     assert (check.wait(), status.wait()) == (0, 0)
-    assert "url=http://127.0.0.1/***" in output(check)
+    assert f"url={pages.url}/***" in output(check)
     assert TOKEN not in output(once, check, status)
     assert TOKEN.encode() not in stored(tmp_path)
 
