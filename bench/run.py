@@ -179,6 +179,7 @@ def write_config(path: Path, farm: Farm, server_url: str, database: Path, interv
     else:
         lines += ["[[channels]]", 'name = "log"', 'type = "console"', ""]
     path.write_text("\n".join(lines))
+    path.chmod(0o600)  # it holds the webhook's secret: the bot warns of a file others may read
 
 
 def prefill_seen(database: Path, repo: Path, providers: list[str], total: int) -> int:
