@@ -33,7 +33,7 @@ from aiohttp.helpers import get_env_proxy_for_url, proxies_from_env
 from aiohttp.resolver import DefaultResolver
 from yarl import URL
 
-from bot.model import FetchError
+from bot.model import FetchError, Validators
 from bot.retry_after import parse_retry_after
 from bot.urls import redacted
 
@@ -42,15 +42,6 @@ MAX_REDIRECTS = 5
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 # Bodies are read and decoded this much at a time: a hostile page never costs more than the cap.
 READ_CHUNK = 64 * 1024
-
-
-@dataclass(frozen=True)
-class Validators:
-    """What a page told us to send back to learn whether it changed."""
-
-    etag: str | None = None
-    last_modified: str | None = None
-    body_hash: str | None = None
 
 
 @dataclass(frozen=True)

@@ -244,6 +244,16 @@ class Notifier(Protocol):
 
 
 @dataclass(frozen=True)
+class Validators:
+    """What a page told us to send back to learn whether it changed (kept by the store, sent by
+    the fetcher)."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+
+
+@dataclass(frozen=True)
 class Document:
     """One URL a provider reads; `role` tells the parser what it is (e.g. 'summary').
 

@@ -15,8 +15,8 @@ from datetime import datetime
 from bot.cap import capped, summaries
 from bot.config import BotSettings
 from bot.detect import covered_keys, detect, is_deduplicated, scope, snapshot_keys
-from bot.fetch import FetchResult, Validators
-from bot.model import DEFAULT_LIMITS, Document, Event, Format, Limits, Snapshot
+from bot.fetch import FetchResult
+from bot.model import DEFAULT_LIMITS, Document, Event, Format, Limits, Snapshot, Validators
 from bot.redaction import worth_hiding
 from bot.route import ChannelFilter, route
 from bot.state import DocumentState, page_snapshot

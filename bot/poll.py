@@ -21,9 +21,19 @@ from typing import cast
 from prometheus_client import Counter
 
 from bot.budget import ChangeBudget
-from bot.fetch import Fetcher, FetchResult, Validators
+from bot.fetch import Fetcher, FetchResult
 from bot.metrics import Metrics
-from bot.model import CutItems, Document, FetchError, Format, Limits, ParseError, Reading, Snapshot
+from bot.model import (
+    CutItems,
+    Document,
+    FetchError,
+    Format,
+    Limits,
+    ParseError,
+    Reading,
+    Snapshot,
+    Validators,
+)
 from bot.plan import (
     ABSENT,
     ABSENT_STATUSES,

@@ -22,8 +22,7 @@ from pathlib import Path
 
 import aiosqlite
 
-from bot.fetch import Validators
-from bot.model import Event, Snapshot, StatusbotError, ThreadRef
+from bot.model import Event, Snapshot, StatusbotError, ThreadRef, Validators
 from bot.redaction import scrub
 
 log = logging.getLogger("statusbot.state")

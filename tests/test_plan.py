@@ -9,8 +9,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from bot.config import BotSettings
-from bot.fetch import FetchResult, Validators
-from bot.model import Component, Event, Format, Snapshot
+from bot.fetch import FetchResult
+from bot.model import Component, Event, Format, Snapshot, Validators
 from bot.plan import ABSENT, PollTarget, detect_changes, missing_components, plan_commit
 from bot.route import wants
 from bot.state import DocumentState

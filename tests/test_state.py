@@ -6,8 +6,7 @@ import sqlite3
 
 import pytest
 
-from bot.fetch import Validators
-from bot.model import Snapshot
+from bot.model import Snapshot, Validators
 from bot.state import (
     MIGRATIONS,
     SCHEMA_VERSION,

@@ -11,8 +11,7 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from bot.fetch import Validators
-from bot.model import Snapshot
+from bot.model import Snapshot, Validators
 from bot.state import MIGRATIONS, DocumentState, StateError, Store, url_digest
 from tests.builders import update_event
 
