@@ -36,14 +36,19 @@ def redacted(url: str) -> str:
     """`url` fit for a log line: no user or password, no query values (a token can be in either)."""
     try:
         parts = urlsplit(url)
-        host = parts.hostname or ""
-        port = f":{parts.port}" if parts.port else ""
+        where = _host_and_port(parts)
     except ValueError:
         return "(not a valid URL)"
-    if ":" in host:
-        host = f"[{host}]"
     query = "&".join(f"{name}={MASK}" for name, _ in parse_qsl(parts.query, keep_blank_values=True))
-    return urlunsplit((parts.scheme, host + port, parts.path, query, ""))
+    return urlunsplit((parts.scheme, where, parts.path, query, ""))
+
+
+def _host_and_port(parts: SplitResult) -> str:
+    """The URL's host and port without user or password. Raises ValueError on a malformed port."""
+    host = parts.hostname or ""
+    if ":" in host:  # an IPv6 address
+        host = f"[{host}]"
+    return f"{host}:{parts.port}" if parts.port else host
 
 
 def masked(text: str, secrets: Iterable[str]) -> str:
@@ -51,8 +56,7 @@ def masked(text: str, secrets: Iterable[str]) -> str:
     scheme://host:port/***, so that a reader still sees where it points."""
     try:
         parts = urlsplit(text)
-        port = f":{parts.port}" if parts.port else ""
-        origin = f"{parts.scheme}://{parts.hostname}{port}" if parts.scheme and parts.hostname else None
+        origin = f"{parts.scheme}://{_host_and_port(parts)}" if parts.scheme and parts.hostname else None
     except ValueError:
         origin = None
     if origin and not any(secret in origin for secret in secrets):
@@ -66,11 +70,7 @@ def public_address(url: str, secrets: Iterable[str]) -> str:
     for: "45" from ${POLL} must not cost every page with a 45 in its address its link."""
     try:
         parts = urlsplit(url)
-        host = parts.hostname or ""
-        port = f":{parts.port}" if parts.port else ""
+        public = urlunsplit((parts.scheme, _host_and_port(parts), parts.path, "", ""))
     except ValueError:
         return ""
-    if ":" in host:
-        host = f"[{host}]"
-    public = urlunsplit((parts.scheme, host + port, parts.path, "", ""))
     return "" if any(secret in public for secret in worth_hiding(secrets)) else public

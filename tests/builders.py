@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from pathlib import Path
 
 from bot.model import Event, Incident, Update
 
@@ -26,3 +27,26 @@ class RecordedSleep:
     async def __call__(self, seconds: float) -> None:
         self.waits.append(seconds)
         await asyncio.sleep(0)
+
+
+CONSOLE_CHANNEL = """
+[[channels]]
+name = "log"
+type = "console"
+"""
+
+
+def one_page_config(tmp_path: Path, page_url: str, channels: str = CONSOLE_CHANNEL) -> Path:
+    """`statusbot.toml` in `tmp_path`: its database there, one Statuspage provider `acme` at
+    `page_url`, and `channels` (TOML; the console by default)."""
+    config = tmp_path / "statusbot.toml"
+    config.write_text(f"""
+[bot]
+database = "{tmp_path / 'state.db'}"
+
+[[providers]]
+name = "acme"
+kind = "statuspage"
+url = "{page_url}"
+{channels}""")
+    return config

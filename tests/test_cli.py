@@ -14,6 +14,7 @@ import pytest
 from bot import __version__
 from bot.cli import main
 from tests.bot_process import REPO, BotProcess
+from tests.builders import one_page_config
 from tests.fakes.webhook_receiver import WebhookReceiver
 from tests.ports import free_port
 
@@ -93,21 +94,7 @@ def test_version_is_the_package_version_and_has_a_changelog_entry():
 @pytest.fixture
 def unreachable(tmp_path) -> Path:
     """A configuration whose one page is on a closed local port: every poll fails at once."""
-    config = tmp_path / "statusbot.toml"
-    config.write_text(f"""
-[bot]
-database = "{tmp_path / 'state.db'}"
-
-[[providers]]
-name = "acme"
-kind = "statuspage"
-url = "http://127.0.0.1:{free_port()}/acme"
-
-[[channels]]
-name = "log"
-type = "console"
-""")
-    return config
+    return one_page_config(tmp_path, f"http://127.0.0.1:{free_port()}/acme")
 
 
 @pytest.mark.parametrize("args", [

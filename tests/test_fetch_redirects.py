@@ -17,6 +17,7 @@ import pytest
 from bot.fetch import MAX_REDIRECTS, Fetcher
 from bot.model import FetchError
 from tests.bot_process import BotProcess
+from tests.builders import one_page_config
 from tests.fakes.recording_server import RecordingServer
 from tests.fakes.status_page import PageScript
 
@@ -235,20 +236,7 @@ async def test_the_bot_reports_the_refused_redirect_by_provider_and_announces_no
     for name, document in documents.items():
         page.redirect(f"/acme/api/v2/{name}", f"{internal.url}/api/v2/{name}")
         internal.serve(f"/api/v2/{name}", json.dumps(document).encode())
-    config = tmp_path / "statusbot.toml"
-    config.write_text(f"""
-[bot]
-database = "{tmp_path / 'state.db'}"
-
-[[providers]]
-name = "acme"
-kind = "statuspage"
-url = "{page.url}/acme"
-
-[[channels]]
-name = "log"
-type = "console"
-""")
+    config = one_page_config(tmp_path, f"{page.url}/acme")
     bot = BotProcess("run", "--once", "--config", str(config), cwd=tmp_path)
     assert await asyncio.to_thread(bot.run) == 1
     assert internal.connections == 0

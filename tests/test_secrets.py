@@ -6,6 +6,7 @@ import logging
 
 from bot.logs import MASK, RedactSecrets
 from tests.bot_process import BotProcess
+from tests.builders import one_page_config
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.slack import FakeSlack
 from tests.fakes.status_page import PageScript, StatusPageServer
@@ -35,21 +36,12 @@ def test_the_running_bot_never_prints_a_secret(tmp_path):
     with StatusPageServer() as pages, WebhookReceiver() as receiver:
         pages.publish("/acme", script)
         receiver.respond(401, body=f"bad token {TOKEN}".encode(), times=10)
-        config = tmp_path / "statusbot.toml"
-        config.write_text(f"""
-[bot]
-database = "{tmp_path / 'state.db'}"
-
-[[providers]]
-name = "acme"
-kind = "statuspage"
-url = "{pages.url}/acme"
-
+        config = one_page_config(tmp_path, f"{pages.url}/acme", """
 [[channels]]
 name = "hooks"
 type = "webhook"
-url = "${{HOOK_URL}}"
-secret = "${{HOOK_SECRET}}"
+url = "${HOOK_URL}"
+secret = "${HOOK_SECRET}"
 """)
         env = {"HOOK_URL": f"{receiver.url}/hook/{TOKEN}", "HOOK_SECRET": SECRET}
         run = BotProcess("--log-level", "DEBUG", "run", "--once", "--config", str(config), cwd=tmp_path, env=env)
@@ -89,16 +81,7 @@ def test_no_notifier_leaks_its_credentials(tmp_path):
         pages.publish("/acme", script)
         hook_url = slack.webhook_url("gone")
         discord_url = discord.webhook_url("gone")
-        config = tmp_path / "statusbot.toml"
-        config.write_text(f"""
-[bot]
-database = "{tmp_path / 'state.db'}"
-
-[[providers]]
-name = "acme"
-kind = "statuspage"
-url = "{pages.url}/acme"
-
+        config = one_page_config(tmp_path, f"{pages.url}/acme", f"""
 [[channels]]
 name = "slack-bot"
 type = "slack"
