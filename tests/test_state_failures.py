@@ -293,6 +293,9 @@ def test_database_deleted_while_running_is_written_back_and_a_restart_repeats_no
     open_incidents(world)
     with bot(world, database) as running:
         eventually(lambda: announced(world) == [("incident.created", "inc:i1")], what="the incident announced")
+        # ... and its delivery recorded: a file deleted before that is the one send in flight,
+        # which at-least-once delivery may repeat (as after kill -9).
+        eventually(lambda: world.undelivered() == 0, what="the delivery recorded")
         for path in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
             path.unlink(missing_ok=True)
         world.nova.open_incident(NOVA_INCIDENT, "Chat slow", "Elevated latency")
