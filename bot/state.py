@@ -138,9 +138,13 @@ class DocumentState:
 
 def page_snapshot(documents: Iterable[DocumentState]) -> Snapshot:
     """What a page shows: the partial snapshots of its documents, merged."""
+    return _merged(document.snapshot for document in documents)
+
+
+def _merged(snapshots: Iterable[Snapshot]) -> Snapshot:
     merged = Snapshot()
-    for document in documents:
-        merged = merged.merged(document.snapshot)
+    for snapshot in snapshots:
+        merged = merged.merged(snapshot)
     return merged
 
 
@@ -235,12 +239,7 @@ class Store:
     async def page(self, provider: str) -> Snapshot | None:
         """What the page showed when last read (its documents merged); None if it never was."""
         rows = await self._all("SELECT snapshot FROM documents WHERE provider = ?", (provider,))
-        if not rows:
-            return None
-        merged = Snapshot()
-        for (snapshot,) in rows:
-            merged = merged.merged(Snapshot.model_validate_json(snapshot))
-        return merged
+        return _merged(Snapshot.model_validate_json(snapshot) for (snapshot,) in rows) if rows else None
 
     async def validators(self, provider: str, urls: Iterable[str]) -> dict[str, Validators]:
         """Only what conditional requests need, without the (large) snapshots."""
@@ -503,9 +502,14 @@ class Store:
         return int(rows[0][0])
 
 
+def _on_disk(path: str) -> bool:
+    """Whether `path` names a database file (not SQLite's in-memory or URI forms)."""
+    return path not in ("", ":memory:") and not path.startswith("file:")
+
+
 def _identity(path: str) -> tuple[int, int] | None:
     """The file at `path` (device and inode); None when there is none, or for an in-memory database."""
-    if path in ("", ":memory:") or path.startswith("file:"):
+    if not _on_disk(path):
         return None
     try:
         info = os.stat(path)
@@ -518,7 +522,7 @@ def _create_private(path: str) -> None:
     """Create a new database file readable by its owner only (SQLite gives its -wal and -shm files
     the database file's mode); an existing file is left as it is, with a warning when others can
     read it."""
-    if path in ("", ":memory:") or path.startswith("file:"):
+    if not _on_disk(path):
         return
     try:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
