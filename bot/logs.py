@@ -16,6 +16,8 @@ from collections.abc import Iterable
 from bot.text import escape_controls
 
 MASK = "***"
+# Shorter values are no secret and would mangle ordinary words wherever they were masked.
+SECRET_MIN_LENGTH = 4
 
 
 class RedactSecrets(logging.Filter):
@@ -27,8 +29,7 @@ class RedactSecrets(logging.Filter):
         self.add(secrets)
 
     def add(self, secrets: Iterable[str]) -> None:
-        # Longest first, so a secret that contains another is masked whole.
-        self.secrets = sorted({s for s in [*self.secrets, *secrets] if len(s) >= 4}, key=len, reverse=True)
+        self.secrets = masking_order([*self.secrets, *secrets])
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not self.secrets:
@@ -36,15 +37,21 @@ class RedactSecrets(logging.Filter):
         text = record.getMessage()
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
-        masked = _mask(text, self.secrets)
-        exc_text = _mask(record.exc_text, self.secrets) if record.exc_text else record.exc_text
+        masked = mask(text, self.secrets)
+        exc_text = mask(record.exc_text, self.secrets) if record.exc_text else record.exc_text
         if masked != text or exc_text != record.exc_text:
             record.msg, record.args, record.exc_text = masked, None, exc_text
         return True
 
 
-def _mask(text: str, secrets: list[str]) -> str:
-    for secret in secrets:
+def masking_order(secrets: Iterable[str]) -> list[str]:
+    """The secrets worth masking, longest first, so that one inside another is masked whole."""
+    return sorted({secret for secret in secrets if len(secret) >= SECRET_MIN_LENGTH}, key=len, reverse=True)
+
+
+def mask(text: str, ordered: list[str]) -> str:
+    """`text` with each of `ordered` (as `masking_order` gives them) replaced by MASK."""
+    for secret in ordered:
         text = text.replace(secret, MASK)
     return text
 

@@ -11,10 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, SecretStr
 
-from bot.logs import MASK
-
-# Shorter values are no secret and would mangle ordinary words; the log redactor agrees.
-SECRET_MIN_LENGTH = 4
+from bot.logs import SECRET_MIN_LENGTH, mask, masking_order
 
 
 def strings(value: Any) -> Iterator[str]:
@@ -44,7 +41,5 @@ def worth_hiding(values: Iterable[str]) -> list[str]:
 
 
 def scrub(text: str, hidden: Iterable[str]) -> str:
-    """`text` with every hidden value (longest first, so one inside another goes whole) masked."""
-    for value in sorted(worth_hiding(hidden), key=len, reverse=True):
-        text = text.replace(value, MASK)
-    return text
+    """`text` with every hidden value worth hiding masked, as the log redactor does."""
+    return mask(text, masking_order(hidden))
