@@ -26,8 +26,7 @@ def describe(config: Config) -> str:
     searchable = worth_hiding(config.secrets)
 
     def name(value: str, secret_keys: Collection[str]) -> str:
-        hidden = "name" in secret_keys or any(secret in value for secret in searchable)
-        return MASK if hidden else value
+        return MASK if _hidden("name", value, secret_keys, searchable) else value
 
     sections: list[tuple[str, _Fields, Collection[str]]] = [
         ("source", [("", config.source)], ()),
@@ -63,15 +62,20 @@ def describe(config: Config) -> str:
             ("mention", f"{c.mention} (from {c.mention_min_impact})" if c.mention else "-"),
             *_settings_fields(c.settings),
         ], c.secret_keys))
-    return "\n".join(_line(head, fields, keys, config.secrets) for head, fields, keys in sections)
+    return "\n".join(_line(head, fields, keys, config.secrets, searchable) for head, fields, keys in sections)
 
 
-def _line(head: str, fields: _Fields, secret_keys: Collection[str], secrets: Collection[str]) -> str:
-    searchable = worth_hiding(secrets)
+def _hidden(key: str, value: str, secret_keys: Collection[str], searchable: Sequence[str]) -> bool:
+    """Whether a key's value is shown redacted: a secret key whatever its value, else any value
+    holding a secret long enough to be searched for."""
+    return key in secret_keys or any(secret in value for secret in searchable)
+
+
+def _line(head: str, fields: _Fields, secret_keys: Collection[str], secrets: Collection[str],
+          searchable: Sequence[str]) -> str:
     shown = []
     for key, value in fields:
-        hidden = key in secret_keys or any(secret in value for secret in searchable)
-        text = masked(value, secrets) if hidden else value
+        text = masked(value, secrets) if _hidden(key, value, secret_keys, searchable) else value
         shown.append(f"{key}={text}" if key else text)
     return f"{head}: {' '.join(shown)}"
 
