@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.measure import memory_kib
 from tests.bot_process import BotProcess
 from tests.fakes.hostile import HostileServer
 from tests.ports import free_port
@@ -30,10 +31,7 @@ class MeasuredBot(BotProcess):
     def peak_rss_mb(self) -> float:
         """VmHWM: the most memory the live process has ever had resident."""
         assert self._process is not None  # BotProcess keeps the Popen private; its pid is all we need
-        for line in Path(f"/proc/{self._process.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-        raise AssertionError("no VmHWM in /proc status")
+        return memory_kib(self._process.pid)["VmHWM"] / 1024
 
     def alive(self) -> bool:
         assert self._process is not None
