@@ -25,7 +25,6 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # json.loads has already joined the valid pairs, so any left are lone.
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
-# An absolute web link without whitespace or chat markup characters.
 _UNDATED = datetime.min.replace(tzinfo=UTC)
 
 
