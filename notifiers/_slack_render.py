@@ -28,7 +28,6 @@ MAX_URL = 2_000
 
 ZERO_WIDTH_SPACE = "\u200b"
 _BARE_MENTION = re.compile(r"@(here|channel|everyone)\b", re.IGNORECASE)
-# Characters that would end or split `<url|label>`, or make the URL something else.
 
 Payload = dict[str, Any]
 

@@ -50,7 +50,8 @@ LABELS: dict[str, str] = {
 
 _LOUD_IMPACTS = frozenset({"major", "critical"})
 _ENDINGS = frozenset({"incident.resolved", "maintenance.completed"})
-# C0 and C1 control characters: an ESC sequence from a status page must not drive the terminal.
+
+
 class ConsoleSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
