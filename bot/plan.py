@@ -16,7 +16,7 @@ from bot.cap import capped, summaries
 from bot.config import BotSettings
 from bot.detect import covered_keys, detect, is_deduplicated, scope, snapshot_keys
 from bot.fetch import FetchResult
-from bot.model import DEFAULT_LIMITS, Document, Event, Format, Limits, Snapshot, Validators
+from bot.model import DEFAULT_LIMITS, CutItems, Document, Event, Format, Limits, Snapshot, Validators
 from bot.redaction import worth_hiding
 from bot.route import ChannelFilter, route
 from bot.state import DocumentState, page_snapshot
@@ -63,6 +63,7 @@ class Detection:
     snapshot: Snapshot  # the whole page now, before the provider's `components` scope
     candidates: list[Event]
     baseline: list[str]  # on first sight, every key on the page: recorded as seen
+    cuts: dict[str, Mapping[CutItems, int]]  # by URL, of documents a limit cut: how many each listed
 
     def keys_to_check(self) -> list[str]:
         """The keys whose earlier sight would suppress a candidate."""
@@ -85,11 +86,10 @@ def detect_changes(target: PollTarget, page_format: Format, documents: Sequence[
                    now: datetime) -> Detection:
     """Parse what changed, merge it into the stored state, and detect against the stored snapshot.
     Raises ParseError. `results` are in the order of `documents`; `state` is empty on first sight."""
-    parsed = {
-        doc.url: _without_secret_links(page_format.parse(doc.role, result.body, target.url, target.limits), target.secrets)
-        for doc, result in zip(documents, results)
-        if result.body is not None
-    }
+    readings = {doc.url: page_format.read(doc.role, result.body, target.url, target.limits)
+                for doc, result in zip(documents, results) if result.body is not None}
+    parsed = {url: _without_secret_links(reading.snapshot, target.secrets) for url, reading in readings.items()}
+    cuts = {url: reading.cut for url, reading in readings.items() if reading.cut}
     new_state = updated_state(page_format, documents, state, results, parsed)
     old = page_snapshot(state.values()) if state else None
     new = page_snapshot(new_state.values())
@@ -108,7 +108,7 @@ def detect_changes(target: PollTarget, page_format: Format, documents: Sequence[
         vanished_means_resolved=vanished_means_resolved,
     )
     if old is None:
-        return Detection(target, new_state, new, candidates, list(snapshot_keys(new)))
+        return Detection(target, new_state, new, candidates, list(snapshot_keys(new)), cuts)
     # A history served again is a first sight of what only it shows: incidents that ended while it
     # was missing (announced as they left the list of open ones) are not news again.
     returned = [url for url, document in new_state.items()
@@ -116,7 +116,7 @@ def detect_changes(target: PollTarget, page_format: Format, documents: Sequence[
     past = {iid: incident for url in returned for iid, incident in new_state[url].snapshot.incidents.items()
             if incident.is_final and iid not in old.incidents}
     fresh = [event for event in candidates if event.incident is None or event.incident.id not in past]
-    return Detection(target, new_state, new, fresh, list(snapshot_keys(Snapshot(incidents=past))))
+    return Detection(target, new_state, new, fresh, list(snapshot_keys(Snapshot(incidents=past))), cuts)
 
 
 def _without_secret_links(snapshot: Snapshot, secrets: frozenset[str]) -> Snapshot:

@@ -13,8 +13,8 @@ import logging
 import math
 import time
 import zlib
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import cast
 
@@ -30,7 +30,6 @@ from bot.model import (
     Format,
     Limits,
     ParseError,
-    Reading,
     Snapshot,
     Validators,
 )
@@ -95,10 +94,7 @@ class ProviderPoller:
         # dozens of pages, and a few large pages changing every poll their bodies many times over.
         self._changes = changes or ChangeBudget(pages=1, body_bytes=1)  # alone: one page at a time
         self.documents = page_format.documents(target.url)
-        # The plan reads documents through `_read`, which tells the operator what the limits cut.
-        self._reading_format = replace(page_format, read=self._read)
-        self._by_role = {doc.role: doc for doc in self.documents}
-        self._told_cut: set[tuple[str, CutItems]] = set()  # (role, items) cut, as warned this run
+        self._told_cut: set[tuple[str, CutItems]] = set()  # (document URL, items) a limit cut, as warned this run
         self._urls = [doc.url for doc in self.documents]
         self.consecutive_errors = 0
         self.polls = 0  # polls started by this poller
@@ -249,8 +245,9 @@ class ProviderPoller:
         """Plan and commit a poll in which some document changed."""
         state = await self.store.documents(self.target.name, self._urls)
         # Parsing and detection are CPU: in a worker thread, the event loop (and /healthz) keeps answering.
-        detection = await asyncio.to_thread(detect_changes, self.target, self._reading_format, self.documents, state,
+        detection = await asyncio.to_thread(detect_changes, self.target, self.format, self.documents, state,
                                             results, self.first_run, datetime.now(UTC))
+        self._tell_cuts(detection.cuts)
         if not self._components_checked:
             self._check_components(detection.snapshot)
         keys = detection.keys_to_check()
@@ -268,16 +265,13 @@ class ProviderPoller:
             log.debug("provider %s: %s %s", self.target.name, event.type, event.key)
         return PollResult(changed=True, events=len(plan.events), result="changed")
 
-    def _read(self, role: str, body: bytes, base_url: str, limits: Limits) -> Reading:
-        """The format's reading of one document; what its limits cut is logged once a run. Runs in
-        detection's worker thread (one poll of a page at a time, so `_told_cut` has one writer)."""
-        reading = self.format.read(role, body, base_url, limits)
-        for items, listed in reading.cut.items():
-            if (role, items) not in self._told_cut:
-                self._told_cut.add((role, items))
-                log.warning("provider %s: %s", self.target.name,
-                            _cut(_file(self._by_role[role]), items, listed, limits))
-        return reading
+    def _tell_cuts(self, cuts: Mapping[str, Mapping[CutItems, int]]) -> None:
+        """Warn, once a run per document and kind of item, of what the limits left unread."""
+        for doc in self.documents:
+            for items, listed in cuts.get(doc.url, {}).items():
+                if (doc.url, items) not in self._told_cut:
+                    self._told_cut.add((doc.url, items))
+                    log.warning("provider %s: %s", self.target.name, _cut(_file(doc), items, listed, self.target.limits))
 
     def _check_components(self, snapshot: Snapshot) -> None:
         """Warn, once, of each configured component name the page does not have: it filters out
