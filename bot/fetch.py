@@ -140,9 +140,7 @@ class Fetcher:
 
     async def _answer(self, response: aiohttp.ClientResponse, previous: Validators) -> FetchResult:
         if response.status == 304:
-            # Read the (empty) body: an unread response would close its connection, and
-            # the next conditional request would pay for a new one.
-            await response.read()
+            # No body to read: leaving the block releases the connection to the pool as it is.
             return FetchResult(None, previous)
         if response.status != 200:
             raise _Refused(f"HTTP {response.status}", retry_after=parse_retry_after(

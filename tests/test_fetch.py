@@ -11,7 +11,7 @@ import pytest
 import trustme
 
 from bot.fetch import USER_AGENT, Fetcher
-from bot.model import FetchError
+from bot.model import FetchError, Validators
 from bot.urls import redacted
 from tests.fakes.proxy import ForwardProxy
 
@@ -99,6 +99,30 @@ async def answering(answer: bytes):
         writer.close()
 
     return await raw_server(handler)
+
+
+async def test_unchanged_answers_keep_their_connection(fetcher):
+    """A 304 and an identical 200 leave their connection to the next conditional request."""
+    connections = 0
+    answers = {False: b'HTTP/1.1 200 OK\r\nETag: "v1"\r\nContent-Length: 8\r\n\r\n{"a": 1}',
+               True: b'HTTP/1.1 304 Not Modified\r\nETag: "v1"\r\n\r\n'}
+
+    async def handler(reader, writer):
+        nonlocal connections
+        connections += 1
+        for _ in range(5):  # the test's five requests, then it hangs up
+            conditional = b"if-none-match" in (await reader.readuntil(b"\r\n\r\n")).lower()
+            writer.write(answers[conditional])
+            await writer.drain()
+        writer.close()
+
+    server, url = await raw_server(handler)
+    async with server:
+        first = await fetcher.fetch(url, None)
+        same = await fetcher.fetch(url, Validators(body_hash=first.validators.body_hash))
+        for _ in range(3):
+            assert not (await fetcher.fetch(url, first.validators)).changed
+    assert not same.changed and connections == 1
 
 
 @pytest.mark.parametrize("encoding,encode", [
