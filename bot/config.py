@@ -21,7 +21,6 @@ from bot.model import ConfigError, Destination, Format, Frozen, Preset
 from bot.page_url import document_paths, page_url
 from bot.redaction import SECRET_MIN_LENGTH, scrub, secret_values, strings
 from bot.state import BUSY_TIMEOUT
-from bot.urls import masked, redacted
 
 Impact = Literal["none", "minor", "major", "critical"]  # the order of bot.model.IMPACTS
 FirstRun = Literal["active", "all", "none"]
@@ -237,12 +236,9 @@ def _provider(
         raise ConfigError(f"{where.key('kind')}: {unknown('kind', str(kind), formats)}")
     if url is None:
         raise ConfigError(f"{where.key('url')}: missing; a page of your own needs kind and url")
-    page = page_url(url, kind, paths, where.key("url"))
+    page = page_url(url, kind, paths, where.key("url"), table.from_env.get("url"))
     if page.warning:
-        # The warning quotes the URL it reads (without query or password); from ${VAR}, not even that.
-        quoted = redacted(page.url)
-        warnings.append(page.warning.replace(quoted, masked(quoted, table.from_env["url"]))
-                        if "url" in table.from_env else page.warning)
+        warnings.append(page.warning)
     # A value taken from a key set through ${VAR} is as secret as that key.
     inherited = {
         "interval": raw.interval is None and "interval" in bot_secret_keys,

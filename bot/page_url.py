@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import urlunsplit
 
 from bot.model import ConfigError, Format
-from bot.urls import http_url, redacted
+from bot.urls import http_url, masked, redacted
 
 # A base URL no page has, to learn which paths each format appends to one.
 _PROBE = "https://statusbot.invalid/base"
@@ -32,9 +32,11 @@ class PageUrl:
     warning: str | None = None  # what was changed, and what to write instead
 
 
-def page_url(url: str, kind: str, paths: Mapping[str, frozenset[str]], key: str) -> PageUrl:
+def page_url(url: str, kind: str, paths: Mapping[str, frozenset[str]], key: str,
+             secret: frozenset[str] | None = None) -> PageUrl:
     """`url` checked, and reduced to its base when it ends in a document `kind` reads itself.
-    Errors never echo the URL, which may carry a token."""
+    Errors never echo the URL, which may carry a token; the warning quotes the base without query
+    or password, or, when the URL came from ${VAR} (`secret`: its values), not even that."""
     parts = http_url(url)
     if parts is None:
         raise ConfigError(f"{key}: not a valid http(s) URL with a host")
@@ -52,7 +54,8 @@ def page_url(url: str, kind: str, paths: Mapping[str, frozenset[str]], key: str)
         )
     prefix = path[: -len(suffix)]
     base = urlunsplit((parts.scheme, parts.netloc, prefix, "", ""))
-    warning = f"{key}: ends in {suffix}, which kind {kind} adds itself; reading {redacted(base)}: write that instead"
+    shown = redacted(base) if secret is None else masked(redacted(base), secret)
+    warning = f"{key}: ends in {suffix}, which kind {kind} adds itself; reading {shown}: write that instead"
     return PageUrl(base, warning)
 
 
