@@ -125,6 +125,8 @@ EventType = Literal[
     "maintenance.completed",
     "component.status",
     "provider.summary",
+    "incident.reminder",
+    "digest",
 ]
 
 
@@ -146,6 +148,10 @@ class Event(Frozen):
     new_status: str | None = None
     url: str = ""  # where a reader learns more: the incident's page, else the status page
     summarised: int = 0  # on a provider.summary event: how many changes it stands for
+    # Noise control (`bot.noise`): what one message tells besides this event, and how it waited.
+    related: tuple[Event, ...] = ()  # told in the same message: a poll's grouped changes, a digest's events
+    since: UtcTime | None = None  # a held change: when it began; a digest: the start of its period
+    reply: bool = False  # belongs in its thread as a reply only: it never starts or edits the thread
 
     @property
     def family(self) -> str:
@@ -356,3 +362,6 @@ class Destination:
     create: Callable[[str, Any, Any], Notifier]  # (channel name, settings, httpx.AsyncClient)
     secret_keys: tuple[str, ...] = ()  # settings shown redacted by `statusbot check`
     from_env: tuple[EnvChannel, ...] = ()  # the channels it adds without a configuration file
+    # Whether a channel groups one poll's changes into one message when its table does not say
+    # (`group`): chat destinations do; a machine reader (a webhook) wants one delivery per event.
+    groups: bool = True

@@ -141,4 +141,5 @@ def create(channel: str, settings: ConsoleSettings, http: httpx.AsyncClient) -> 
 DESTINATION = Destination(
     type="console", settings=ConsoleSettings, create=create,
     from_env=(EnvChannel("console"),),  # always there without a configuration file
+    groups=False,  # one line per event
 )

@@ -227,4 +227,5 @@ def create(channel: str, settings: WebhookSettings, http: httpx.AsyncClient) -> 
 DESTINATION = Destination(
     type="webhook", settings=WebhookSettings, create=create, secret_keys=("url", "secret"),
     from_env=(EnvChannel("webhook", {"url": "WEBHOOK_URL", "secret": "WEBHOOK_SECRET"}, frozenset({"WEBHOOK_SECRET"})),),
+    groups=False,  # one delivery per event unless the channel sets group = true
 )
