@@ -7,7 +7,12 @@ text that may ping anyone, and it comes from the channel's configuration, never 
 
 from __future__ import annotations
 
-from bot.model import COMPONENT_IMPACT, COMPONENT_OK, FINAL_STATUSES, Event, Frozen
+from datetime import datetime
+from typing import Any
+
+from bot.model import COMPONENT_IMPACT, COMPONENT_OK, FINAL_STATUSES, IMPACTS, Event, Frozen
+from bot.noise.summary import Summary, duration, readable, summarise  # readable: the notifiers' too
+from bot.text import as_utc
 from bot.urls import is_web_link
 
 # Colours (RGB) by what the reader must feel: over, planned, or how bad.
@@ -27,6 +32,8 @@ LABELS: dict[str, str] = {
     "maintenance.completed": "Maintenance completed",
     "component.status": "Component status",
     "provider.summary": "More changes",
+    "incident.reminder": "Reminder",
+    "digest": "Digest",
 }
 
 
@@ -44,9 +51,15 @@ class Message(Frozen):
     components: tuple[str, ...] = ()
     final: bool = False  # this event ends the thread (resolved, completed, back to operational)
     mention: str | None = None  # the channel's own ping, when its rule applies to this event
+    changes: tuple[str, ...] = ()  # a grouped message: one line per related event ("API: Operational → Major outage")
+    age: str = ""  # a reminder: how long the incident has been open ("4h 12m")
+    summary: Summary | None = None  # a digest: what its `text` says, per provider
 
     @property
     def headline(self) -> str:
+        """'Acme: Elevated errors'; a digest's title alone (it may span providers)."""
+        if self.summary is not None or not self.event.provider_title:
+            return self.title
         return f"{self.event.provider_title}: {self.title}"
 
 
@@ -54,8 +67,27 @@ def compose(event: Event, mention: str | None = None) -> Message:
     """The neutral message for `event`; `mention` as the channel decided for it."""
     if event.type == "provider.summary":
         return _summary_message(event, mention)
+    if event.type == "digest":
+        return _digest_message(event, mention)
+    if event.type == "incident.reminder":
+        return _reminder_message(event, mention)
     if event.component is not None:
-        return _component_message(event, mention)
+        message = _component_message(event, mention)
+    else:
+        message = _incident_message(event, mention)
+    return _grouped(message) if event.related else message
+
+
+def change_line(event: Event) -> str:
+    """One event of a group as one line: 'API: Operational → Partial outage', 'Title: Identified'."""
+    if event.component is not None:
+        return f"{event.component.name}: {_transition(event)}"
+    if event.incident is not None:
+        return f"{event.incident.title}: {readable(event.status)}"
+    return LABELS[event.type]
+
+
+def _incident_message(event: Event, mention: str | None) -> Message:
     incident = event.incident
     assert incident is not None, "an incident or maintenance event carries its incident"
     final = event.type in ("incident.resolved", "maintenance.completed") or (
@@ -84,23 +116,90 @@ def _component_message(event: Event, mention: str | None) -> Message:
     component = event.component
     assert component is not None
     now = readable(component.status)
-    text = f"{readable(event.old_status)} → {now}" if event.old_status else now
     colour = _colour(component.status, COMPONENT_IMPACT.get(component.status, "minor"), False)
-    return Message(
-        event=event,
-        label=LABELS[event.type],
-        title=component.name,
-        phase=now,
-        current_phase=now,
-        text=text,
-        impact=event.impact,
-        colour=colour,
-        current_colour=colour,
-        url=event.url,
-        components=(component.name,),
-        final=component.status == COMPONENT_OK,
-        mention=mention,
-    )
+    return _as_it_stands(event, mention, component.name, now, _transition(event), event.impact, colour,
+                         url=event.url, components=(component.name,), final=component.status == COMPONENT_OK)
+
+
+def _transition(event: Event) -> str:
+    """'Operational → Partial outage', and for a held change 'since 14:02 UTC'."""
+    assert event.component is not None
+    now = readable(event.new_status or event.component.status)
+    text = f"{readable(event.old_status)} → {now}" if event.old_status else now
+    if event.since is not None:
+        text += f" since {_utc(event.since, event.occurred_at)}"
+    return text
+
+
+def _grouped(message: Message) -> Message:
+    """The primary event's message, telling its related events too. Component changes alone:
+    the title counts them, the text is the first one's line, and the message is as bad as the
+    worst of them (and over only when all are back)."""
+    event = message.event
+    changes = tuple(change_line(related) for related in event.related)
+    if event.component is None:
+        return message.model_copy(update={"changes": changes})
+    group = (event, *event.related)
+    others = len(event.related)
+    noun = "component" if all(e.component is not None for e in event.related) else "change"
+    impact = max((e.impact for e in group), key=_impact_rank)
+    final = all(e.component is None or e.component.status == COMPONENT_OK for e in group)
+    colour = GREEN if final else IMPACT_COLOURS.get(impact, GREY)
+    return message.model_copy(update={
+        "title": f"{message.title} and {others} more {noun}{'' if others == 1 else 's'}",
+        "text": change_line(event),
+        "changes": changes,
+        "impact": impact,
+        "colour": colour,
+        "current_colour": colour,
+        "components": (),  # the lines name them
+        "final": final,
+    })
+
+
+def _reminder_message(event: Event, mention: str | None) -> Message:
+    """'Still identified after 4h 12m.': the incident as it stands, and how long it has been open."""
+    incident = event.incident
+    assert incident is not None, "a reminder carries its incident"
+    phase = readable(incident.status)
+    age = duration((event.occurred_at - event.since).total_seconds()) if event.since and event.occurred_at else ""
+    text = f"Still {phase.lower()} after {age}." if age else f"Still {phase.lower()}."
+    colour = _colour(incident.status, incident.impact, incident.kind == "maintenance")
+    return _as_it_stands(event, mention, incident.title, phase, text, incident.impact, colour,
+                         url=event.url or incident.url, components=incident.component_names, age=age)
+
+
+def _digest_message(event: Event, mention: str | None) -> Message:
+    """'Digest: 2 incidents, 3 component changes', the period, and the summary per provider.
+    Times are UTC: a message does not know the channel's zone. Green when nothing is still wrong
+    at the period's end, else the colour of its worst event's impact."""
+    summary = summarise(event.related, event.since, event.occurred_at)
+    period = _period(event.since, event.occurred_at)
+    colour = IMPACT_COLOURS.get(event.impact, GREY) if summary.still_open else GREEN
+    phase = "Still ongoing" if summary.still_open else "All resolved"
+    text = f"{period}\n\n{summary.text}" if period else summary.text
+    return _as_it_stands(event, mention, f"Digest: {summary.counts}", phase, text, event.impact, colour,
+                         url=event.url, summary=summary)
+
+
+def _period(since: datetime | None, until: datetime | None) -> str:
+    """'From 24 Feb 09:00 to 25 Feb 09:00 UTC' ('to 10:00 UTC' on the same day); '' when the end is unknown."""
+    if until is None:
+        return ""
+    if since is None:
+        return f"Until {_utc(until, None)}"
+    return f"From {as_utc(since).strftime('%d %b %H:%M')} to {_utc(until, since)}"
+
+
+def _utc(moment: datetime, reference: datetime | None) -> str:
+    """'14:02 UTC', with the day ('24 Feb 14:02 UTC') when it is not the day of `reference`."""
+    moment = as_utc(moment)
+    same_day = reference is not None and as_utc(reference).date() == moment.date()
+    return moment.strftime("%H:%M UTC" if same_day else "%d %b %H:%M UTC")
+
+
+def _impact_rank(impact: str) -> int:
+    return IMPACTS.index(impact) if impact in IMPACTS else 0
 
 
 def _summary_message(event: Event, mention: str | None) -> Message:
@@ -108,20 +207,16 @@ def _summary_message(event: Event, mention: str | None) -> Message:
     count = f"{event.summarised} more change{'' if event.summarised == 1 else 's'}"
     where = f"the status page: {event.url}" if is_web_link(event.url) else "the provider's status page."
     colour = IMPACT_COLOURS.get(event.impact, GREY)  # of the worst change it counts
-    return Message(
-        event=event,
-        label=LABELS[event.type],
-        title=count,
-        phase="Summary",
-        current_phase="Summary",
-        text=f"{count} on {event.provider_title} in one poll were not announced one by one, so that one "
-             f"busy page does not bury news from the others. See them on {where}",
-        impact=event.impact,
-        colour=colour,
-        current_colour=colour,
-        url=event.url,
-        mention=mention,
-    )
+    text = (f"{count} on {event.provider_title} in one poll were not announced one by one, so that one "
+            f"busy page does not bury news from the others. See them on {where}")
+    return _as_it_stands(event, mention, count, "Summary", text, event.impact, colour, url=event.url)
+
+
+def _as_it_stands(event: Event, mention: str | None, title: str, phase: str, text: str, impact: str, colour: int,
+                  **extra: Any) -> Message:
+    """A message whose thread stands in the phase it announces (a component, a reminder, a summary)."""
+    return Message(event=event, label=LABELS[event.type], title=title, phase=phase, current_phase=phase, text=text,
+                   impact=impact, colour=colour, current_colour=colour, mention=mention, **extra)
 
 
 def _colour(status: str, impact: str, maintenance: bool) -> int:
@@ -130,8 +225,3 @@ def _colour(status: str, impact: str, maintenance: bool) -> int:
     if maintenance or status == "under_maintenance":
         return BLUE
     return IMPACT_COLOURS.get(impact, GREY)
-
-
-def readable(status: str | None) -> str:
-    """`partial_outage` -> `Partial outage`."""
-    return (status or "unknown").replace("_", " ").capitalize()
