@@ -8,7 +8,7 @@ would do nothing are not errors: they are the configuration's `warnings`.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
@@ -18,6 +18,8 @@ from bot.config_env import env_tables, idle_variables, ignored_variables
 from bot.config_file import file_tables
 from bot.config_tables import Table, Tables, Where, check_keys, check_unique, unknown, validate
 from bot.model import ConfigError, Destination, Format, Frozen, Preset
+from bot.noise.config_keys import DAY, Clock, Duration, Period, Window, time_zone
+from bot.noise.settings import NoiseSettings
 from bot.page_url import document_paths, page_url
 from bot.redaction import SECRET_MIN_LENGTH, scrub, secret_values, strings
 from bot.state import BUSY_TIMEOUT
@@ -35,7 +37,16 @@ def _not_bool(value: Any) -> Any:
     return value
 
 
+def _only_bool(value: Any) -> Any:
+    # pydantic's lax mode reads "yes", "off" and 1 as booleans; a setting that switches
+    # something on or off is written true or false.
+    if not isinstance(value, bool):
+        raise ValueError("must be true or false")
+    return value
+
+
 Seconds = Annotated[float, BeforeValidator(_not_bool), Field(gt=0, allow_inf_nan=False)]
+Switch = Annotated[bool, BeforeValidator(_only_bool)]
 Count = Annotated[int, BeforeValidator(_not_bool), Field(gt=0)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
@@ -98,6 +109,7 @@ class ChannelConfig:
     mention: str | None
     mention_min_impact: Impact
     settings: BaseModel  # the destination's own settings model, built from the table's other keys
+    noise: NoiseSettings
     secret_keys: frozenset[str] = frozenset()  # the destination's secret keys set, and keys from ${VAR}
 
 
@@ -269,7 +281,21 @@ class ChannelTable(Frozen):
     components: tuple[str, ...] = ()
     mention: str | None = None  # the channel's own ping, e.g. "<!here>"; never taken from page text
     mention_min_impact: Impact = "major"
+    # Noise control, as written; `_noise` resolves them into the channel's NoiseSettings.
+    hold: Duration | None = None
+    hold_incidents_below: Impact = "none"
+    group: Switch | None = None  # unset: the destination's default
+    quiet_hours: Window | None = None
+    timezone: Name = "UTC"
+    quiet_min_impact: Impact = "major"
+    quiet_drop_resolved: Switch = False
+    mode: Literal["each", "digest"] = "each"
+    digest_every: Period | None = None  # unset: a day
+    digest_at: Clock | None = None
+    remind_every: Duration | None = None
 
+
+NOISE_KEYS = frozenset(field.name for field in fields(NoiseSettings))  # the same names in ChannelTable
 
 _Secrets = dict[str, frozenset[str]]  # a table's secrets by key
 
@@ -298,18 +324,66 @@ def _channel(
             raise ConfigError(f"{where.key('providers', index)}: {unknown('provider', name, providers)}")
     if "mention_min_impact" in values and not common.mention:
         warnings.append(f"{where.key('mention_min_impact')}: ignored: the channel sets no mention")
+    noise = _noise(common, destination, where)
+    warnings += _idle_noise_keys(common, where)
     rest = {k: v for k, v in values.items() if k not in common_keys}
     settings = validate(destination.settings, rest, where)
     secrets = dict(table.from_env)
     for key, found in secret_values(destination.secret_keys, rest, settings).items():
         secrets[key] = secrets.get(key, frozenset()) | found
-    channel = ChannelConfig(**dict(common), settings=settings, secret_keys=frozenset(secrets))
+    channel = ChannelConfig(**_filters(common), settings=settings, noise=noise, secret_keys=frozenset(secrets))
     return channel, secrets
 
 
-def channel_with_defaults(name: str, kind: str, settings: BaseModel) -> ChannelConfig:
-    """A channel whose common keys are all at their defaults, as in a table that sets none."""
-    return ChannelConfig(**dict(ChannelTable(name=name, type=kind)), settings=settings)
+def channel_with_defaults(name: str, destination: Destination, settings: BaseModel | None = None) -> ChannelConfig:
+    """A channel whose common keys are all at their defaults, as in a table that sets none; its
+    settings are the destination's defaults unless given."""
+    table = ChannelTable(name=name, type=destination.type)
+    return ChannelConfig(**_filters(table), settings=settings or destination.settings(),
+                         noise=NoiseSettings(group=destination.groups))
+
+
+def _filters(table: ChannelTable) -> dict[str, Any]:
+    """The common keys but the noise keys: ChannelConfig's fields of the same names."""
+    return {key: value for key, value in table if key not in NOISE_KEYS}
+
+
+def _noise(table: ChannelTable, destination: Destination, where: Where) -> NoiseSettings:
+    try:
+        zone = time_zone(table.timezone)
+    except ValueError as exc:
+        # Not a pydantic validator: its errors mask the value, and this one names the zone.
+        raise ConfigError(f"{where.key('timezone')}: {exc}") from None
+    return NoiseSettings(
+        hold=table.hold,
+        hold_incidents_below=table.hold_incidents_below,
+        group=destination.groups if table.group is None else table.group,
+        quiet_hours=table.quiet_hours,
+        timezone=zone,
+        quiet_min_impact=table.quiet_min_impact,
+        quiet_drop_resolved=table.quiet_drop_resolved,
+        mode=table.mode,
+        digest_every=DAY if table.digest_every is None else table.digest_every,
+        digest_at=table.digest_at,
+        remind_every=table.remind_every,
+    )
+
+
+def _idle_noise_keys(table: ChannelTable, where: Where) -> list[str]:
+    """A warning for each noise key set where it does nothing."""
+    digest = table.mode == "digest"
+    idle = {
+        "hold_incidents_below": (table.hold is None, "the channel sets no hold"),
+        "quiet_min_impact": (table.quiet_hours is None, "the channel sets no quiet_hours"),
+        "quiet_drop_resolved": (table.quiet_hours is None, "the channel sets no quiet_hours"),
+        "digest_every": (not digest, 'the channel\'s mode is not "digest"'),
+        "digest_at": (not digest, 'the channel\'s mode is not "digest"'),
+        "remind_every": (digest, "a digest channel gets nothing between digests"),
+        # Periods of a digest start at digest_at, or midnight, in the zone.
+        "timezone": (table.quiet_hours is None and not digest, "the channel sets neither quiet_hours nor a digest"),
+    }
+    return [f"{where.key(key)}: ignored: {why}" for key, (unused, why) in idle.items()
+            if unused and key in table.model_fields_set]
 
 
 def _destination(values: Mapping[str, Any], where: Where, destinations: Destinations) -> Destination:
