@@ -27,6 +27,7 @@ from tenacity import (
 )
 from tenacity.wait import wait_base, wait_exponential_jitter
 
+from bot.clock import first_of
 from bot.message import compose
 from bot.metrics import Metrics
 from bot.model import Event, Notifier, PermanentError, RetryableError, ThreadRef
@@ -90,7 +91,7 @@ class DeliveryWorker:
             delivery = await self.store.next_delivery(self.channel)
             if delivery is None:
                 self.metrics.outbox_depth.labels(self.channel).set(0)
-                await _first_of(stop.wait(), self.wake.wait())
+                await first_of(stop.wait(), self.wake.wait())
                 continue
             outcome = await self.deliver(delivery, stop)
             self.metrics.outbox_depth.labels(self.channel).set(await self.store.pending_count(self.channel))
@@ -187,7 +188,7 @@ class DeliveryWorker:
 
     def _sleep_unless(self, stop: asyncio.Event) -> Sleep:
         async def sleep(seconds: float) -> None:
-            await _first_of(self.sleep(seconds), stop.wait())
+            await first_of(self.sleep(seconds), stop.wait())
             if stop.is_set():
                 raise _Stopped
 
@@ -203,13 +204,3 @@ class DeliveryWorker:
             await self.store.mark_attempt(delivery, str(error))
 
         return note
-
-
-async def _first_of(*aws: Awaitable[object]) -> None:
-    """Wait until the first of `aws` finishes; cancel the others."""
-    tasks = [asyncio.ensure_future(aw) for aw in aws]
-    try:
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in tasks:
-            task.cancel()

@@ -44,6 +44,10 @@ class Metrics:
         self.poll_duration = Histogram(
             "statusbot_poll_duration_seconds", "Duration of one poll, by page format.", ["kind"],
             buckets=POLL_BUCKETS, registry=r)
+        self.noise = Counter(
+            "statusbot_noise_events", "What noise control did with events, by channel: held (a flap hold), "
+            "suppressed (a hold that flapped back, or a quiet digest's resolved threads), deferred (quiet hours "
+            "or a digest period) or digested (sent within a digest).", ["channel", "action"], registry=r)
         self.http_dropped = Counter(
             "statusbot_http_connections_dropped", "Connections to /healthz and /metrics the bot cut off, by reason: "
             "evicted (the cap was reached and it had not sent its request), refused (the cap was reached and "

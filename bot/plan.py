@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.cap import capped, summaries
@@ -17,6 +17,7 @@ from bot.config import BotSettings
 from bot.detect import covered_keys, detect, is_deduplicated, scope, snapshot_keys
 from bot.fetch import FetchResult
 from bot.model import DEFAULT_LIMITS, CutItems, Document, Event, Format, Limits, Snapshot, Validators
+from bot.noise.group import ties
 from bot.redaction import worth_hiding
 from bot.route import ChannelFilter, route
 from bot.state import DocumentState, page_snapshot
@@ -79,6 +80,7 @@ class Plan:
     deliveries: list[tuple[str, Event]]  # (channel, event)
     events: list[Event]  # announced (before routing): those kept, then the summaries
     summarised: int = 0  # changes over the cap, announced only as counted in the summaries
+    tied: Mapping[str, str] = field(default_factory=dict)  # components named by an open incident (bot.noise.group)
 
 
 def detect_changes(target: PollTarget, page_format: Format, documents: Sequence[Document],
@@ -157,7 +159,8 @@ def plan_commit(detection: Detection, seen_before: set[str], channels: Sequence[
     seen = [key for key in detection.keys_to_check() if key not in seen_before] + detection.baseline
     deliveries = [(channel, event) for event in events for channel in route(channels, event)] + summarised
     announced = events + list({summary.id: summary for _, summary in summarised}.values())
-    return Plan(list(detection.documents.values()), seen, deliveries, announced, len(over))
+    return Plan(list(detection.documents.values()), seen, deliveries, announced, len(over),
+                ties(target.name, detection.snapshot))
 
 
 def missing_components(wanted: Sequence[str], snapshot: Snapshot) -> dict[str, list[str]]:

@@ -33,6 +33,7 @@ from bot.model import (
     Snapshot,
     Validators,
 )
+from bot.noise.worker import NoiseWorker
 from bot.plan import (
     ABSENT,
     ABSENT_STATUSES,
@@ -79,6 +80,7 @@ class ProviderPoller:
         on_outbox: Callable[[set[str]], None],
         metrics: Metrics | None = None,
         changes: ChangeBudget | None = None,
+        noise: NoiseWorker | None = None,
     ):
         self.target = target
         self.format = page_format
@@ -88,6 +90,8 @@ class ProviderPoller:
         self.first_run = first_run
         self.on_outbox = on_outbox
         self.metrics = metrics or Metrics()
+        # Each channel's noise rules decide what becomes of its deliveries; without, each is a message.
+        self.noise = noise
         # Shared by all pollers: a changed page is parsed, and its snapshots held until committed,
         # by only a few polls and body bytes at once. Parsing is CPU and the database one writer,
         # so more would not be faster; a first start, where every page has changed, would hold
@@ -253,9 +257,13 @@ class ProviderPoller:
         keys = detection.keys_to_check()
         seen_before = await self.store.seen_among(self.target.name, keys) if keys else set()
         plan = plan_commit(detection, seen_before, self.channels)
-        await self.store.commit_poll(self.target.name, plan.documents, plan.seen, plan.deliveries, changed=True)
+        stage = self.noise.stage if self.noise else None
+        decisions = await self.store.commit_poll(self.target.name, plan.documents, plan.seen, plan.deliveries,
+                                                 changed=True, noise=stage, tied=plan.tied)
         self._validators = {document.url: document.validators for document in plan.documents}
-        if plan.deliveries:
+        if self.noise is not None:
+            self.noise.note(decisions.items())
+        elif plan.deliveries:
             self.on_outbox({channel for channel, _ in plan.deliveries})
         if plan.summarised:
             log.warning("provider %s: %d changes over max_events_per_poll (%d) only counted in a summary",

@@ -19,6 +19,8 @@ from bot.deliver import DeliveryWorker
 from bot.fetch import Fetcher
 from bot.metrics import Metrics
 from bot.model import Destination, FetchError, Format, Limits, Notifier, ParseError
+from bot.noise.stage import NoiseStage
+from bot.noise.worker import NoiseWorker
 from bot.plan import PollTarget
 from bot.poll import PollResult, ProviderPoller
 from bot.route import mention_for
@@ -73,14 +75,16 @@ class Service:
             # Parsing holds several times a body's size: the changed pages parsed at once bring at most
             # one largest body's worth (a page of larger documents parses alone).
             changes = ChangeBudget(CHANGES_IN_FLIGHT, self.config.bot.max_body_bytes)
-            pollers = [self._poller(p, fetcher, store, workers, changes) for p in self.config.providers]
+            noise = NoiseWorker(store, NoiseStage({c.name: c.noise for c in self.config.channels}, self.clock.time),
+                                self.clock, functools.partial(_wake, workers), self.metrics)
+            pollers = [self._poller(p, fetcher, store, noise, changes) for p in self.config.providers]
             await self._warn_orphans(store)
             self._handle_signals()
             if once:
-                return await self._run_once(pollers, workers)
+                return await self._run_once(pollers, noise, workers)
             if endpoint is not None:
                 await endpoint.start()
-            return await self._run_forever(pollers, workers)
+            return await self._run_forever(pollers, noise, workers)
         finally:
             if endpoint is not None:
                 await endpoint.stop()
@@ -113,23 +117,19 @@ class Service:
         most = max((len(self.formats[p.kind].documents(p.url)) for p in self.config.providers), default=1)
         return POLLS_IN_FLIGHT * most
 
-    def _poller(self, provider, fetcher: Fetcher, store: Store, workers: dict[str, DeliveryWorker],
+    def _poller(self, provider, fetcher: Fetcher, store: Store, noise: NoiseWorker,
                 changes: ChangeBudget) -> ProviderPoller:
-        def wake(channels: set[str]) -> None:
-            for name in channels:
-                if name in workers:
-                    workers[name].wake.set()
-
         settings = self.config.bot
         limits = Limits(settings.max_incidents, settings.max_components, settings.max_updates)
         target = PollTarget(provider.name, provider.title, provider.url, provider.interval, provider.components,
                             secrets=self.config.secrets, limits=limits, max_events_per_poll=settings.max_events_per_poll)
         return ProviderPoller(
-            target, self.formats[provider.kind], fetcher, store, self.config.channels, self.config.bot.first_run, wake,
-            metrics=self.metrics, changes=changes,
+            target, self.formats[provider.kind], fetcher, store, self.config.channels, self.config.bot.first_run,
+            noise.on_outbox, metrics=self.metrics, changes=changes, noise=noise,
         )
 
-    async def _run_once(self, pollers: list[ProviderPoller], workers: dict[str, DeliveryWorker]) -> int:
+    async def _run_once(self, pollers: list[ProviderPoller], noise: NoiseWorker,
+                        workers: dict[str, DeliveryWorker]) -> int:
         in_flight = asyncio.Semaphore(POLLS_IN_FLIGHT)
 
         async def bounded(poller: ProviderPoller) -> PollResult:
@@ -149,6 +149,7 @@ class Service:
                 failed += 1
                 log.error("provider %s: unexpected error", poller.target.name, exc_info=result)
         await self._save_poll_times_now(pollers)
+        await noise.release()  # what fell due while the bot was down (a hold, quiet hours, a digest)
         pending = 0
         for worker in workers.values():
             pending += await worker.drain(self.stop)
@@ -156,7 +157,8 @@ class Service:
             log.warning("%d message(s) not delivered yet; they are kept and sent by the next run", pending)
         return 1 if failed or pending else 0
 
-    async def _run_forever(self, pollers: list[ProviderPoller], workers: dict[str, DeliveryWorker]) -> int:
+    async def _run_forever(self, pollers: list[ProviderPoller], noise: NoiseWorker,
+                           workers: dict[str, DeliveryWorker]) -> int:
         log.info(
             "watching %d provider(s), delivering to %d channel(s); database %s",
             len(pollers), len(workers), self.config.bot.database,
@@ -164,6 +166,7 @@ class Service:
         scheduler = PollScheduler(pollers, self.stop, POLLS_IN_FLIGHT, self.clock)
         tasks = [asyncio.create_task(scheduler.run(), name="polls")]
         tasks += [asyncio.create_task(w.run(self.stop), name=f"deliver {w.channel}") for w in workers.values()]
+        tasks.append(asyncio.create_task(noise.run(self.stop), name="noise control"))
         tasks.append(asyncio.create_task(self._save_poll_times(pollers), name="save poll times"))
         tasks.append(asyncio.create_task(report_activity(self.metrics, len(pollers), self.clock, self.stop),
                                          name="activity summary"))
@@ -228,6 +231,13 @@ class Service:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.stop.set)
+
+
+def _wake(workers: Mapping[str, DeliveryWorker], channels: set[str]) -> None:
+    """Tell the delivery workers of `channels` that their outbox has new rows."""
+    for name in channels:
+        if name in workers:
+            workers[name].wake.set()
 
 
 def _endpoint(address: str, metrics: Metrics, health: HealthCheck) -> Endpoint:

@@ -23,6 +23,9 @@ from pathlib import Path
 import aiosqlite
 
 from bot.model import Event, Snapshot, StatusbotError, ThreadRef, Validators
+from bot.noise.group import Ties, ties
+from bot.noise.rows import Decision, Reason, Reminder, Waiting
+from bot.noise.stage import NoiseStage
 from bot.redaction import scrub
 
 log = logging.getLogger("statusbot.state")
@@ -119,6 +122,32 @@ MIGRATIONS: tuple[Migration, ...] = (
     CREATE INDEX outbox_by_provider ON outbox (channel, provider, id);
     """,
     _digest_document_urls,
+    # Noise control: events a channel keeps back (flap hold, quiet hours, digest period), the open
+    # incidents it will be reminded of, and how many held changes flapped back.
+    """
+    CREATE TABLE waiting (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        channel TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        thread_key TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        due_at REAL NOT NULL,
+        event TEXT NOT NULL,
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX waiting_by_due ON waiting (due_at);
+    CREATE INDEX waiting_by_thread ON waiting (channel, thread_key);
+    CREATE TABLE reminders (
+        channel TEXT NOT NULL,
+        thread_key TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        due_at REAL NOT NULL,
+        event TEXT NOT NULL,
+        PRIMARY KEY (channel, thread_key)
+    ) WITHOUT ROWID;
+    CREATE INDEX reminders_by_due ON reminders (due_at);
+    ALTER TABLE channels ADD COLUMN suppressed INTEGER NOT NULL DEFAULT 0;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -275,9 +304,14 @@ class Store:
         seen: Iterable[str],
         deliveries: Iterable[tuple[str, Event]],
         changed: bool,
-    ) -> None:
-        """Persist one poll atomically: documents, seen keys and outbox rows, or none of them."""
+        noise: NoiseStage | None = None,
+        tied: Ties | None = None,
+    ) -> dict[str, Decision]:
+        """Persist one poll atomically: documents, seen keys and what its deliveries become, or none
+        of them. Without `noise`, every delivery is an outbox row; with it, each channel's noise rules
+        decide, on what its threads keep back as of this transaction. Returns their decisions."""
         now = time.time()
+        decisions: dict[str, Decision] = {}
         async with self._transaction():
             await self._db.executemany(
                 "INSERT OR REPLACE INTO documents (provider, url_digest, etag, last_modified, body_hash, snapshot)"
@@ -291,12 +325,15 @@ class Store:
             await self._db.executemany(
                 "INSERT OR IGNORE INTO seen (provider, key) VALUES (?, ?)", [(provider, key) for key in seen]
             )
-            await self._db.executemany(
-                "INSERT INTO outbox (channel, provider, thread_key, event, created_at) VALUES (?, ?, ?, ?, ?)",
-                [(channel, event.provider, event.thread_key, event.model_dump_json(), now)
-                 for channel, event in deliveries],
-            )
+            if noise is None:
+                await self._queue(deliveries, now)
+            else:
+                for channel, events in _by_channel(deliveries).items():
+                    kept = await self._kept(channel, {event.thread_key for event in events})
+                    decisions[channel] = noise.admit(channel, events, kept, tied or {})
+                    await self._write(channel, decisions[channel], noise.now())
             await self._record_poll(provider, now, changed, None)
+        return decisions
 
     async def record_poll(self, provider: str, error: str | None = None) -> None:
         """Note a poll that changed nothing, or failed with `error`."""
@@ -323,6 +360,96 @@ class Store:
             " consecutive_errors = CASE WHEN ?5 IS NULL THEN 0 ELSE consecutive_errors + 1 END,"
             " last_error = ?5",
             (provider, now, changed, 0 if error is None else 1, self._scrubbed(error)),
+        )
+
+    # ------------------------------------------------------------ noise control
+
+    async def release_due(self, noise: NoiseStage) -> list[tuple[str, Decision]]:
+        """Apply each channel's rules to its waiting rows and reminders that are due, in one
+        transaction: what they send is in the outbox, or none of it. Returns the decisions."""
+        now = noise.now()
+        decisions: list[tuple[str, Decision]] = []
+        async with self._transaction():
+            rows = await self._all("SELECT id, channel, reason, due_at, event, created_at FROM waiting"
+                                   " WHERE due_at <= ? ORDER BY id", (now,))
+            reminders = [(channel, Reminder(thread_key, due_at, Event.model_validate_json(event)))
+                         for channel, thread_key, due_at, event in await self._all(
+                             "SELECT channel, thread_key, due_at, event FROM reminders WHERE due_at <= ?"
+                             " ORDER BY due_at", (now,))]
+            due: dict[str, list[Waiting]] = {}
+            for _, channel, reason, due_at, event, created_at in rows:
+                due.setdefault(channel, []).append(Waiting(reason, due_at, Event.model_validate_json(event), created_at))
+            providers = {w.event.provider for waiting in due.values() for w in waiting}
+            pages = {provider: await self.page(provider)
+                     for provider in providers | {reminder.event.provider for _, reminder in reminders}}
+            tied = {thread: incident for provider in providers if (page := pages[provider]) is not None
+                    for thread, incident in ties(provider, page).items()}
+            await self._db.executemany("DELETE FROM waiting WHERE id = ?", [(row[0],) for row in rows])
+            for channel, waiting in due.items():
+                decisions.append((channel, noise.release(channel, waiting, tied)))
+            for channel, reminder in reminders:
+                page, incident = pages[reminder.event.provider], reminder.event.incident
+                current = page.incidents.get(incident.id) if page is not None and incident is not None else None
+                decisions.append((channel, noise.remind(channel, reminder, current)))
+            for channel, decision in decisions:
+                await self._write(channel, decision, now)
+        return decisions
+
+    async def next_due(self) -> float | None:
+        """When the earliest waiting row or reminder falls due (unix seconds); None: nothing waits."""
+        rows = await self._all("SELECT min(due) FROM (SELECT min(due_at) AS due FROM waiting"
+                               " UNION ALL SELECT min(due_at) FROM reminders)")
+        return rows[0][0]
+
+    async def waiting_counts(self) -> dict[tuple[str, str], int]:
+        """How many events each channel keeps back, by reason."""
+        rows = await self._all("SELECT channel, reason, COUNT(*) FROM waiting GROUP BY channel, reason")
+        return {(channel, reason): count for channel, reason, count in rows}
+
+    async def _kept(self, channel: str, threads: Iterable[str]) -> dict[str, dict[Reason, float]]:
+        """For each of `threads` with waiting rows on `channel`: when each reason's rows are due."""
+        kept: dict[str, dict[Reason, float]] = {}
+        wanted = list(threads)
+        for start in range(0, len(wanted), 500):  # stay under SQLite's bound-parameter limit
+            chunk = wanted[start : start + 500]
+            rows = await self._all(
+                f"SELECT thread_key, reason, min(due_at) FROM waiting WHERE channel = ? AND thread_key IN"
+                f" ({','.join('?' * len(chunk))}) GROUP BY thread_key, reason", (channel, *chunk))
+            for thread_key, reason, due_at in rows:
+                kept.setdefault(thread_key, {})[reason] = due_at
+        return kept
+
+    async def _write(self, channel: str, decision: Decision, now: float) -> None:
+        """Write one channel's decision (inside a transaction): its flushed threads' rows first."""
+        for thread in decision.flush:
+            rows = await self._all("SELECT id, event FROM waiting WHERE channel = ? AND thread_key = ?"
+                                   " AND reason != 'digest' ORDER BY id", (channel, thread))
+            await self._queue([(channel, Event.model_validate_json(event)) for _, event in rows], now)
+            await self._db.executemany("DELETE FROM waiting WHERE id = ?", [(row_id,) for row_id, _ in rows])
+        await self._queue([(channel, event) for event in decision.send], now)
+        await self._db.executemany(
+            "INSERT INTO waiting (channel, provider, thread_key, reason, due_at, event, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(channel, w.event.provider, w.event.thread_key, w.reason, w.due_at, w.event.model_dump_json(), w.created_at)
+             for w in decision.wait],
+        )
+        await self._db.executemany(
+            "INSERT OR REPLACE INTO reminders (channel, thread_key, provider, due_at, event) VALUES (?, ?, ?, ?, ?)",
+            [(channel, r.thread_key, r.event.provider, r.due_at, r.event.model_dump_json()) for r in decision.remind],
+        )
+        await self._db.executemany("DELETE FROM reminders WHERE channel = ? AND thread_key = ?",
+                                   [(channel, thread) for thread in decision.forget])
+        if decision.counts["suppressed"]:
+            await self._db.execute(
+                "INSERT INTO channels (name, suppressed) VALUES (?1, ?2)"
+                " ON CONFLICT (name) DO UPDATE SET suppressed = suppressed + ?2",
+                (channel, decision.counts["suppressed"]),
+            )
+
+    async def _queue(self, deliveries: Iterable[tuple[str, Event]], now: float) -> None:
+        await self._db.executemany(
+            "INSERT INTO outbox (channel, provider, thread_key, event, created_at) VALUES (?, ?, ?, ?, ?)",
+            [(channel, event.provider, event.thread_key, event.model_dump_json(), now) for channel, event in deliveries],
         )
 
     # ------------------------------------------------------------ delivery
@@ -422,13 +549,16 @@ class Store:
             "SELECT name, last_poll_at, last_change_at, consecutive_errors, last_error FROM providers ORDER BY name"
         )
 
-    async def channel_rows(self) -> list[tuple[str, int, float | None, str | None, int, int]]:
-        """(name, delivered, last delivery, disabled reason, backlog, dead letters) of every channel seen."""
+    async def channel_rows(self) -> list[tuple[str, int, float | None, str | None, int, int, int]]:
+        """(name, delivered, last delivery, disabled reason, backlog, dead letters, suppressed) of
+        every channel seen."""
         return await self._all(
-            "SELECT name, max(delivered), max(last_delivery_at), max(disabled_reason), sum(backlog), sum(dead) FROM ("
-            " SELECT name, delivered, last_delivery_at, disabled_reason, 0 AS backlog, 0 AS dead FROM channels"
-            " UNION ALL SELECT channel, 0, NULL, NULL, COUNT(*), 0 FROM outbox GROUP BY channel"
-            " UNION ALL SELECT channel, 0, NULL, NULL, 0, COUNT(*) FROM dead_letters GROUP BY channel"
+            "SELECT name, max(delivered), max(last_delivery_at), max(disabled_reason), sum(backlog), sum(dead),"
+            " max(suppressed) FROM ("
+            " SELECT name, delivered, last_delivery_at, disabled_reason, 0 AS backlog, 0 AS dead, suppressed"
+            " FROM channels"
+            " UNION ALL SELECT channel, 0, NULL, NULL, COUNT(*), 0, 0 FROM outbox GROUP BY channel"
+            " UNION ALL SELECT channel, 0, NULL, NULL, 0, COUNT(*), 0 FROM dead_letters GROUP BY channel"
             ") GROUP BY name ORDER BY name"
         )
 
@@ -500,6 +630,13 @@ class Store:
     async def _scalar(self, sql: str, params: Sequence[object] = ()) -> int:
         rows = await self._all(sql, params)
         return int(rows[0][0])
+
+
+def _by_channel(deliveries: Iterable[tuple[str, Event]]) -> dict[str, list[Event]]:
+    by_channel: dict[str, list[Event]] = {}
+    for channel, event in deliveries:
+        by_channel.setdefault(channel, []).append(event)
+    return by_channel
 
 
 def _on_disk(path: str) -> bool:

@@ -22,12 +22,18 @@ async def render_status(config: Config, store: Store, clock: Callable[[], float]
         failing = f"{errors} ({last_error})" if errors else "0"
         provider_table.append((provider.name, _ago(polled, now), _ago(changed, now), indicator, failing))
     channels = {row[0]: row for row in await store.channel_rows()}
-    channel_table = [("CHANNEL", "TYPE", "BACKLOG", "DELIVERED", "LAST DELIVERY", "GIVEN UP", "STATE")]
+    waiting = await store.waiting_counts()
+    channel_table = [("CHANNEL", "TYPE", "BACKLOG", "HELD", "DEFERRED", "SUPPRESSED", "DELIVERED", "LAST DELIVERY",
+                      "GIVEN UP", "STATE")]
     for channel in config.channels:
-        _, delivered, last, disabled, backlog, dead = channels.get(channel.name, (channel.name, 0, None, None, 0, 0))
+        _, delivered, last, disabled, backlog, dead, suppressed = channels.get(
+            channel.name, (channel.name, 0, None, None, 0, 0, 0))
+        # Deferred: kept back for the end of quiet hours or of a digest period.
+        held, deferred = waiting.get((channel.name, "hold"), 0), sum(
+            waiting.get((channel.name, reason), 0) for reason in ("quiet", "digest"))
         state = f"disabled: {disabled}" if disabled else "ok"
-        channel_table.append((channel.name, channel.type, str(backlog or 0), str(delivered or 0), _ago(last, now),
-                              str(dead or 0), state))
+        channel_table.append((channel.name, channel.type, str(backlog or 0), str(held), str(deferred),
+                              str(suppressed or 0), str(delivered or 0), _ago(last, now), str(dead or 0), state))
     return "\n".join([f"database: {store.path}", "", _table(provider_table), "", _table(channel_table)])
 
 

@@ -22,6 +22,10 @@ class FakeClock:
     def now(self) -> float:
         return self._now
 
+    def time(self) -> float:
+        """The wall clock moves with the monotonic one: start the clock at a unix time to use it."""
+        return self._now
+
     async def wait(self, stop: asyncio.Event, seconds: float) -> bool:
         if stop.is_set():
             return True

@@ -8,13 +8,13 @@ import pytest
 
 from bot.model import Snapshot, Validators
 from bot.state import (
-    MIGRATIONS,
     SCHEMA_VERSION,
     DocumentState,
     StateError,
     Store,
 )
 from tests.builders import update_event
+from tests.test_state_failures import migrate
 
 
 async def test_database_file_uses_wal_and_current_schema(store, tmp_path):
@@ -82,10 +82,7 @@ async def test_state_survives_reopening(tmp_path):
 async def test_migrates_every_earlier_version(tmp_path):
     for version in range(SCHEMA_VERSION):
         path = tmp_path / f"v{version}.db"
-        with sqlite3.connect(path) as raw:
-            for script in MIGRATIONS[:version]:
-                raw.executescript(script)
-            raw.execute(f"PRAGMA user_version={version}")
+        await migrate(path, version)
         store = await Store.open(path)
         assert await store.schema_version() == SCHEMA_VERSION
         await store.close()
