@@ -7,10 +7,10 @@ would do nothing are not errors: they are the configuration's `warnings`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal, TypeVar, get_args
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringConstraints
 
@@ -18,7 +18,8 @@ from bot.config_env import env_tables, idle_variables, ignored_variables
 from bot.config_file import file_tables
 from bot.config_tables import Table, Tables, Where, check_keys, check_unique, unknown, validate
 from bot.model import ConfigError, Destination, Format, Frozen, Preset
-from bot.noise.config_keys import DAY, Clock, Duration, Period, Window, time_zone
+from bot.noise.calendar import DAY
+from bot.noise.config_keys import Duration, Period, parse_clock, parse_window, time_zone
 from bot.noise.settings import NoiseSettings
 from bot.page_url import document_paths, page_url
 from bot.redaction import SECRET_MIN_LENGTH, scrub, secret_values, strings
@@ -60,6 +61,7 @@ def _host_port(value: str) -> str:
 
 HostPort = Annotated[str, AfterValidator(_host_port)]
 
+T = TypeVar("T")
 Env = Mapping[str, str]
 Formats = Mapping[str, Format]
 Destinations = Mapping[str, Destination]
@@ -110,6 +112,7 @@ class ChannelConfig:
     mention_min_impact: Impact
     settings: BaseModel  # the destination's own settings model, built from the table's other keys
     noise: NoiseSettings
+    groups_by_default: bool  # the destination's default of noise.group (`check` shows a change of it)
     secret_keys: frozenset[str] = frozenset()  # the destination's secret keys set, and keys from ${VAR}
 
 
@@ -281,17 +284,19 @@ class ChannelTable(Frozen):
     components: tuple[str, ...] = ()
     mention: str | None = None  # the channel's own ping, e.g. "<!here>"; never taken from page text
     mention_min_impact: Impact = "major"
-    # Noise control, as written; `_noise` resolves them into the channel's NoiseSettings.
+    # Noise control, as written; `_noise` resolves them into the channel's NoiseSettings. The times
+    # and the zone are read there, not here: the problems name examples ("22:00-07:00") that a typo
+    # may be part of, which validate() would mask as a possible echo of the value.
     hold: Duration | None = None
     hold_incidents_below: Impact = "none"
     group: Switch | None = None  # unset: the destination's default
-    quiet_hours: Window | None = None
+    quiet_hours: str | None = None
     timezone: Name = "UTC"
     quiet_min_impact: Impact = "major"
     quiet_drop_resolved: Switch = False
     mode: Literal["each", "digest"] = "each"
     digest_every: Period | None = None  # unset: a day
-    digest_at: Clock | None = None
+    digest_at: str | None = None
     remind_every: Duration | None = None
 
 
@@ -331,7 +336,8 @@ def _channel(
     secrets = dict(table.from_env)
     for key, found in secret_values(destination.secret_keys, rest, settings).items():
         secrets[key] = secrets.get(key, frozenset()) | found
-    channel = ChannelConfig(**_filters(common), settings=settings, noise=noise, secret_keys=frozenset(secrets))
+    channel = ChannelConfig(**_filters(common), settings=settings, noise=noise, groups_by_default=destination.groups,
+                            secret_keys=frozenset(secrets))
     return channel, secrets
 
 
@@ -340,7 +346,7 @@ def channel_with_defaults(name: str, destination: Destination, settings: BaseMod
     settings are the destination's defaults unless given."""
     table = ChannelTable(name=name, type=destination.type)
     return ChannelConfig(**_filters(table), settings=settings or destination.settings(),
-                         noise=NoiseSettings(group=destination.groups))
+                         noise=NoiseSettings(group=destination.groups), groups_by_default=destination.groups)
 
 
 def _filters(table: ChannelTable) -> dict[str, Any]:
@@ -349,22 +355,23 @@ def _filters(table: ChannelTable) -> dict[str, Any]:
 
 
 def _noise(table: ChannelTable, destination: Destination, where: Where) -> NoiseSettings:
-    try:
-        zone = time_zone(table.timezone)
-    except ValueError as exc:
-        # Not a pydantic validator: its errors mask the value, and this one names the zone.
-        raise ConfigError(f"{where.key('timezone')}: {exc}") from None
+    def read(key: str, parse: Callable[[str], T]) -> T:
+        try:
+            return parse(getattr(table, key))
+        except ValueError as exc:
+            raise ConfigError(f"{where.key(key)}: {exc}") from None
+
     return NoiseSettings(
         hold=table.hold,
         hold_incidents_below=table.hold_incidents_below,
         group=destination.groups if table.group is None else table.group,
-        quiet_hours=table.quiet_hours,
-        timezone=zone,
+        quiet_hours=None if table.quiet_hours is None else read("quiet_hours", parse_window),
+        timezone=read("timezone", time_zone),
         quiet_min_impact=table.quiet_min_impact,
         quiet_drop_resolved=table.quiet_drop_resolved,
         mode=table.mode,
         digest_every=DAY if table.digest_every is None else table.digest_every,
-        digest_at=table.digest_at,
+        digest_at=None if table.digest_at is None else read("digest_at", parse_clock),
         remind_every=table.remind_every,
     )
 

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Sequence
+from datetime import time
 
 from pydantic import BaseModel
 
-from bot.config import Config
+from bot.config import ChannelConfig, Config
 from bot.logs import MASK
+from bot.noise.calendar import DAY
+from bot.noise.config_keys import show_clock, show_duration, show_window
 from bot.redaction import worth_hiding
 from bot.urls import masked
 
@@ -60,6 +63,7 @@ def describe(config: Config) -> str:
             ("events", ",".join(c.events)),
             ("components", _all(c.components)),
             ("mention", f"{c.mention} (from {c.mention_min_impact})" if c.mention else "-"),
+            *_noise_fields(c),
             *_settings_fields(c.settings),
         ], c.secret_keys))
     return "\n".join(_line(head, fields, keys, config.secrets, searchable) for head, fields, keys in sections)
@@ -78,6 +82,31 @@ def _line(head: str, fields: _Fields, secret_keys: Collection[str], secrets: Col
         text = masked(value, secrets) if _hidden(key, value, secret_keys, searchable) else value
         shown.append(f"{key}={text}" if key else text)
     return f"{head}: {' '.join(shown)}"
+
+
+def _noise_fields(channel: ChannelConfig) -> _Fields:
+    """The channel's noise control where it differs from a table that sets no noise key, in words.
+    A value resting on a secret key is masked whole: its fields do not bear the keys' names."""
+    noise, zone = channel.noise, channel.noise.timezone.key
+    shown: list[tuple[str, str, set[str]]] = []  # (field, value, the keys it shows)
+    if noise.hold is not None:
+        incidents = "" if noise.hold_incidents_below == "none" else f" (and incidents below {noise.hold_incidents_below})"
+        shown.append(("hold", show_duration(noise.hold) + incidents, {"hold", "hold_incidents_below"}))
+    if noise.group != channel.groups_by_default:
+        shown.append(("messages", "grouped" if noise.group else "one per event", {"group"}))
+    if noise.quiet_hours is not None:
+        dropped = "; what resolves meanwhile is left out" if noise.quiet_drop_resolved else ""
+        shown.append(("quiet", f"{show_window(noise.quiet_hours)} {zone} "
+                               f"({noise.quiet_min_impact} and above go through{dropped})",
+                      {"quiet_hours", "timezone", "quiet_min_impact", "quiet_drop_resolved"}))
+    if noise.mode == "digest":
+        start = "at" if noise.digest_every >= DAY else "from"  # under a day: the day's first period starts
+        shown.append(("digest", f"every {show_duration(noise.digest_every)} {start} "
+                                f"{show_clock(noise.digest_at or time(0, 0))} {zone}",
+                      {"mode", "digest_every", "digest_at", "timezone"}))
+    if noise.remind_every is not None:
+        shown.append(("remind", f"every {show_duration(noise.remind_every)}", {"remind_every"}))
+    return [(key, MASK if keys & channel.secret_keys else value) for key, value, keys in shown]
 
 
 def _settings_fields(settings: BaseModel) -> _Fields:

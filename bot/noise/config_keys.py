@@ -3,6 +3,7 @@ of day ("09:00"), daily windows ("22:00-07:00") and time zones, read into what `
 holds and printed back as a person writes them (`statusbot check`).
 
 The readers raise ValueError with the problem only; `bot.config` puts the key path in front.
+Durations are pydantic types; times and zones are read by `bot.config` itself (see ChannelTable).
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import BeforeValidator
 
+from bot.noise.calendar import DAY
 from bot.noise.settings import QuietHours
 
-DAY = 86400
 # Beyond a year no setting makes sense, and the calendar's date arithmetic stays far from year 9999.
 MAX_DURATION = 365 * DAY
 
@@ -81,8 +82,6 @@ def time_zone(name: str) -> ZoneInfo:
 
 Duration = Annotated[float, BeforeValidator(parse_duration)]
 Period = Annotated[float, BeforeValidator(parse_period)]
-Clock = Annotated[time, BeforeValidator(parse_clock)]
-Window = Annotated[QuietHours, BeforeValidator(parse_window)]
 
 
 def show_duration(seconds: float) -> str:
