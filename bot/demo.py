@@ -93,7 +93,7 @@ def demo_config(url: str, database: Path, destinations: dict[str, Destination], 
     return Config(
         bot=BotSettings(database=str(database), interval=interval, first_run="active"),
         providers=(ProviderConfig(name="demo", title="Demo Cloud", kind="statuspage", url=url, interval=interval),),
-        channels=(channel_with_defaults("console", "console", console.settings()),),
+        channels=(channel_with_defaults("console", console),),
         source="statusbot demo",
         secrets=frozenset(),
     )

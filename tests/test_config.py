@@ -333,7 +333,9 @@ ERRORS = [
     (
         "another destination's key",
         PROVIDER + CONSOLE + 'token = "${SLACK_BOT_TOKEN}"\n',
-        "channels[0] (log).token: unknown key; valid keys: components, events, mention, mention_min_impact, min_impact, name, providers, type",
+        "channels[0] (log).token: unknown key; valid keys: components, digest_at, digest_every, events, group, hold,"
+        " hold_incidents_below, mention, mention_min_impact, min_impact, mode, name, providers, quiet_drop_resolved,"
+        " quiet_hours, quiet_min_impact, remind_every, timezone, type",
     ),
     (
         "unknown kind",
