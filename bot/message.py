@@ -7,12 +7,11 @@ text that may ping anyone, and it comes from the channel's configuration, never 
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
 from typing import Any
 
 from bot.model import COMPONENT_IMPACT, COMPONENT_OK, FINAL_STATUSES, IMPACTS, Event, Frozen
-from bot.noise.summary import Summary, duration, readable, summarise  # readable: the notifiers' too
-from bot.text import as_utc
+from bot.noise.summary import Summary, clock, duration, readable, summarise  # readable: the notifiers' too
 from bot.urls import is_web_link
 
 # Colours (RGB) by what the reader must feel: over, planned, or how bad.
@@ -78,6 +77,24 @@ def compose(event: Event, mention: str | None = None) -> Message:
     return _grouped(message) if event.related else message
 
 
+def lines_within(lines: Sequence[str], limit: int) -> list[str]:
+    """The first of `lines` that fit in `limit` characters, one newline between them, and when
+    some are left, a last line that says how many ('… and 3 more') and fits too. Lines are taken
+    whole: a destination cuts a long one (and escapes it) first."""
+    if sum(map(len, lines)) + len(lines) - 1 <= limit:
+        return list(lines)
+    kept: list[str] = []
+    used = -1  # no newline before the first line
+    for line in lines:
+        left = len(lines) - len(kept) - 1  # after this one
+        if used + 1 + len(line) + len(f"\n… and {left} more") > limit:
+            break
+        kept.append(line)
+        used += 1 + len(line)
+    more = f"… and {len(lines) - len(kept)} more"
+    return [*kept, more] if used + 1 + len(more) <= limit else kept
+
+
 def change_line(event: Event) -> str:
     """One event of a group as one line: 'API: Operational → Partial outage', 'Title: Identified'."""
     if event.component is not None:
@@ -127,7 +144,7 @@ def _transition(event: Event) -> str:
     now = readable(event.new_status or event.component.status)
     text = f"{readable(event.old_status)} → {now}" if event.old_status else now
     if event.since is not None:
-        text += f" since {_utc(event.since, event.occurred_at)}"
+        text += f" since {clock(event.since, event.occurred_at)}"
     return text
 
 
@@ -170,32 +187,15 @@ def _reminder_message(event: Event, mention: str | None) -> Message:
 
 
 def _digest_message(event: Event, mention: str | None) -> Message:
-    """'Digest: 2 incidents, 3 component changes', the period, and the summary per provider.
-    Times are UTC: a message does not know the channel's zone. Green when nothing is still wrong
+    """'Digest: 2 incidents, 3 component changes', the period (in UTC), and the summary per
+    provider. Green when nothing is still wrong
     at the period's end, else the colour of its worst event's impact."""
     summary = summarise(event.related, event.since, event.occurred_at)
-    period = _period(event.since, event.occurred_at)
     colour = IMPACT_COLOURS.get(event.impact, GREY) if summary.still_open else GREEN
     phase = "Still ongoing" if summary.still_open else "All resolved"
-    text = f"{period}\n\n{summary.text}" if period else summary.text
+    text = f"{summary.period}\n\n{summary.text}" if summary.period else summary.text
     return _as_it_stands(event, mention, f"Digest: {summary.counts}", phase, text, event.impact, colour,
                          url=event.url, summary=summary)
-
-
-def _period(since: datetime | None, until: datetime | None) -> str:
-    """'From 24 Feb 09:00 to 25 Feb 09:00 UTC' ('to 10:00 UTC' on the same day); '' when the end is unknown."""
-    if until is None:
-        return ""
-    if since is None:
-        return f"Until {_utc(until, None)}"
-    return f"From {as_utc(since).strftime('%d %b %H:%M')} to {_utc(until, since)}"
-
-
-def _utc(moment: datetime, reference: datetime | None) -> str:
-    """'14:02 UTC', with the day ('24 Feb 14:02 UTC') when it is not the day of `reference`."""
-    moment = as_utc(moment)
-    same_day = reference is not None and as_utc(reference).date() == moment.date()
-    return moment.strftime("%H:%M UTC" if same_day else "%d %b %H:%M UTC")
 
 
 def _impact_rank(impact: str) -> int:

@@ -5,7 +5,9 @@ Token mode, through slack_sdk's AsyncWebClient: an incident's first message in t
 thread's parent; every later update first edits the parent to the thread's current phase
 (chat.update), then posts the update as a reply, broadcast to the channel when it ends the
 thread. A parent that cannot be edited any more turns the reply into a broadcast; a thread that is
-gone gets a new parent, whose ref replaces the stored one.
+gone gets a new parent, whose ref replaces the stored one. A reply-only message (a reminder, a
+component change of an open incident) is a plain reply in its thread: no edit, no broadcast;
+without a thread it is a message of its own, which starts none.
 
 Both modes leave retries to the engine's delivery worker (`retry_handlers=[]`); the one exception
 is a payload Slack refuses, which is resent at once as plain text.
@@ -130,6 +132,9 @@ class SlackNotifier(_SlackNotifier[AsyncWebClient]):
             raise failure.error(self._label) from None
 
     async def _deliver(self, message: Message, thread: ThreadRef | None) -> ThreadRef | None:
+        if message.event.reply:
+            await self._reply_only(message, thread)
+            return None
         if thread is None:
             return await self._post_parent(message)
         # The edit goes first: when it fails and the engine retries the whole send, no reply is doubled.
@@ -149,6 +154,19 @@ class SlackNotifier(_SlackNotifier[AsyncWebClient]):
             log.info("%s: the thread is gone (%s); starting a new one", self._label, failure.code)
             return await self._post_parent(message)
         return None
+
+    async def _reply_only(self, message: Message, thread: ThreadRef | None) -> None:
+        """A reply in the thread, which stays as it is; without one (or gone), a message of its own."""
+        if thread is not None:
+            try:
+                await self._call("chat_postMessage", update_payload, message, channel=thread["channel"],
+                                 thread_ts=thread["ts"])
+                return
+            except SlackFailure as failure:
+                if failure.code not in THREAD_GONE:
+                    raise
+                log.info("%s: the thread is gone (%s); posting on its own", self._label, failure.code)
+        await self._call("chat_postMessage", update_payload, message, channel=self._channel)
 
     async def _post_parent(self, message: Message) -> ThreadRef | None:
         data = await self._call("chat_postMessage", parent_payload, message, channel=self._channel)

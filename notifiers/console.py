@@ -6,6 +6,10 @@
 
 Level: WARNING while a major or critical incident or outage is ongoing, INFO otherwise (and for
 every resolution), so `grep WARNING` finds what hurts right now.
+
+A grouped message prints one line per event (its primary first), each as it would alone. A
+digest prints its own line (`Digest | ... | Message=Digest: 2 incidents, ... (From ... UTC)`), then
+one line per line of its summary, naming the provider it is about.
 """
 
 from __future__ import annotations
@@ -46,6 +50,8 @@ LABELS: dict[str, str] = {
     "maintenance.completed": "Resolved",
     "component.status": "Component",
     "provider.summary": "More Changes",
+    "incident.reminder": "Reminder",
+    "digest": "Digest",
 }
 
 _LOUD_IMPACTS = frozenset({"major", "critical"})
@@ -56,18 +62,28 @@ class ConsoleSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-def format_line(event: Event, now: datetime) -> str:
+def format_lines(message: Message, now: datetime) -> list[str]:
+    """Every line `message` prints, stamped `now`."""
+    event = message.event
+    summary = message.summary
+    if summary is not None:
+        level = level_for(event) if summary.still_open else "INFO"  # a digest of what is over is news, not trouble
+        head = f"{message.title} ({summary.period})" if summary.period else message.title
+        lines = [_line(now, level, event, event.provider_title, "", head)]
+        lines.extend(_line(now, level, event, part.provider, "", line.removeprefix("• "))
+                     for part in summary.providers for line in part.lines)
+        return lines
+    if event.type == "incident.reminder":
+        return [format_line(event, now, message.text)]
+    return [format_line(each, now) for each in (event, *event.related)]
+
+
+def format_line(event: Event, now: datetime, text: str | None = None) -> str:
     """The whole log line for `event`, stamped `now` (shown in UTC): the seed's fields in their
-    order, then the incident's title and link where it has them (a summary links its page)."""
-    fields = [
-        now.astimezone(UTC).strftime(TIME_FORMAT),
-        level_for(event),
-        LABELS[event.type],
-        f"Provider={safe_field(event.provider_title)}",
-        f"Product={safe_field(_product(event))}",
-        f"Status={safe_field(event.status)}",
-        f"Message={safe_field(_message(event))}",
-    ]
+    order, then the incident's title and link where it has them (a summary links its page).
+    `text` is the Message field, when not the event's own."""
+    fields = [_line(now, level_for(event), event, event.provider_title, _product(event),
+                    _message(event) if text is None else text)]
     incident = event.incident
     if incident is not None and incident.title.strip():
         fields.append(f"Incident={safe_field(incident.title)}")
@@ -75,6 +91,19 @@ def format_line(event: Event, now: datetime) -> str:
     if is_web_link(link):
         fields.append(f"Link={safe_field(link)}")
     return " | ".join(fields)
+
+
+def _line(now: datetime, level: str, event: Event, provider: str, product: str, text: str) -> str:
+    """The fields every line has, from the stamp to the Message."""
+    return " | ".join([
+        now.astimezone(UTC).strftime(TIME_FORMAT),
+        level,
+        LABELS[event.type],
+        f"Provider={safe_field(provider)}",
+        f"Product={safe_field(product)}",
+        f"Status={safe_field(event.status)}",
+        f"Message={safe_field(text)}",
+    ])
 
 
 def level_for(event: Event) -> str:
@@ -100,7 +129,9 @@ def _message(event: Event) -> str:
         return f"{event.summarised} more changes in one poll, not announced one by one"
     if event.family == "component":
         new = event.new_status or (event.component.status if event.component else "")
-        return f"{event.old_status} → {new}" if event.old_status else new
+        change = f"{event.old_status} → {new}" if event.old_status else new
+        # A held change went out later than it happened: say when it began.
+        return f"{change} since {event.since.astimezone(UTC).strftime(TIME_FORMAT)}" if event.since else change
     if event.update is not None and event.update.body.strip():
         return event.update.body
     return event.incident.title if event.incident else ""
@@ -113,13 +144,13 @@ class ConsoleNotifier:
         self._label = f"console channel '{channel}'"
 
     async def send(self, message: Message, thread: ThreadRef | None) -> ThreadRef | None:
-        line = format_line(message.event, datetime.now(UTC)) + "\n"
+        text = "".join(f"{line}\n" for line in format_lines(message, datetime.now(UTC)))
         stream = sys.stdout  # looked up per call: tests and the CLI may swap it
         # An encoding that cannot show "→" or "¦" must not turn into an endless retry.
         encoding = getattr(stream, "encoding", None) or "utf-8"
-        line = line.encode(encoding, "replace").decode(encoding)
+        text = text.encode(encoding, "replace").decode(encoding)
         try:
-            stream.write(line)
+            stream.write(text)  # one write: the lines of one message stay together
             stream.flush()
         except BrokenPipeError:
             # The reader is gone (`statusbot run | head`) and will not come back: stop this

@@ -7,6 +7,10 @@ Discord webhooks cannot reply in threads, so a thread here is its first message 
   update as its own message. The edit goes first: when the edit fails and the engine retries the
   whole send, no update has been posted twice. A first message someone deleted (404, code 10008)
   is replaced: the update is posted as a new card, whose id replaces the stored ref.
+- a reply-only message (`event.reply`: a component change of an open incident) is posted as its
+  own card and never edits the first message; it starts no thread either. A reminder instead
+  edits the first message's card to show how long the incident has been open (footer "Open for
+  4h 12m") and posts nothing; with no first message to edit, it is a card of its own.
 
 Page text only ever lands in the embed, neutralised; `content` carries nothing but the channel's
 own opt-in mention, and `allowed_mentions` on every request lets exactly that one ping.
@@ -24,7 +28,7 @@ from typing import Any, ClassVar
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from bot.message import Message, readable
+from bot.message import Message, lines_within, readable
 from bot.model import Destination, EnvChannel, PermanentError, RetryableError, ThreadRef
 from bot.retry_after import parse_retry_after, retry_hint
 from bot.text import iso_utc, truncate
@@ -113,13 +117,14 @@ def build_embed(message: Message, phase: str, colour: int) -> dict[str, Any]:
     """One embed within Discord's limits; the description gives way first to the 6,000 total."""
     title = _clip(message.headline, TITLE_MAX)
     fields = _fields(message, phase)
-    footer = _clip(message.label, FOOTER_MAX)
-    # At most 256 + 2,048 + 3 * (10 + 1,024): the description always keeps some room.
+    footer = _clip(message.label, FOOTER_MAX)  # our own words: a label, or a reminder's age
+    # The title, our footer, a status and an impact, and the components and changes at 1,024
+    # each: about 3,400, so the description always keeps some room.
     used = len(title) + len(footer) + sum(len(f["name"]) + len(f["value"]) for f in fields)
     embed: dict[str, Any] = {"title": title}
     if is_web_link(message.url):
         embed["url"] = message.url
-    if description := _clip(message.text, min(DESCRIPTION_MAX, EMBED_TOTAL_MAX - used)):
+    if description := _description(message, min(DESCRIPTION_MAX, EMBED_TOTAL_MAX - used)):
         embed["description"] = description
     embed["color"] = colour
     embed["fields"] = fields
@@ -147,6 +152,15 @@ def edit_payload(message: Message) -> dict[str, Any]:
             "allowed_mentions": {"parse": []}}
 
 
+def age_payload(message: Message) -> dict[str, Any]:
+    """A reminder's PATCH of the first message: the card as the incident stands (its latest
+    update's text), with how long it has been open where the footer names the last change."""
+    incident = message.event.incident
+    latest = incident.updates[-1].body.strip() if incident is not None and incident.updates else ""
+    age = f"Open for {message.age}" if message.age else message.label
+    return edit_payload(message.model_copy(update={"label": age, "text": latest or message.text}))
+
+
 def _post_payload(message: Message, embed: dict[str, Any], username: str | None) -> dict[str, Any]:
     payload: dict[str, Any] = {}
     if message.mention and message.mention.strip():
@@ -158,12 +172,22 @@ def _post_payload(message: Message, embed: dict[str, Any], username: str | None)
     return payload
 
 
+def _description(message: Message, limit: int) -> str:
+    """The update's text; a digest's lines kept whole, with how many did not fit."""
+    if message.summary is None:
+        return _clip(message.text, limit)
+    return "\n".join(lines_within([_clip(line, FIELD_VALUE_MAX) for line in message.text.splitlines()], limit))
+
+
 def _fields(message: Message, phase: str) -> list[dict[str, Any]]:
     fields = [_field("Status", phase)]
     if message.impact and message.impact != "none":
         fields.append(_field("Impact", readable(message.impact)))
     if message.components:
         fields.append(_field("Components", ", ".join(message.components), inline=False))
+    if message.changes:
+        changes = lines_within([_clip(line, FIELD_VALUE_MAX) for line in message.changes], FIELD_VALUE_MAX)
+        fields.append(_field("Also changed", "\n".join(changes), inline=False))
     return [f for f in fields if f["value"]][:FIELDS_MAX]  # Discord rejects an empty value
 
 
@@ -223,7 +247,10 @@ class DiscordNotifier:
 
     async def send(self, message: Message, thread: ThreadRef | None) -> ThreadRef | None:
         message_id = _message_id(thread)
-        if message_id is not None and await self._edit(message_id, message):
+        if message.event.reply:
+            await self._reply_only(message_id, message)
+            return None
+        if message_id is not None and await self._edit(message_id, message, edit_payload(message)):
             await self._post(update_payload(message, self._username))
             return None
         response = await self._post(first_payload(message, self._username))
@@ -232,10 +259,18 @@ class DiscordNotifier:
     async def aclose(self) -> None:
         return None  # the HTTP client is shared and owned by the engine
 
-    async def _edit(self, message_id: str, message: Message) -> bool:
-        """Show the current phase on the thread's first message; False if it was deleted."""
+    async def _reply_only(self, message_id: str | None, message: Message) -> None:
+        """A card that leaves the thread's first message as it is; a reminder edits only that
+        message's age line, and is a card of its own when there is no first message to edit."""
+        reminder = message.event.type == "incident.reminder"
+        if reminder and message_id is not None and await self._edit(message_id, message, age_payload(message)):
+            return
+        await self._post(update_payload(message, self._username))
+
+    async def _edit(self, message_id: str, message: Message, payload: dict[str, Any]) -> bool:
+        """`payload` on the thread's first message; False if it was deleted."""
         url = self._url.copy_with(path=f"{self._url.path.rstrip('/')}/messages/{message_id}")
-        response = await self._request("PATCH", url, edit_payload(message))
+        response = await self._request("PATCH", url, payload)
         if response.status_code == 404 and _json_object(response).get("code") == UNKNOWN_MESSAGE:
             log.info("%s: the first message of %s was deleted; posting a new one",
                      self._label, message.event.thread_key)

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.model import COMPONENT_OK, Event, Frozen
+from bot.text import as_utc
 
 
 class ProviderSummary(Frozen):
@@ -19,6 +20,8 @@ class ProviderSummary(Frozen):
 
 
 class Summary(Frozen):
+    since: datetime | None  # the period's start and end
+    until: datetime | None
     providers: tuple[ProviderSummary, ...]
     incidents: int  # distinct incidents the period's events tell of
     maintenances: int
@@ -32,6 +35,16 @@ class Summary(Frozen):
         parts = [_plural(self.incidents, "incident"), _plural(self.maintenances, "maintenance"),
                  _plural(self.component_changes, "component change"), _plural(self.other, "other change")]
         return ", ".join(part for part in parts if part) or "no changes"
+
+    @property
+    def period(self) -> str:
+        """'From 24 Feb 09:00 to 25 Feb 09:00 UTC' ('to 10:00 UTC' on the same day); '' when the
+        end is unknown. UTC: a message does not know the channel's zone."""
+        if self.until is None:
+            return ""
+        if self.since is None:
+            return f"Until {clock(self.until, None)}"
+        return f"From {as_utc(self.since).strftime('%d %b %H:%M')} to {clock(self.until, self.since)}"
 
     @property
     def text(self) -> str:
@@ -53,6 +66,8 @@ def summarise(events: Sequence[Event], since: datetime | None, until: datetime |
                                          lines=tuple(lines)))
     stories = {(e.provider, e.incident.kind, e.incident.id) for e in events if e.incident and e.component is None}
     return Summary(
+        since=since,
+        until=until,
         providers=tuple(providers),
         incidents=sum(1 for story in stories if story[1] == "incident"),
         maintenances=sum(1 for story in stories if story[1] == "maintenance"),
@@ -60,6 +75,13 @@ def summarise(events: Sequence[Event], since: datetime | None, until: datetime |
         other=sum(e.summarised for e in events if e.type == "provider.summary"),
         still_open=still_open,
     )
+
+
+def clock(moment: datetime, reference: datetime | None) -> str:
+    """'14:02 UTC', with the day ('24 Feb 14:02 UTC') when it is not the day of `reference`."""
+    moment = as_utc(moment)
+    same_day = reference is not None and as_utc(reference).date() == moment.date()
+    return moment.strftime("%H:%M UTC" if same_day else "%d %b %H:%M UTC")
 
 
 def readable(status: str | None) -> str:
