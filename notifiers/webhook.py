@@ -1,6 +1,9 @@
 """Generic webhook notifier: the event as JSON, signed per the Standard Webhooks spec.
 
 Body: `{"type": event.type, "timestamp": ISO-8601 UTC, "data": build_payload(event)}`, minified.
+A digest (type `digest`) and a grouped message (type `group`, on a channel with `group = true`)
+are one delivery each, whose `data.events` are the payloads of the events they tell, as many as
+fit in MAX_EVENTS_BYTES (the first ones; `data.omitted` counts the rest).
 Headers: `webhook-id` (the event id: the receiver's idempotency key, stable across retries and
 restarts), `webhook-timestamp` (unix seconds of this attempt) and, with a secret,
 `webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">` over the exact bytes sent.
@@ -39,10 +42,15 @@ MAX_ID_BYTES = 256  # ids and keys; a longer one keeps a hash of the whole, so t
 MAX_NAME_BYTES = 200  # provider and component names
 MAX_STATUS_BYTES = 64  # statuses and impacts
 MAX_COMPONENTS = 20  # component names listed on an incident
-MAX_COUNT = 2**53 - 1  # `summarised`: the largest integer every JSON reader keeps exact
-# The largest body a receiver can get: every field at its cap (tests/test_payload_sizes.py
-# builds that payload from the caps above and checks this figure).
-MAX_PAYLOAD_BYTES = 28_319
+MAX_COUNT = 2**53 - 1  # `summarised`, `count`, `omitted`: the largest integer every JSON reader keeps exact
+# The `events` array of a digest or a group, in bytes: one event at its caps (MAX_EVENT_BYTES)
+# always fits, two nearly; a receiver's 64 KiB body limit takes the whole delivery.
+MAX_EVENTS_BYTES = 60_000
+# The largest body of one event (every field at its cap), and of a digest or a group (its own
+# fields at their caps, and MAX_EVENTS_BYTES of events): tests/test_payload_sizes.py builds both
+# from the caps above and checks these figures.
+MAX_EVENT_BYTES = 28_357
+MAX_PAYLOAD_BYTES = 61_252
 _HASH_CHARS = 16
 
 
@@ -102,10 +110,45 @@ def build_payload(event: Event) -> dict[str, Any]:
         "impact": _cap(event.impact, MAX_STATUS_BYTES),
         "summarised": min(max(event.summarised, 0), MAX_COUNT),  # a provider.summary's count; else 0
         "url": _cap(event.url, MAX_URL_BYTES),  # where to read more: the incident's page, else the status page
+        "since": iso_utc(event.since),  # a held change: when it began; a reminder: when the incident did
         "incident": _incident(event.incident) if event.incident else None,
         "update": _update(event.update) if event.update else None,
         "component": _component(event.component) if event.component else None,
     }
+
+
+def build_batch(event: Event) -> dict[str, Any]:
+    """The `data` of a digest (the events it summarises, and its period) or of a grouped message
+    (its primary event, then the related ones): the first payloads that fit in MAX_EVENTS_BYTES."""
+    members = event.related if event.type == "digest" else (event, *event.related)
+    events: list[dict[str, Any]] = []
+    used = 2  # the brackets
+    for member in members:
+        payload = build_payload(member)
+        size = len(encode(payload)) + (1 if events else 0)  # and its comma
+        if used + size > MAX_EVENTS_BYTES:
+            break
+        events.append(payload)
+        used += size
+    data: dict[str, Any] = {
+        "id": _id(event.id),
+        "provider": _cap(event.provider, MAX_NAME_BYTES),  # "" when a digest spans providers
+        "provider_title": _cap(event.provider_title, MAX_NAME_BYTES),
+        "thread_key": _id(event.thread_key),
+        "impact": _cap(event.impact, MAX_STATUS_BYTES),  # the worst of its events
+    }
+    if event.type == "digest":
+        data["since"] = iso_utc(event.since)
+        data["until"] = iso_utc(event.occurred_at)
+    data["count"] = min(len(members), MAX_COUNT)
+    data["omitted"] = min(len(members) - len(events), MAX_COUNT)
+    data["events"] = events
+    return data
+
+
+def delivery_type(event: Event) -> str:
+    """`group` for a grouped message (a webhook channel groups only with `group = true`), else the event's type."""
+    return "group" if event.related and event.type != "digest" else event.type
 
 
 def _incident(incident: Incident) -> dict[str, Any]:
@@ -166,7 +209,9 @@ def _json_size(text: str) -> int:
 
 
 def envelope(event: Event, now: datetime) -> dict[str, Any]:
-    return {"type": event.type, "timestamp": iso_utc(event.occurred_at or now), "data": build_payload(event)}
+    kind = delivery_type(event)
+    data = build_batch(event) if kind in ("digest", "group") else build_payload(event)
+    return {"type": kind, "timestamp": iso_utc(event.occurred_at or now), "data": data}
 
 
 def encode(document: object) -> bytes:

@@ -110,7 +110,7 @@ def test_exact_body_bytes() -> None:
             '{"type":"incident.updated","timestamp":"2026-02-24T00:50:30Z","data":{'
             '"id":"evt_abc","provider":"openai","provider_title":"OpenAI","key":"inc_1/upd_2",'
             '"thread_key":"inc_1","status":"identified","old_status":null,"new_status":null,"impact":"major",'
-            '"summarised":0,"url":"https://status.example.com/incidents/inc_1",'
+            '"summarised":0,"url":"https://status.example.com/incidents/inc_1","since":null,'
             '"incident":{"id":"inc_1","kind":"incident","title":"Elevated errors","status":"identified",'
             '"impact":"major","url":"https://status.example.com/incidents/inc_1",'
             '"components":["Chat Completions","Responses"],"created_at":"2026-02-24T00:40:00Z",'
@@ -135,6 +135,7 @@ def test_component_payload() -> None:
         "impact": "critical",
         "summarised": 0,
         "url": "https://status.example.com",
+        "since": None,
         "incident": None,
         "update": None,
         "component": {"id": "c1", "name": "Chat API", "status": "major_outage"},

@@ -1,9 +1,11 @@
 """No page text makes a request larger than its destination takes.
 
-Webhooks: every string field is capped, so no POST is larger than MAX_PAYLOAD_BYTES, the figure
-README gives receivers. The figure is rebuilt here from the caps (every field filled to its cap),
-and a payload built from megabyte-sized fields of the costliest characters (emoji of four bytes,
-quotes and backslashes escaped to two) is posted to a real local receiver and stays under it.
+Webhooks: every string field is capped, so no event's POST is larger than MAX_EVENT_BYTES, and a
+digest or a group carries only the events that fit in MAX_EVENTS_BYTES, so no POST at all is larger
+than MAX_PAYLOAD_BYTES, the figures README gives receivers. The figures are rebuilt here from the
+caps (every field filled to its cap, a digest's events filling their budget to the byte), and
+payloads built from megabyte-sized fields of the costliest characters (emoji of four bytes,
+quotes and backslashes escaped to two) are posted to a real local receiver and stay under them.
 Slack and Discord get the same megabyte events, as a thread's first message, its edit and a
 reply, and every request stays within their documented limits."""
 
@@ -26,6 +28,8 @@ from notifiers.webhook import (
     MAX_BODY_BYTES,
     MAX_COMPONENTS,
     MAX_COUNT,
+    MAX_EVENT_BYTES,
+    MAX_EVENTS_BYTES,
     MAX_ID_BYTES,
     MAX_NAME_BYTES,
     MAX_PAYLOAD_BYTES,
@@ -62,7 +66,7 @@ def event_of(text: str, status: str, ident: str, names: tuple[str, ...], count: 
         id=ident, type="maintenance.completed", key=ident, provider=text, provider_title=text, thread_key=ident,
         impact=status, occurred_at=LATEST, incident=incident, update=update,
         component=Component(id=ident, name=text, status=status), old_status=status, new_status=status,
-        summarised=count, url=text,
+        summarised=count, url=text, since=LATEST,
     )
 
 
@@ -90,7 +94,46 @@ def megabytes() -> Event:
 def test_the_documented_largest_payload_is_every_field_at_its_cap() -> None:
     capped = at_the_caps()
     assert build_payload(capped) == build_payload(capped.model_copy(update={"summarised": MAX_COUNT + 1}))
-    assert len(encode(envelope(capped, LATEST))) == MAX_PAYLOAD_BYTES
+    assert len(encode(envelope(capped, LATEST))) == MAX_EVENT_BYTES
+
+
+def sized(size: int) -> Event:
+    """A small event whose payload's JSON takes exactly `size` bytes (its update's body fills it)."""
+    event = event_of("", "s", "z", (), 0)
+    assert event.update is not None
+    room = size - len(encode(build_payload(event)))
+    assert 0 <= room <= MAX_BODY_BYTES
+    return event.model_copy(update={"update": event.update.model_copy(update={"body": "b" * room})})
+
+
+def digest_of(events: list[Event]) -> Event:
+    """A digest whose own fields are at their caps."""
+    return Event(id="i" * MAX_ID_BYTES, type="digest", key="k", provider="p" * MAX_NAME_BYTES,
+                 provider_title="p" * MAX_NAME_BYTES, thread_key="t" * MAX_ID_BYTES, impact="s" * MAX_STATUS_BYTES,
+                 occurred_at=LATEST, since=LATEST, related=tuple(events))
+
+
+def test_the_documented_largest_digest_fills_its_events_budget() -> None:
+    capped = at_the_caps()
+    two = 2 + 2 * len(encode(build_payload(capped))) + 1  # brackets and a comma
+    events = [capped, capped, sized(MAX_EVENTS_BYTES - two - 1), capped]  # the third fills the budget
+    document = envelope(digest_of(events), LATEST)
+    data = document["data"]
+    assert (len(data["events"]), data["count"], data["omitted"]) == (3, 4, 1), "the first that fit, in order"
+    assert len(encode(data["events"])) == MAX_EVENTS_BYTES
+    # The counts at their cap take 16 digits each where these take 1.
+    assert len(encode(document)) + 2 * (len(str(MAX_COUNT)) - 1) == MAX_PAYLOAD_BYTES
+
+
+async def test_a_digest_of_megabyte_events_posts_less_than_the_largest_payload() -> None:
+    event = digest_of([megabytes()] * 50)
+    with WebhookReceiver() as receiver:
+        async with httpx.AsyncClient() as http:
+            await WebhookNotifier("hooks", WebhookSettings(url=f"{receiver.url}/hook"), http).send(compose(event), None)
+        [request] = receiver.requests
+    data = json.loads(request.body)["data"]
+    assert len(request.body) <= MAX_PAYLOAD_BYTES
+    assert (data["count"], len(data["events"]) + data["omitted"]) == (50, 50) and data["omitted"] > 0
 
 
 async def test_megabyte_fields_post_less_than_the_largest_payload() -> None:
@@ -100,7 +143,7 @@ async def test_megabyte_fields_post_less_than_the_largest_payload() -> None:
             settings = WebhookSettings(url=f"{receiver.url}/hook", secret="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
             await WebhookNotifier("hooks", settings, http).send(compose(event), None)
         [request] = receiver.requests
-    assert len(request.body) <= MAX_PAYLOAD_BYTES
+    assert len(request.body) <= MAX_EVENT_BYTES
     assert verify_standard_webhook("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", request.headers, request.body)
     data = json.loads(request.body)["data"]
     assert data["update"]["body"].endswith("…") and data["update"]["body"].startswith("😀\"\\\ufffd a")
