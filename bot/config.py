@@ -41,6 +41,9 @@ def _not_bool(value: Any) -> Any:
 def _only_bool(value: Any) -> Any:
     # pydantic's lax mode reads "yes", "off" and 1 as booleans; a setting that switches
     # something on or off is written true or false.
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        # Not "must be true or false": validate() masks the value where the problem repeats it.
+        raise ValueError("must be a boolean, written without quotes")
     if not isinstance(value, bool):
         raise ValueError("must be true or false")
     return value

@@ -69,13 +69,18 @@ def parse_window(value: Any) -> QuietHours:
     return QuietHours(start, end)
 
 
+# In the zone directory, but the machine's setting rather than a zone: a host or an image may change it.
+_NOT_ZONES = frozenset({"localtime"})
+
+
 def time_zone(name: str) -> ZoneInfo:
     """The IANA time zone `name` ("Europe/Berlin"). The message of the ValueError names `name`."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        pass
-    close = difflib.get_close_matches(name, available_timezones(), n=1)
+    if name not in _NOT_ZONES:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            pass
+    close = difflib.get_close_matches(name, available_timezones() - _NOT_ZONES, n=1)
     hint = f'; did you mean {close[0]!r}?' if close else ' (an IANA name, like "Europe/Berlin" or "UTC")'
     raise ValueError(f"unknown time zone {name!r}{hint}")
 
