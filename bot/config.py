@@ -114,7 +114,7 @@ class ChannelConfig:
     mention: str | None
     mention_min_impact: Impact
     settings: BaseModel  # the destination's own settings model, built from the table's other keys
-    noise: NoiseSettings
+    noise: NoiseSettings  # flap hold, grouping, quiet hours, digests, reminders (bot.noise)
     groups_by_default: bool  # the destination's default of noise.group (`check` shows a change of it)
     secret_keys: frozenset[str] = frozenset()  # the destination's secret keys set, and keys from ${VAR}
 
@@ -303,7 +303,8 @@ class ChannelTable(Frozen):
     remind_every: Duration | None = None
 
 
-NOISE_KEYS = frozenset(field.name for field in fields(NoiseSettings))  # the same names in ChannelTable
+_NOISE_KEYS = frozenset(field.name for field in fields(NoiseSettings))  # the same names in ChannelTable
+
 
 _Secrets = dict[str, frozenset[str]]  # a table's secrets by key
 
@@ -354,7 +355,7 @@ def channel_with_defaults(name: str, destination: Destination, settings: BaseMod
 
 def _filters(table: ChannelTable) -> dict[str, Any]:
     """The common keys but the noise keys: ChannelConfig's fields of the same names."""
-    return {key: value for key, value in table if key not in NOISE_KEYS}
+    return {key: value for key, value in table if key not in _NOISE_KEYS}
 
 
 def _noise(table: ChannelTable, destination: Destination, where: Where) -> NoiseSettings:
