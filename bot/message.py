@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.model import COMPONENT_IMPACT, COMPONENT_OK, FINAL_STATUSES, IMPACTS, Event, Frozen
-from bot.noise.summary import Summary, clock, duration, readable, summarise  # readable: the notifiers' too
+from bot.noise.summary import Summary, clock, duration, readable, short, summarise  # readable: the notifiers' too
 from bot.urls import is_web_link
 
 # Colours (RGB) by what the reader must feel: over, planned, or how bad.
@@ -98,9 +98,9 @@ def lines_within(lines: Sequence[str], limit: int) -> list[str]:
 def change_line(event: Event) -> str:
     """One event of a group as one line: 'API: Operational → Partial outage', 'Title: Identified'."""
     if event.component is not None:
-        return f"{event.component.name}: {_transition(event)}"
+        return f"{short(event.component.name)}: {_transition(event)}"
     if event.incident is not None:
-        return f"{event.incident.title}: {readable(event.status)}"
+        return f"{short(event.incident.title)}: {short(readable(event.status))}"
     return LABELS[event.type]
 
 
@@ -141,8 +141,8 @@ def _component_message(event: Event, mention: str | None) -> Message:
 def _transition(event: Event) -> str:
     """'Operational → Partial outage', and for a held change 'since 14:02 UTC'."""
     assert event.component is not None
-    now = readable(event.new_status or event.component.status)
-    text = f"{readable(event.old_status)} → {now}" if event.old_status else now
+    now = short(readable(event.new_status or event.component.status))
+    text = f"{short(readable(event.old_status))} → {now}" if event.old_status else now
     if event.since is not None:
         text += f" since {clock(event.since, event.occurred_at)}"
     return text

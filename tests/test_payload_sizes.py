@@ -216,6 +216,39 @@ async def test_slack_requests_stay_within_slack_limits(mode: str, events: list[E
         assert sum(map(len, sections)) <= SLACK_BLOCK_TEXT
 
 
+def noise_events(events: list[Event]) -> list[Event]:
+    """A megabyte incident carrying 100 megabyte component changes, a megabyte component group, and
+    a digest of them all: their lines must give way within each destination's limits too."""
+    first, _, component = events
+    assert component.component is not None
+    changes = tuple(component.model_copy(update={
+        "id": f"evt_c{n}", "component": component.component.model_copy(update={"id": f"c{n}"})}) for n in range(100))
+    return [first.model_copy(update={"related": changes}), component.model_copy(update={"related": changes}),
+            digest_of([first, *changes, component, *changes])]
+
+
+@pytest.mark.parametrize("kind", ["slack", "discord"])
+async def test_groups_and_digests_stay_within_chat_limits(kind: str, events: list[Event],
+                                                         http: httpx.AsyncClient) -> None:
+    destination = DESTINATIONS[kind]
+    with FakeSlack() as slack, FakeDiscord() as discord:
+        raw = ({"token": "xoxb-ok", "channel": "#ops", "api_url": slack.api_url} if kind == "slack"
+               else {"webhook_url": discord.webhook_url("ok")})
+        notifier = destination.create("chat", destination.settings.model_validate(raw), http)
+        for event in noise_events(events):
+            await notifier.send(compose(event), None)
+        await notifier.aclose()
+        slack_bodies = [request.body for request in slack.requests]
+        discord_answers = [call.status for call in discord.requests]
+    assert len(slack_bodies or discord_answers) == 3
+    assert discord_answers in ([], [200] * 3), "the fake Discord answers 400 beyond its limits"
+    for body in slack_bodies:
+        sections = slack_text(body)
+        assert len(body["text"]) <= MAX_TEXT and max(map(len, sections)) <= MAX_SECTION
+        assert len(sections) <= SLACK_MAX_BLOCKS and sum(map(len, sections)) <= SLACK_BLOCK_TEXT
+        assert "… and" in sections[-1] or "… and" in sections[-2], "the lines left out are counted"
+
+
 async def test_discord_requests_stay_within_discord_limits(events: list[Event], http: httpx.AsyncClient) -> None:
     discord_ = DESTINATIONS["discord"]
     with FakeDiscord() as discord:  # answers 400 to anything over Discord's limits

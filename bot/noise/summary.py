@@ -11,7 +11,10 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.model import COMPONENT_OK, Event, Frozen
-from bot.text import as_utc
+from bot.text import as_utc, truncate
+
+# A name or a title in one line of a digest or of a group: a line stays a line, whatever a page holds.
+MAX_NAME = 200
 
 
 class ProviderSummary(Frozen):
@@ -62,8 +65,8 @@ def summarise(events: Sequence[Event], since: datetime | None, until: datetime |
     for provider_events in by_provider.values():
         lines, open_here = _provider_lines(provider_events, since, until)
         still_open = still_open or open_here
-        providers.append(ProviderSummary(provider=provider_events[0].provider_title or provider_events[0].provider,
-                                         lines=tuple(lines)))
+        first = provider_events[0]
+        providers.append(ProviderSummary(provider=short(first.provider_title or first.provider), lines=tuple(lines)))
     stories = {(e.provider, e.incident.kind, e.incident.id) for e in events if e.incident and e.component is None}
     return Summary(
         since=since,
@@ -82,6 +85,11 @@ def clock(moment: datetime, reference: datetime | None) -> str:
     moment = as_utc(moment)
     same_day = reference is not None and as_utc(reference).date() == moment.date()
     return moment.strftime("%H:%M UTC" if same_day else "%d %b %H:%M UTC")
+
+
+def short(name: str) -> str:
+    """A page's name or title as a line shows it: at most MAX_NAME characters."""
+    return truncate(name, MAX_NAME)
 
 
 def readable(status: str | None) -> str:
@@ -139,14 +147,14 @@ def _incident_line(story: Sequence[Event]) -> tuple[str, bool]:
         began = incident.created_at or story[0].occurred_at
         ended = last.occurred_at
         took = f" after {duration((ended - began).total_seconds())}" if began and ended else ""
-        return f"• Resolved{took} — {incident.title}", False
-    return f"• Still open ({readable(incident.status)}) — {incident.title}", True
+        return f"• Resolved{took} — {short(incident.title)}", False
+    return f"• Still open ({short(readable(incident.status))}) — {short(incident.title)}", True
 
 
 def _maintenance_line(story: Sequence[Event]) -> str:
     incident = story[-1].incident
     assert incident is not None
-    return f"• Maintenance {readable(incident.status).lower()} — {incident.title}"
+    return f"• Maintenance {short(readable(incident.status)).lower()} — {short(incident.title)}"
 
 
 def _component_line(changes: Sequence[Event], since: datetime | None, until: datetime | None) -> tuple[str, bool]:
@@ -156,11 +164,11 @@ def _component_line(changes: Sequence[Event], since: datetime | None, until: dat
     assert component is not None
     now = last.new_status or component.status
     down_now = now != COMPONENT_OK
-    state = f"still {readable(now)}" if down_now else f"now {readable(now)}"
+    state = f"still {short(readable(now))}" if down_now else f"now {short(readable(now))}"
     downtime = _downtime(changes, since, until)
     if downtime is None:
-        return f"• {component.name} — {_plural(len(changes), 'change')}, {state}", down_now
-    return f"• {component.name} — not operational for {duration(downtime)}, {state}", down_now
+        return f"• {short(component.name)} — {_plural(len(changes), 'change')}, {state}", down_now
+    return f"• {short(component.name)} — not operational for {duration(downtime)}, {state}", down_now
 
 
 def _downtime(changes: Sequence[Event], since: datetime | None, until: datetime | None) -> float | None:
