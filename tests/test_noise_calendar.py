@@ -111,7 +111,7 @@ ZONES = st.sampled_from([
     "UTC", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata", "America/Havana",
     "Pacific/Apia",
 ]).map(ZoneInfo)
-CLOCKS = st.builds(time, st.integers(0, 23), st.sampled_from([0, 15, 30, 59]))
+CLOCKS = st.builds(time, st.integers(0, 23), st.sampled_from([0, 15, 30, 59]), st.sampled_from([0, 0, 5]))
 WINDOWS = st.tuples(CLOCKS, CLOCKS).filter(lambda pair: pair[0] != pair[1]).map(lambda pair: QuietHours(*pair))
 # 2010 to 2030, whole and odd seconds: near daylight-saving changes as often as anywhere else.
 NOWS = st.integers(int(utc("2010-01-01 00:00")), int(utc("2030-01-01 00:00"))).map(float)

@@ -82,6 +82,14 @@ remind_every = "4h"
     assert noise(tmp_path, "group = false\n", channel=SLACK).group is False
 
 
+def test_times_may_carry_seconds_for_windows_of_a_few_seconds(tmp_path):
+    short = noise(tmp_path, 'quiet_hours = "12:00:00-12:00:05"\nmode = "digest"\ndigest_at = "09:00:30"\n')
+    assert (short.quiet_hours, short.digest_at) == (QuietHours(time(12), time(12, 0, 5)), time(9, 0, 30))
+    assert error(tmp_path, 'quiet_hours = "12:00:00-12:00:00"\n') == (
+        f'{WHERE}.quiet_hours: must start and end at different times, like "22:00-07:00"'
+    )
+
+
 def test_a_channel_with_defaults_groups_as_its_destination_does():
     for kind, groups in (("slack", True), ("discord", True), ("webhook", False), ("console", False)):
         assert DESTINATIONS[kind].groups is groups
@@ -136,6 +144,8 @@ DURATION = 'must be a duration like "30s", "5m", "2h" or "1d"'
         ('mode = "digest"\ndigest_at = "25:00"', 'digest_at: must be a time like "09:00"'),
         ('mode = "digest"\ndigest_at = "09:0"', 'digest_at: must be a time like "09:00"'),  # not masked as an echo
         ('mode = "digest"\ndigest_at = "9am"', 'digest_at: must be a time like "09:00"'),
+        ('mode = "digest"\ndigest_at = "09:00:60"', 'digest_at: must be a time like "09:00"'),
+        ('mode = "digest"\ndigest_at = "09:00:5"', 'digest_at: must be a time like "09:00"'),
         ('mode = "daily"', "mode: Input should be 'each' or 'digest'"),
         ('quiet_hours = "22:00"', 'quiet_hours: must be a time range like "22:00-07:00"'),
         ('quiet_hours = "22-07"', 'quiet_hours: must be a time range like "22:00-07:00"'),
@@ -259,6 +269,7 @@ remind_every = "4h"
         ('mode = "digest"\ndigest_at = "09:00"\ntimezone = "Europe/Berlin"', "digest=every 1d at 09:00 Europe/Berlin"),
         ('mode = "digest"\ndigest_every = "2d"\ndigest_at = "7:30"', "digest=every 2d at 07:30 UTC"),
         ('mode = "digest"\ndigest_every = "4h"\ndigest_at = "09:00"', "digest=every 4h from 09:00 UTC"),
+        ('mode = "digest"\ndigest_every = "5s"\ndigest_at = "09:00:30"', "digest=every 5s from 09:00:30 UTC"),
     ],
 )
 def test_check_shows_the_digest_period(tmp_path, keys, shown):

@@ -1,5 +1,5 @@
 """How noise-control values are written in a channel table, both ways: durations ("1h30m"), times
-of day ("09:00"), daily windows ("22:00-07:00") and time zones, read into what `NoiseSettings`
+of day ("09:00", or "09:00:30" for periods of a few seconds), daily windows ("22:00-07:00") and time zones, read into what `NoiseSettings`
 holds and printed back as a person writes them (`statusbot check`).
 
 The readers raise ValueError with the problem only; `bot.config` puts the key path in front.
@@ -24,7 +24,7 @@ MAX_DURATION = 365 * DAY
 
 _UNITS = (("d", DAY), ("h", 3600), ("m", 60), ("s", 1))
 _DURATION = re.compile("".join(rf"(?:(\d{{1,9}}){unit})?" for unit, _ in _UNITS))
-_CLOCK = re.compile(r"(\d{1,2}):(\d{2})")
+_CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")  # seconds: for windows of a few seconds
 _DURATION_PROBLEM = 'must be a duration like "30s", "5m", "2h" or "1d"'
 
 
@@ -50,12 +50,12 @@ def parse_period(value: Any) -> float:
 
 
 def parse_clock(value: Any) -> time:
-    """A time of day, "09:00" (24-hour clock)."""
+    """A time of day, "09:00" or "09:00:30" (24-hour clock)."""
     match = _CLOCK.fullmatch(value) if isinstance(value, str) else None
-    hour, minute = (int(part) for part in match.groups()) if match else (24, 60)
-    if hour > 23 or minute > 59:
+    hour, minute, second = (int(part or 0) for part in match.groups()) if match else (24, 60, 60)
+    if hour > 23 or minute > 59 or second > 59:
         raise ValueError('must be a time like "09:00"')
-    return time(hour, minute)
+    return time(hour, minute, second)
 
 
 def parse_window(value: Any) -> QuietHours:
@@ -100,7 +100,7 @@ def show_duration(seconds: float) -> str:
 
 
 def show_clock(value: time) -> str:
-    return value.strftime("%H:%M")
+    return value.strftime("%H:%M:%S" if value.second else "%H:%M")
 
 
 def show_window(window: QuietHours) -> str:
