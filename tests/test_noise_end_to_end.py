@@ -77,6 +77,29 @@ def test_a_component_that_stays_down_is_one_message_after_the_hold_saying_since_
     assert began - 1 <= moment(payload["data"][SINCE]) <= seen + 1, "since: when the first change was seen"
 
 
+def test_a_minor_incident_resolved_within_its_hold_is_not_announced_and_a_major_one_is_not_held(world):
+    with world.running('hold = "2s"\nhold_incidents_below = "major"') as bot:
+        world.acme.open_incident("blip", "Slow logins", "Investigating", impact="minor")
+        world.publish_and_wait("hold", 1)
+        world.acme.update("blip", "resolved", "Fixed")
+        world.publish_and_wait("hold", 2)
+        world.acme.open_incident("big", "API down", "Investigating", impact="major")
+        published = time.monotonic()
+        world.publish()
+        world.expect(1)
+        assert time.monotonic() - published < HOLD, "a major incident is not held"
+        # Held after the minor incident ended, so released after its hold: the proof it was dropped.
+        world.acme.component("web", "Website", "degraded_performance")
+        world.publish()
+        world.expect(2)
+        world.settle()
+        counts = world.noise_metrics()
+        assert bot.stop() == 0
+    assert [(p["type"], p["data"]["thread_key"]) for p in world.delivered()] == [
+        ("incident.created", "acme:incident:big"), ("component.status", "acme:component:web")]
+    assert counts[(HOOKS, "suppressed")] == 2
+
+
 def test_a_hold_survives_kill_9_and_is_delivered_once(world):
     with world.running('hold = "2s"') as bot:
         world.acme.component("api", "API", "major_outage")
