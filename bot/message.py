@@ -7,7 +7,7 @@ text that may ping anyone, and it comes from the channel's configuration, never 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from bot.model import COMPONENT_IMPACT, COMPONENT_OK, FINAL_STATUSES, IMPACTS, Event, Frozen
@@ -159,7 +159,7 @@ def _grouped(message: Message) -> Message:
     group = (event, *event.related)
     others = len(event.related)
     noun = "component" if all(e.component is not None for e in event.related) else "change"
-    impact = max((e.impact for e in group), key=_impact_rank)
+    impact = worst_impact(e.impact for e in group)
     final = all(e.component is None or e.component.status == COMPONENT_OK for e in group)
     colour = GREEN if final else IMPACT_COLOURS.get(impact, GREY)
     return message.model_copy(update={
@@ -198,8 +198,9 @@ def _digest_message(event: Event, mention: str | None) -> Message:
                          url=event.url, summary=summary)
 
 
-def _impact_rank(impact: str) -> int:
-    return IMPACTS.index(impact) if impact in IMPACTS else 0
+def worst_impact(impacts: Iterable[str]) -> str:
+    """The highest of `impacts` (an unknown one counts as none); "none" when there are none."""
+    return max(impacts, key=lambda impact: IMPACTS.index(impact) if impact in IMPACTS else 0, default="none")
 
 
 def _summary_message(event: Event, mention: str | None) -> Message:

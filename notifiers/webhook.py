@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from bot.message import Message
+from bot.message import Message, worst_impact
 from bot.model import Component, Destination, EnvChannel, Event, Incident, ThreadRef, Update
 from bot.text import iso_utc
 from bot.urls import http_url
@@ -135,7 +135,7 @@ def build_batch(event: Event) -> dict[str, Any]:
         "provider": _cap(event.provider, MAX_NAME_BYTES),  # "" when a digest spans providers
         "provider_title": _cap(event.provider_title, MAX_NAME_BYTES),
         "thread_key": _id(event.thread_key),
-        "impact": _cap(event.impact, MAX_STATUS_BYTES),  # the worst of its events
+        "impact": _cap(worst_impact(e.impact for e in (event, *members)), MAX_STATUS_BYTES),  # the worst of its events
     }
     if event.type == "digest":
         data["since"] = iso_utc(event.since)

@@ -326,6 +326,7 @@ async def test_a_webhook_gets_one_group_delivery_primary_first(http: httpx.Async
         group, reminder = (json.loads(request.body) for request in receiver.requests)
         ids = [request.headers["webhook-id"] for request in receiver.requests]
     assert (group["type"], group["data"]["count"], group["data"]["omitted"]) == ("group", 3, 0)
+    assert group["data"]["impact"] == "critical", "the worst of the group, not only its primary's"
     assert [event["component"]["name"] for event in group["data"]["events"]] == ["API", "Dashboard", "Search"]
     assert (reminder["type"], reminder["data"]["since"], ids) == (
         "incident.reminder", "2026-02-24T14:02:00Z", [GROUP.id, REMINDER.id])
