@@ -119,12 +119,13 @@ def build_payload(event: Event) -> dict[str, Any]:
 
 def build_batch(event: Event) -> dict[str, Any]:
     """The `data` of a digest (the events it summarises, and its period) or of a grouped message
-    (its primary event, then the related ones): the first payloads that fit in MAX_EVENTS_BYTES."""
+    (its primary event, then the related ones): the first payloads that fit in MAX_EVENTS_BYTES,
+    each with its type."""
     members = event.related if event.type == "digest" else (event, *event.related)
     events: list[dict[str, Any]] = []
     used = 2  # the brackets
     for member in members:
-        payload = build_payload(member)
+        payload = carried(member)
         size = len(encode(payload)) + (1 if events else 0)  # and its comma
         if used + size > MAX_EVENTS_BYTES:
             break
@@ -144,6 +145,12 @@ def build_batch(event: Event) -> dict[str, Any]:
     data["omitted"] = min(len(members) - len(events), MAX_COUNT)
     data["events"] = events
     return data
+
+
+def carried(event: Event) -> dict[str, Any]:
+    """An event in a digest's or a group's `events`: its payload, and its type, which a delivery of
+    its own says in the envelope."""
+    return {"type": event.type, **build_payload(event)}
 
 
 def delivery_type(event: Event) -> str:

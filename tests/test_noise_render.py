@@ -315,6 +315,7 @@ async def test_a_webhook_gets_one_digest_delivery_carrying_its_events(http: http
         "provider": "", "thread_key": "digest:1", "impact": "critical", "since": "2026-02-24T13:02:00Z",
         "until": "2026-02-24T16:02:00Z", "count": 6, "omitted": 0}
     assert [event["id"] for event in data["events"]] == [event.id for event in DIGEST.related]
+    assert [event["type"] for event in data["events"]] == [event.type for event in DIGEST.related]
     assert data["events"][5]["incident"]["title"] == f"Actions slow {HOSTILE}", "a machine reader gets the text as is"
 
 

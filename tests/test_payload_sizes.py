@@ -39,6 +39,7 @@ from notifiers.webhook import (
     WebhookNotifier,
     WebhookSettings,
     build_payload,
+    carried,
     encode,
     envelope,
 )
@@ -98,10 +99,10 @@ def test_the_documented_largest_payload_is_every_field_at_its_cap() -> None:
 
 
 def sized(size: int) -> Event:
-    """A small event whose payload's JSON takes exactly `size` bytes (its update's body fills it)."""
+    """A small event whose JSON in a digest takes exactly `size` bytes (its update's body fills it)."""
     event = event_of("", "s", "z", (), 0)
     assert event.update is not None
-    room = size - len(encode(build_payload(event)))
+    room = size - len(encode(carried(event)))
     assert 0 <= room <= MAX_BODY_BYTES
     return event.model_copy(update={"update": event.update.model_copy(update={"body": "b" * room})})
 
@@ -115,7 +116,7 @@ def digest_of(events: list[Event]) -> Event:
 
 def test_the_documented_largest_digest_fills_its_events_budget() -> None:
     capped = at_the_caps()
-    two = 2 + 2 * len(encode(build_payload(capped))) + 1  # brackets and a comma
+    two = 2 + 2 * len(encode(carried(capped))) + 1  # brackets and a comma
     events = [capped, capped, sized(MAX_EVENTS_BYTES - two - 1), capped]  # the third fills the budget
     document = envelope(digest_of(events), LATEST)
     data = document["data"]
