@@ -222,7 +222,7 @@ def quiet_window(seconds: float) -> tuple[str, float]:
 
 
 def test_quiet_hours_defer_a_minor_change_let_a_critical_one_through_and_end_in_one_digest(world):
-    window, ends = quiet_window(8)
+    window, ends = quiet_window(6)
     with world.running(f'quiet_hours = "{window}"') as bot:
         world.acme.component("web", "Website", "degraded_performance")  # minor: deferred
         world.publish_and_wait("quiet", 1)
