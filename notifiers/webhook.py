@@ -6,30 +6,39 @@ are one delivery each, whose `data.events` are the payloads of the events they t
 fit in MAX_EVENTS_BYTES (the first ones; `data.omitted` counts the rest).
 Headers: `webhook-id` (the event id: the receiver's idempotency key, stable across retries and
 restarts), `webhook-timestamp` (unix seconds of this attempt) and, with a secret,
-`webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">` over the exact bytes sent.
+`webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">` over the exact bytes sent;
+the channel's own `headers` (an API's Authorization) besides.
+
+With a `template`, the body is instead what the template renders from `template_variables`
+(notifiers/_template.py: the sandbox, the bounds), signed and headed the same way.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import hashlib
 import hmac
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
 
-from bot.message import Message, worst_impact
-from bot.model import Component, Destination, EnvChannel, Event, Incident, ThreadRef, Update
+from bot.message import Message, compose, worst_impact
+from bot.model import Component, Destination, EnvChannel, Event, Incident, PermanentError, ThreadRef, Update
 from bot.text import iso_utc
-from bot.urls import http_url
+from bot.urls import http_url, is_web_link
 
 from ._fit import longest_cut
 from ._http import json_bytes, raise_for_response
 from ._transport import transport_error
+
+if TYPE_CHECKING:
+    from ._template import BodyTemplate
 
 SECRET_PREFIX = "whsec_"
 
@@ -42,6 +51,7 @@ MAX_ID_BYTES = 256  # ids and keys; a longer one keeps a hash of the whole, so t
 MAX_NAME_BYTES = 200  # provider and component names
 MAX_STATUS_BYTES = 64  # statuses and impacts
 MAX_COMPONENTS = 20  # component names listed on an incident
+MAX_CHANGES = 50  # a grouped message's change lines a template is given
 MAX_COUNT = 2**53 - 1  # `summarised`, `count`, `omitted`: the largest integer every JSON reader keeps exact
 # The `events` array of a digest or a group, in bytes: one event at its caps (MAX_EVENT_BYTES)
 # always fits, two nearly; a receiver's 64 KiB body limit takes the whole delivery.
@@ -52,6 +62,12 @@ MAX_EVENTS_BYTES = 60_000
 MAX_EVENT_BYTES = 28_357
 MAX_PAYLOAD_BYTES = 61_252
 _HASH_CHARS = 16
+# Header names (RFC 9110 tokens) and values (visible ASCII and spaces) a channel may add.
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}")
+_HEADER_VALUE = re.compile(r"[\x20-\x7e\t]{0,4096}")
+# Headers the notifier writes itself: a channel's own cannot replace them.
+_OWN_HEADERS = frozenset({"content-type", "content-length", "host", "transfer-encoding", "webhook-id",
+                          "webhook-timestamp", "webhook-signature"})
 
 
 class WebhookSettings(BaseModel):
@@ -61,6 +77,8 @@ class WebhookSettings(BaseModel):
     url: str = Field(repr=False)
     secret: str | None = Field(default=None, min_length=1, repr=False)
     timeout: float = Field(default=15.0, gt=0, allow_inf_nan=False)
+    headers: dict[str, str] | None = Field(default=None, repr=False)  # secrets: an API key, a bearer token
+    template: str | None = None
 
     @field_validator("url")
     @classmethod
@@ -75,6 +93,33 @@ class WebhookSettings(BaseModel):
         if value is not None:
             signing_key(value)  # fail at startup, not at the first delivery
         return value
+
+    @field_validator("headers")
+    @classmethod
+    def _own_headers(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        for name, text in (value or {}).items():
+            if not _HEADER_NAME.fullmatch(name):
+                raise ValueError(f"{name[:64]!r} is not a header name")
+            if name.lower() in _OWN_HEADERS:
+                raise ValueError(f"{name!r} is set by statusbot itself")
+            if not _HEADER_VALUE.fullmatch(text):  # the value is a secret: never quoted
+                raise ValueError(f"the value of {name!r} must be printable ASCII, at most 4096 characters")
+        return value
+
+    @field_validator("template")
+    @classmethod
+    def _renders(cls, value: str | None) -> str | None:
+        if value is not None:
+            checked_template(value)
+        return value
+
+    @field_serializer("template", when_used="json")
+    def _template_size(self, value: str | None) -> str | None:
+        """What `statusbot check` shows of a template: its size, not its lines."""
+        if value is None:
+            return None
+        lines = value.strip("\n").count("\n") + 1
+        return f"{lines} line{'' if lines == 1 else 's'}, {len(value):,} characters"
 
 
 def signing_key(secret: str) -> bytes:
@@ -156,6 +201,46 @@ def carried(event: Event) -> dict[str, Any]:
 def delivery_type(event: Event) -> str:
     """`group` for a grouped message (a webhook channel groups only with `group = true`), else the event's type."""
     return "group" if event.related and event.type != "digest" else event.type
+
+
+def template_variables(message: Message, now: datetime) -> dict[str, Any]:
+    """A template's variables: `event`, the default body's `data` with its `type` and
+    `timestamp`; and `message`, what a chat message says, every string capped as in the payload."""
+    document = envelope(message.event, now)
+    return {
+        "event": {"type": document["type"], "timestamp": document["timestamp"], **document["data"]},
+        "message": {
+            "label": _cap(message.label, MAX_NAME_BYTES),
+            "title": _cap(message.title, MAX_TITLE_BYTES),
+            "headline": _cap(message.headline, MAX_TITLE_BYTES),
+            "phase": _cap(message.phase, MAX_NAME_BYTES),
+            "current_phase": _cap(message.current_phase, MAX_NAME_BYTES),
+            "text": _cap(message.text, MAX_BODY_BYTES),
+            "impact": _cap(message.impact, MAX_STATUS_BYTES),
+            "colour": f"#{message.colour:06X}",
+            "url": _cap(message.url, MAX_URL_BYTES) if is_web_link(message.url) else "",  # never javascript:
+            "components": [_cap(name, MAX_NAME_BYTES) for name in message.components[:MAX_COMPONENTS]],
+            "changes": [_cap(line, MAX_TITLE_BYTES) for line in message.changes[:MAX_CHANGES]],
+            "age": message.age,
+            "mention": message.mention or "",
+            "final": message.final,
+        },
+    }
+
+
+def checked_template(source: str) -> BodyTemplate:
+    """The compiled template, once it has rendered JSON for each sample delivery: a template
+    that fails one would fail that kind of event. Raises ValueError, one line."""
+    from ._template import BodyTemplate, TemplateProblem
+    from ._template_samples import SAMPLE_NOW, SAMPLES
+
+    template = BodyTemplate(source)
+    for sample in SAMPLES:
+        try:
+            template.render(template_variables(compose(sample, mention="@oncall"), SAMPLE_NOW))
+        except TemplateProblem as exc:
+            raise ValueError(f"for a sample {delivery_type(sample)} delivery: {exc}") from None
+    return template
 
 
 def _incident(incident: Incident) -> dict[str, Any]:
@@ -251,14 +336,16 @@ class WebhookNotifier:
         self._url = settings.url
         self._timeout = settings.timeout
         self._key = signing_key(settings.secret) if settings.secret is not None else None
+        self._headers = settings.headers or {}
+        self._template = checked_template(settings.template) if settings.template is not None else None
         self._http = http
         self._clock = clock
 
     async def send(self, message: Message, thread: ThreadRef | None) -> ThreadRef | None:
         event = message.event
         now = self._clock()
-        body = encode(envelope(event, now))
-        headers = request_headers(event.id, int(now.timestamp()), body, self._key)
+        body = encode(envelope(event, now)) if self._template is None else await self._rendered(message, now)
+        headers = {**self._headers, **request_headers(event.id, int(now.timestamp()), body, self._key)}
         try:
             response = await self._http.post(
                 self._url, content=body, headers=headers, timeout=self._timeout, follow_redirects=False
@@ -267,6 +354,15 @@ class WebhookNotifier:
             raise transport_error(exc, self._label) from None
         raise_for_response(response, self._label)
         return None
+
+    async def _rendered(self, message: Message, now: datetime) -> bytes:
+        """The template's body for this message; a failure gives up this message only."""
+        assert self._template is not None
+        try:
+            # In a thread: a render may take up to its time bound, and the loop serves the others meanwhile.
+            return await asyncio.to_thread(self._template.render, template_variables(message, now))
+        except ValueError as exc:  # TemplateProblem: one line, no secret (the template's are in no message)
+            raise PermanentError(f"{self._label}: template: {exc}") from None
 
     async def aclose(self) -> None:
         return None  # the HTTP client is shared and owned by the engine
@@ -277,7 +373,7 @@ def create(channel: str, settings: WebhookSettings, http: httpx.AsyncClient) -> 
 
 
 DESTINATION = Destination(
-    type="webhook", settings=WebhookSettings, create=create, secret_keys=("url", "secret"),
+    type="webhook", settings=WebhookSettings, create=create, secret_keys=("url", "secret", "headers"),
     from_env=(EnvChannel("webhook", {"url": "WEBHOOK_URL", "secret": "WEBHOOK_SECRET"}, frozenset({"WEBHOOK_SECRET"})),),
     groups=False,  # one delivery per event unless the channel sets group = true
 )
