@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 from bot.model import Destination
 
-from . import console, discord, slack, webhook
+from . import apprise_channel, console, discord, googlechat, slack, teams, webhook
 
 
 def registry(destinations: Iterable[Destination]) -> dict[str, Destination]:
@@ -32,5 +32,8 @@ DESTINATIONS: dict[str, Destination] = registry((
     console.DESTINATION,
     slack.DESTINATION,
     discord.DESTINATION,
+    teams.DESTINATION,
+    googlechat.DESTINATION,
     webhook.DESTINATION,
+    apprise_channel.DESTINATION,
 ))
