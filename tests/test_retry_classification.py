@@ -25,7 +25,9 @@ from notifiers import DESTINATIONS
 from notifiers._http import Verdict, classify_status
 from tests.fakes.broken_server import BrokenServer
 from tests.fakes.discord import FakeDiscord
+from tests.fakes.googlechat import FakeGoogleChat
 from tests.fakes.slack import FakeSlack
+from tests.fakes.teams import FakeTeams
 from tests.fakes.webhook_receiver import WebhookReceiver
 from tests.ports import free_port
 
@@ -56,10 +58,12 @@ EXCEPTIONS: dict[tuple[str, int], Verdict] = {
     ("slack-token", 204): UNEXPECTED,
     ("slack-token", 299): UNEXPECTED,
     ("discord", 204): UNEXPECTED,  # a first message without its id cannot be kept current
+    ("googlechat", 204): UNEXPECTED,  # a thread's first message without the thread's name
 }
 
-KINDS = ["webhook", "slack-token", "slack-webhook", "discord", "discord-edit"]
-HTTP_KINDS = ["webhook", "slack-token", "slack-webhook", "discord"]
+KINDS = ["webhook", "slack-token", "slack-webhook", "discord", "discord-edit", "teams", "googlechat",
+         "googlechat-reply"]
+HTTP_KINDS = ["webhook", "slack-token", "slack-webhook", "discord", "teams", "googlechat"]
 
 
 @dataclass
@@ -95,6 +99,25 @@ async def rig(kind: str, channel_timeout: float = 15.0) -> AsyncIterator[Rig]:
                 yield Rig(notifier, lambda status, body, headers: slack.respond(status, body, headers),
                           ok_body, "upstream trouble", "", lambda: len(slack.requests))
                 await notifier.aclose()
+        elif kind == "teams":
+            with FakeTeams() as teams:
+                notifier = _create("teams", http, webhook_url=teams.workflow_url(), timeout=channel_timeout)
+                yield Rig(notifier, lambda status, body, headers: teams.respond(
+                              status, None if isinstance(body, bytes) else body, headers,
+                              raw=body if isinstance(body, bytes) else None),
+                          None, {"error": {"code": "UpstreamTrouble", "message": "upstream trouble"}}, None,
+                          lambda: len(teams.requests))
+        elif kind.startswith("googlechat"):
+            with FakeGoogleChat() as chat:
+                notifier = _create("googlechat", http, webhook_url=chat.webhook_url("ok"), timeout=channel_timeout)
+                # "googlechat-reply" posts into a thread the engine already keeps: no answer body needed.
+                thread = {"thread": "spaces/AAAA/threads/BBBB"} if kind == "googlechat-reply" else None
+                yield Rig(notifier, lambda status, body, headers: chat.respond(
+                              status, None if isinstance(body, bytes) else body, headers,
+                              raw=body if isinstance(body, bytes) else None),
+                          {"name": "spaces/AAAA/messages/CCCC.CCCC", "thread": {"name": "spaces/AAAA/threads/BBBB"}},
+                          {"error": {"code": 500, "message": "upstream trouble", "status": "INTERNAL"}}, None,
+                          lambda: len(chat.requests), thread)
         else:
             with FakeDiscord() as discord:
                 notifier = _create("discord", http, webhook_url=discord.webhook_url("ok"), timeout=channel_timeout)
@@ -182,6 +205,44 @@ async def test_discord_error_codes(status: int, body: Any, expected: Verdict) ->
         assert await verdict(r.notifier) is expected
 
 
+GOOGLE_BAD_KEY = {"error": {"code": 400, "message": "API key not valid. Please pass a valid API key.",
+                             "status": "INVALID_ARGUMENT", "details": [{
+                                 "@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "API_KEY_INVALID",
+                                 "domain": "googleapis.com"}]}}
+
+
+@pytest.mark.parametrize(("status", "body", "expected"), [
+    (400, {"error": {"code": 400, "message": "Invalid JSON payload received.", "status": "INVALID_ARGUMENT"}}, DROP),
+    (400, GOOGLE_BAD_KEY, DISABLE),  # a 400, but the webhook's URL is what is wrong
+    (401, {"error": {"code": 401, "message": "Request had invalid authentication credentials.",
+                     "status": "UNAUTHENTICATED"}}, DISABLE),
+    (403, {"error": {"code": 403, "message": "The caller does not have permission", "status": "PERMISSION_DENIED"}},
+     DISABLE),
+    (404, {"error": {"code": 404, "message": "Requested entity was not found.", "status": "NOT_FOUND"}}, DISABLE),
+    (429, {"error": {"code": 429, "message": "Resource has been exhausted (e.g. check quota).",
+                     "status": "RESOURCE_EXHAUSTED"}}, RETRY),
+    (503, {"error": {"code": 503, "message": "The service is currently unavailable.", "status": "UNAVAILABLE"}}, RETRY),
+])
+async def test_googlechat_error_codes(status: int, body: Any, expected: Verdict) -> None:
+    async with rig("googlechat") as r:
+        r.answer(status, body, {})
+        assert await verdict(r.notifier) is expected
+
+
+@pytest.mark.parametrize(("status", "code", "expected"), [
+    (400, "WorkflowTriggerIsNotEnabled", DISABLE),  # the flow is turned off or deleted: every card fails
+    (400, "TriggerInputSchemaMismatch", DISABLE),  # the flow's trigger was given a schema: every card fails
+    (400, "InvalidRequestContent", DROP),
+    (401, "DirectApiInvalidAuthorizationSignature", DISABLE),
+    (404, "WorkflowNotFound", DISABLE),
+    (429, "WorkflowRequestsThrottled", RETRY),
+])
+async def test_teams_workflow_error_codes(status: int, code: str, expected: Verdict) -> None:
+    async with rig("teams") as r:
+        r.answer(status, {"error": {"code": code, "message": "upstream says no"}}, {})
+        assert await verdict(r.notifier) is expected
+
+
 # ---------------------------------------------------------------- redirects
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -229,6 +290,15 @@ ODD_ANSWERS: list[tuple[str, int, bytes, dict[str, str], Verdict]] = [
     ("discord-edit", 200, HTML, {}, SUCCESS),
     ("discord", 502, HTML, {}, RETRY),
     ("discord", 429, INVALID_UTF8, {"Retry-After": "3"}, RETRY),
+    # Google Chat's thread-starting message needs the created message's thread.name; a reply needs no body.
+    ("googlechat", 200, HTML, {}, UNEXPECTED),
+    ("googlechat", 200, INVALID_UTF8, JSON, UNEXPECTED),
+    ("googlechat", 200, b"", JSON, UNEXPECTED),
+    ("googlechat", 200, b'{"name": "spaces/AAAA/messages/CCCC.CCCC"}', JSON, UNEXPECTED),
+    ("googlechat-reply", 200, HTML, {}, SUCCESS),
+    ("googlechat", 502, HTML, {}, RETRY),
+    ("googlechat", 429, INVALID_UTF8, {"Retry-After": "3"}, RETRY),
+    ("googlechat", 400, HTML, {"Content-Type": "text/html"}, DROP),
     # A generic webhook's receiver owes us nothing but a 2xx.
     ("webhook", 200, HTML, {}, SUCCESS),
     ("webhook", 200, INVALID_UTF8, {}, SUCCESS),
@@ -284,6 +354,8 @@ def settings_at(kind: str, base_url: str) -> dict[str, Any]:
         "slack-token": {"token": "xoxb-T0KEN", "channel": "#ops", "api_url": f"{base_url}/api/"},
         "slack-webhook": {"webhook_url": f"{base_url}/services/T0/B0/T0KEN"},
         "discord": {"webhook_url": f"{base_url}/api/webhooks/1/T0KEN"},
+        "googlechat": {"webhook_url": f"{base_url}/v1/spaces/AAAA/messages?key=K3Y&token=T0KEN"},
+        "teams": {"webhook_url": f"{base_url}/workflows/0a1b/triggers/manual/paths/invoke?sv=1.0&sig=T0KEN"},
     }[kind]
 
 
