@@ -170,6 +170,9 @@ class _Target:
         assert plugin is not None, "each URL was validated with the settings"
         plugin.retry = 0  # our delivery worker retries, whatever the URL's retry= says
         plugin.optional = False  # a failure is a failure, whatever its optional= says
+        # As for every destination here, a redirect is never followed: it could carry the message
+        # to another server (Apprise follows them by default).
+        plugin.redirects = False
         plugin.socket_connect_timeout = plugin.socket_read_timeout = timeout
         plugin.overflow_mode = library.OverflowMode.TRUNCATE  # a split message could arrive half
         self.index = index

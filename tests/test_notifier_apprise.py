@@ -135,6 +135,14 @@ async def test_an_answer_is_classified_as_for_every_destination(receiver: Webhoo
     assert str(raised.value).startswith(f"apprise channel 'alerts': urls[0] (JSON): HTTP {status} ")
 
 
+async def test_a_redirect_is_never_followed(receiver: WebhookReceiver) -> None:
+    with WebhookReceiver() as elsewhere:
+        receiver.respond(302, headers={"Location": f"{elsewhere.url}/collect"})
+        with pytest.raises(UnexpectedAnswer, match=r"urls\[0\] \(JSON\): HTTP 302 Found$"):
+            await notifier(json_url(receiver)).send(compose(incident_event("i1", "identified")), None)
+    assert elsewhere.requests == [], "Apprise follows redirects unless told not to"
+
+
 async def test_ntfys_own_error_codes_are_read_as_their_http_status(ntfy: FakeNtfy) -> None:
     ntfy.respond(401)  # {"code": 40101, "http": 401, ...}
     with pytest.raises(PermanentError, match=r"urls\[0\] \(ntfy\): HTTP 401 Unauthorized: channel disabled"):
