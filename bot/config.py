@@ -333,6 +333,8 @@ def _channel(
             raise ConfigError(f"{where.key('providers', index)}: {unknown('provider', name, providers)}")
     if "mention_min_impact" in values and not common.mention:
         warnings.append(f"{where.key('mention_min_impact')}: ignored: the channel sets no mention")
+    if common.mention and not destination.mentions:
+        warnings.append(f"{where.key('mention')}: ignored: a {destination.type} channel cannot ping anyone")
     noise = _noise(common, destination, where)
     warnings += _idle_noise_keys(common, where)
     rest = {k: v for k, v in values.items() if k not in common_keys}

@@ -365,3 +365,6 @@ class Destination:
     # Whether a channel groups one poll's changes into one message when its table does not say
     # (`group`): chat destinations do; a machine reader (a webhook) wants one delivery per event.
     groups: bool = True
+    # Whether the service can ping anyone: where it cannot (a Teams workflow), a channel's
+    # `mention` does nothing and `check` says so.
+    mentions: bool = True

@@ -122,4 +122,5 @@ def create(channel: str, settings: TeamsSettings, http: httpx.AsyncClient) -> Te
     return TeamsNotifier(channel, settings, http)
 
 
-DESTINATION = Destination(type="teams", settings=TeamsSettings, create=create, secret_keys=("webhook_url",))
+DESTINATION = Destination(type="teams", settings=TeamsSettings, create=create, secret_keys=("webhook_url",),
+                          mentions=False)

@@ -449,8 +449,10 @@ def test_send_test_and_check_for_a_teams_channel(world: tuple[World, FakeTeams])
     assert refused.run() == 1
     assert "WorkflowNotFound" in "".join(refused.stderr) and SIG not in "".join(refused.stderr)
 
+    config.write_text(config.read_text() + 'mention = "@everyone"\n')
     checked = BotProcess("check", "--config", str(config), cwd=world_.tmp)
     assert checked.run() == 0
     output = "".join(checked.stdout + checked.stderr)
     assert "ops-teams" in output and "teams" in output
     assert SIG not in output and "/workflows/" not in output, "check hides the whole URL"
+    assert "(ops-teams).mention: ignored: a teams channel cannot ping anyone" in output
