@@ -22,7 +22,8 @@ COPY pyproject.toml README.md ./
 COPY bot/ bot/
 COPY providers/ providers/
 COPY notifiers/ notifiers/
-RUN pip wheel --wheel-dir /wheels .
+# With the apprise extra: the image reaches Apprise's hundred services without a rebuild.
+RUN pip wheel --wheel-dir /wheels '.[apprise]'
 
 FROM python:3.11-slim
 ENV PYTHONUNBUFFERED=1 \
@@ -30,7 +31,7 @@ ENV PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1
 # The wheels are bind-mounted for this one step, so they never become a layer of the image.
 RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
-    pip install --no-index --find-links=/wheels statusbot \
+    pip install --no-index --find-links=/wheels 'statusbot[apprise]' \
  && groupadd --system --gid 10001 statusbot \
  && useradd --system --uid 10001 --gid statusbot --home-dir /data --no-create-home \
         --shell /usr/sbin/nologin statusbot \

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 from bot.model import Destination
 
-from . import apprise_channel, console, discord, googlechat, slack, teams, webhook
+from . import apprise_channel, console, discord, googlechat, mattermost, slack, teams, webhook
 
 
 def registry(destinations: Iterable[Destination]) -> dict[str, Destination]:
@@ -34,6 +34,7 @@ DESTINATIONS: dict[str, Destination] = registry((
     discord.DESTINATION,
     teams.DESTINATION,
     googlechat.DESTINATION,
+    mattermost.DESTINATION,
     webhook.DESTINATION,
     apprise_channel.DESTINATION,
 ))

@@ -52,7 +52,8 @@ def failure_from_log(messages: Iterable[str]) -> Failure:
             status = int(match.group(1))
             verdict = classify_status(status)
             if verdict is not Verdict.SUCCESS:
-                found.append(Failure(verdict, status_text(status)))
+                redirect = ": a redirect, not followed" if 300 <= status < 400 else ""
+                found.append(Failure(verdict, status_text(status) + redirect))
         if _CONNECTION.search(message):
             found.append(CONNECTION_FAILED)
     return worst(found) or UNEXPLAINED

@@ -138,7 +138,7 @@ async def test_an_answer_is_classified_as_for_every_destination(receiver: Webhoo
 async def test_a_redirect_is_never_followed(receiver: WebhookReceiver) -> None:
     with WebhookReceiver() as elsewhere:
         receiver.respond(302, headers={"Location": f"{elsewhere.url}/collect"})
-        with pytest.raises(UnexpectedAnswer, match=r"urls\[0\] \(JSON\): HTTP 302 Found$"):
+        with pytest.raises(UnexpectedAnswer, match=r"urls\[0\] \(JSON\): HTTP 302 Found: a redirect, not followed$"):
             await notifier(json_url(receiver)).send(compose(incident_event("i1", "identified")), None)
     assert elsewhere.requests == [], "Apprise follows redirects unless told not to"
 

@@ -196,9 +196,9 @@ def test_console_settings_reject_unknown_keys() -> None:
 
 
 def test_registry_table() -> None:
-    assert sorted(DESTINATIONS) == ["console", "discord", "slack", "webhook"]
+    assert sorted(DESTINATIONS) == ["apprise", "console", "discord", "googlechat", "mattermost", "slack", "teams", "webhook"]
     assert all(key == destination.type for key, destination in DESTINATIONS.items())
-    assert set(DESTINATIONS["webhook"].secret_keys) == {"url", "secret"}
+    assert set(DESTINATIONS["webhook"].secret_keys) == {"url", "secret", "headers"}
     for destination in DESTINATIONS.values():
         assert destination.settings.model_config.get("extra") == "forbid"
 

@@ -26,6 +26,7 @@ from notifiers._http import Verdict, classify_status
 from tests.fakes.broken_server import BrokenServer
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.googlechat import FakeGoogleChat
+from tests.fakes.mattermost import FakeMattermost
 from tests.fakes.slack import FakeSlack
 from tests.fakes.teams import FakeTeams
 from tests.fakes.webhook_receiver import WebhookReceiver
@@ -62,8 +63,9 @@ EXCEPTIONS: dict[tuple[str, int], Verdict] = {
 }
 
 KINDS = ["webhook", "slack-token", "slack-webhook", "discord", "discord-edit", "teams", "googlechat",
-         "googlechat-reply"]
-HTTP_KINDS = ["webhook", "slack-token", "slack-webhook", "discord", "teams", "googlechat"]
+         "googlechat-reply", "mattermost", "apprise"]
+# Apprise reads only an answer's status (its bodies, 1xx and transport errors are its library's business).
+HTTP_KINDS = ["webhook", "slack-token", "slack-webhook", "discord", "teams", "googlechat", "mattermost"]
 
 
 @dataclass
@@ -99,6 +101,21 @@ async def rig(kind: str, channel_timeout: float = 15.0) -> AsyncIterator[Rig]:
                 yield Rig(notifier, lambda status, body, headers: slack.respond(status, body, headers),
                           ok_body, "upstream trouble", "", lambda: len(slack.requests))
                 await notifier.aclose()
+        elif kind == "mattermost":
+            with FakeMattermost() as mattermost:
+                notifier = _create("mattermost", http, webhook_url=mattermost.webhook_url(), timeout=channel_timeout)
+                # A body that is not Mattermost's AppError: the table alone decides (its own ids below).
+                yield Rig(notifier, lambda status, body, headers: mattermost.respond(
+                              status, None if isinstance(body, bytes) else body, headers,
+                              raw=body if isinstance(body, bytes) else None),
+                          b"ok", b"upstream trouble", b"", lambda: len(mattermost.requests))
+        elif kind == "apprise":
+            with WebhookReceiver() as receiver:
+                # Apprise's JSON plugin posts to any HTTP endpoint and logs the status we classify.
+                url = f"json://{receiver.url.removeprefix('http://')}/hook"
+                notifier = _create("apprise", http, urls=[url], timeout=channel_timeout)
+                yield Rig(notifier, lambda status, body, headers: receiver.respond(status, headers, body),
+                          b"", b"upstream trouble", b"", lambda: len(receiver.requests))
         elif kind == "teams":
             with FakeTeams() as teams:
                 notifier = _create("teams", http, webhook_url=teams.workflow_url(), timeout=channel_timeout)
@@ -243,6 +260,33 @@ async def test_teams_workflow_error_codes(status: int, code: str, expected: Verd
         assert await verdict(r.notifier) is expected
 
 
+# Mattermost's own errors are a JSON AppError; its id says when the channel's setup is at fault.
+MATTERMOST_HOOK = "Failed to handle the payload of media type application/json for incoming webhook abc123."
+
+
+@pytest.mark.parametrize(("status", "body", "expected"), [
+    (400, {"id": "web.incoming_webhook.general.app_error", "message": MATTERMOST_HOOK, "status_code": 400},
+     DISABLE),  # a deleted hook, or channel = "@user" naming no user (current servers)
+    (400, {"id": "web.incoming_webhook.invalid.app_error", "message": "Invalid webhook.", "status_code": 400},
+     DISABLE),  # a deleted hook (older servers)
+    (400, {"id": "web.incoming_webhook.decode.app_error", "message": "Unable to decode.", "status_code": 400},
+     DROP),  # this payload only
+    (404, {"id": "web.incoming_webhook.general.app_error", "message": MATTERMOST_HOOK, "status_code": 404},
+     DISABLE),  # the channel is not found
+    (403, {"id": "web.incoming_webhook.general.app_error", "message": MATTERMOST_HOOK, "status_code": 403},
+     DISABLE),  # a hook locked to another channel
+    (429, b"limit exceeded\n", RETRY),
+    (501, {"id": "web.incoming_webhook.general.app_error", "message": MATTERMOST_HOOK, "status_code": 501},
+     RETRY),  # incoming webhooks switched off by an admin: retried until they are back
+])
+async def test_mattermost_error_codes(status: int, body: Any, expected: Verdict) -> None:
+    async with rig("mattermost") as r:
+        r.answer(status, body, {"X-Ratelimit-Reset": "1"} if status == 429 else {})
+        outcome, error = await attempt(r.notifier)
+    assert outcome is expected, error
+    assert "abc123" not in error
+
+
 # ---------------------------------------------------------------- redirects
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -299,6 +343,12 @@ ODD_ANSWERS: list[tuple[str, int, bytes, dict[str, str], Verdict]] = [
     ("googlechat", 502, HTML, {}, RETRY),
     ("googlechat", 429, INVALID_UTF8, {"Retry-After": "3"}, RETRY),
     ("googlechat", 400, HTML, {"Content-Type": "text/html"}, DROP),
+    # Mattermost answers `ok`; a 2xx is posted whatever its body (a warning says it was not `ok`).
+    ("mattermost", 200, HTML, {"Content-Type": "text/html"}, SUCCESS),
+    ("mattermost", 200, INVALID_UTF8, TEXT, SUCCESS),
+    ("mattermost", 400, INVALID_UTF8, JSON, DROP),  # not Mattermost's AppError: this message only
+    ("mattermost", 404, HTML, {"Content-Type": "text/html"}, DISABLE),
+    ("mattermost", 503, HTML, {}, RETRY),
     # A generic webhook's receiver owes us nothing but a 2xx.
     ("webhook", 200, HTML, {}, SUCCESS),
     ("webhook", 200, INVALID_UTF8, {}, SUCCESS),
@@ -354,6 +404,7 @@ def settings_at(kind: str, base_url: str) -> dict[str, Any]:
         "slack-token": {"token": "xoxb-T0KEN", "channel": "#ops", "api_url": f"{base_url}/api/"},
         "slack-webhook": {"webhook_url": f"{base_url}/services/T0/B0/T0KEN"},
         "discord": {"webhook_url": f"{base_url}/api/webhooks/1/T0KEN"},
+        "mattermost": {"webhook_url": f"{base_url}/hooks/T0KEN"},
         "googlechat": {"webhook_url": f"{base_url}/v1/spaces/AAAA/messages?key=K3Y&token=T0KEN"},
         "teams": {"webhook_url": f"{base_url}/workflows/0a1b/triggers/manual/paths/invoke?sv=1.0&sig=T0KEN"},
     }[kind]
