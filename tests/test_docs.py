@@ -174,11 +174,23 @@ def readme_toml_blocks() -> list[str]:
     return re.findall(r"^```toml\n(.*?)^```", readme(), re.MULTILINE | re.DOTALL)
 
 
+# Variables whose URL a destination checks for its service's shape.
+SERVICE_URLS = {
+    "TEAMS_WEBHOOK_URL": "https://prod.example.com/workflows/0a1b/triggers/manual/paths/invoke?sv=1.0&sig=dummysig",
+    "GOOGLECHAT_WEBHOOK_URL": "https://chat.googleapis.com/v1/spaces/AAAA/messages?key=dummykey&token=dummytoken",
+    "MATTERMOST_WEBHOOK_URL": "https://mattermost.example.com/hooks/dummykey",
+    "TELEGRAM_URL": "tgram://123456789:dummytoken/12345",
+    "NTFY_URL": "ntfys://ntfy.example.com/dummy-topic",
+}
+
+
 def dummy_env(text: str) -> dict[str, str]:
     """A value for each ${VAR}, valid where that kind of variable is used."""
     env = {}
     for name in re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", text):
-        if name.endswith("URL"):
+        if name in SERVICE_URLS:
+            env[name] = SERVICE_URLS[name]
+        elif name.endswith("URL"):
             env[name] = f"https://hooks.example.com/{name.lower()}/123/token"
         elif name.endswith("TOKEN"):
             env[name] = "xoxb-0000-dummy"
