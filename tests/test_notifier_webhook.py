@@ -293,6 +293,7 @@ async def test_no_error_or_log_record_reveals_url_or_secret(
     # raise the "httpx" logger to WARNING, as here. Everything else is captured at DEBUG.
     # (Order matters: set_level also sets the capturing handler's level, the last call wins.)
     caplog.set_level(logging.WARNING, logger="httpx")
+    caplog.set_level(logging.DEBUG, logger="httpcore")  # whatever an earlier test's logging setup left
     caplog.set_level(logging.DEBUG)
     statuses = [301, 400, 401, 403, 404, 408, 410, 413, 422, 425, 429, 500, 502, 503, 504]
     for status in statuses:
