@@ -139,13 +139,16 @@ def test_a_digest_channel_gets_one_digest_per_period_and_nothing_in_between(worl
 
 
 def test_a_digest_that_fell_due_while_the_bot_was_down_goes_out_at_start(world):
-    hooks = 'mode = "digest"\ndigest_every = "3s"'
+    # A daily digest whose period ends a few seconds from now: the bot stops well before then.
+    ends = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=4)
+    hooks = f'mode = "digest"\ndigest_every = "1d"\ndigest_at = "{ends:%H:%M:%S}"'
     with world.running(hooks) as bot:
         world.acme.component("api", "API", "partial_outage")
         world.publish_and_wait("digest", 1)
         assert bot.stop() == 0
     assert world.delivered() == [], "stopped within the digest period"
     due = world.due()
+    assert due == ends.timestamp()
     eventually(lambda: time.time() > due + 0.5, what="the digest's due time, passed while the bot is down")
     with world.running(hooks) as bot:
         world.expect(1)
@@ -158,7 +161,7 @@ def test_a_digest_that_fell_due_while_the_bot_was_down_goes_out_at_start(world):
 
 
 def test_reminders_come_while_an_incident_is_open_and_stop_when_it_resolves(world):
-    with world.running('remind_every = "2s"') as bot:
+    with world.running('remind_every = "1s"') as bot:
         world.acme.open_incident("first", "API errors", "Investigating", impact="major")
         world.publish()
         eventually(lambda: world.of_type("incident.reminder"), what="a reminder of the open incident")
