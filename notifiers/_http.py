@@ -12,11 +12,14 @@ import enum
 import json
 import re
 from http import HTTPStatus
+from typing import Any
+from urllib.parse import SplitResult
 
 import httpx
 
 from bot.model import PermanentError, RetryableError
 from bot.retry_after import UnexpectedAnswer, parse_retry_after, retry_hint
+from bot.urls import http_url
 
 # Statuses that say the endpoint itself is unusable: stop the channel, keep its backlog.
 _DISABLING = frozenset({401, 403, 404, 410})
@@ -40,6 +43,27 @@ def json_bytes(document: object) -> bytes:
     """Minified UTF-8 JSON. A lone surrogate (a JSON document may hold one) becomes '?' instead
     of failing the encoding, as httpx's own `json=` would."""
     return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "replace")
+
+
+def webhook_url(value: str, path: str | None = None) -> SplitResult:
+    """The parts of a webhook's URL, for a settings validator: an absolute http(s) URL, with a
+    path when `path` (how the service's looks, e.g. "/api/webhooks/ID/TOKEN") is given. The
+    ValueError never quotes the URL: it carries the webhook's credentials."""
+    url = http_url(value)
+    if url is None:
+        raise ValueError("must be an http:// or https:// URL")
+    if path is not None and not url.path.strip("/"):
+        raise ValueError(f"must include the webhook's path ({path})")
+    return url
+
+
+def json_object(response: httpx.Response) -> dict[str, Any]:
+    """The body as a JSON object, or {} for an empty, non-JSON or non-object body."""
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
 
 
 def classify_status(status: int) -> Verdict:

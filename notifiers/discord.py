@@ -32,9 +32,9 @@ from bot.message import Message, lines_within, readable
 from bot.model import Destination, EnvChannel, PermanentError, RetryableError, ThreadRef
 from bot.retry_after import parse_retry_after, retry_hint
 from bot.text import iso_utc, truncate
-from bot.urls import http_url, is_web_link
+from bot.urls import is_web_link
 
-from ._http import describe, json_bytes, raise_for_response, status_text, unexpected
+from ._http import describe, json_bytes, json_object, raise_for_response, status_text, unexpected, webhook_url
 from ._transport import transport_error
 
 log = logging.getLogger("statusbot.discord")
@@ -80,11 +80,7 @@ class DiscordSettings(BaseModel):
     @field_validator("webhook_url")
     @classmethod
     def _webhook_url(cls, value: str) -> str:
-        url = http_url(value)
-        if url is None:
-            raise ValueError("must be an http:// or https:// URL")
-        if not url.path.strip("/"):
-            raise ValueError("must include the webhook's path (/api/webhooks/ID/TOKEN)")
+        webhook_url(value, "/api/webhooks/ID/TOKEN")
         return value
 
 
@@ -207,15 +203,6 @@ def _unique(items: list[str]) -> list[str]:
 # ---------------------------------------------------------------- reading answers
 
 
-def _json_object(response: httpx.Response) -> dict[str, Any]:
-    """The body as a JSON object, or {} for an empty, non-JSON or non-object body."""
-    try:
-        body = response.json()
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
-
-
 def _seconds(value: object) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
@@ -271,7 +258,7 @@ class DiscordNotifier:
         """`payload` on the thread's first message; False if it was deleted."""
         url = self._url.copy_with(path=f"{self._url.path.rstrip('/')}/messages/{message_id}")
         response = await self._request("PATCH", url, payload)
-        if response.status_code == 404 and _json_object(response).get("code") == UNKNOWN_MESSAGE:
+        if response.status_code == 404 and json_object(response).get("code") == UNKNOWN_MESSAGE:
             log.info("%s: the first message of %s was deleted; posting a new one",
                      self._label, message.event.thread_key)
             return False
@@ -305,7 +292,7 @@ class DiscordNotifier:
         raise_for_response(response, self._label)
 
     def _rate_limited(self, response: httpx.Response) -> RetryableError:
-        body = _json_object(response)
+        body = json_object(response)
         # The body's float is more precise than the header's whole seconds.
         retry_after = _seconds(body.get("retry_after"))
         if retry_after is None:
@@ -315,7 +302,7 @@ class DiscordNotifier:
         return RetryableError(f"{self._label}: {status_text(429)}{hint}", retry_after=retry_after)
 
     def _created_id(self, response: httpx.Response) -> str:
-        message_id = _json_object(response).get("id")
+        message_id = json_object(response).get("id")
         if isinstance(message_id, str) and _SNOWFLAKE.fullmatch(message_id):
             return message_id
         # Not Discord's answer (a proxy's page, a stripped ?wait=true): the message may exist, but

@@ -25,10 +25,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bot.message import Message
 from bot.model import Destination, PermanentError, ThreadRef
-from bot.urls import http_url
 
 from ._googlechat_card import build_payload
-from ._http import describe, json_bytes, raise_for_response, status_text, unexpected
+from ._http import describe, json_bytes, json_object, raise_for_response, status_text, unexpected, webhook_url
 from ._transport import transport_error
 
 log = logging.getLogger("statusbot.googlechat")
@@ -51,11 +50,7 @@ class GoogleChatSettings(BaseModel):
     @field_validator("webhook_url")
     @classmethod
     def _webhook_url(cls, value: str) -> str:
-        url = http_url(value)
-        if url is None:
-            raise ValueError("must be an http:// or https:// URL")
-        if not url.path.strip("/"):
-            raise ValueError("must include the webhook's path (/v1/spaces/SPACE/messages)")
+        url = webhook_url(value, "/v1/spaces/SPACE/messages")
         query = parse_qs(url.query)
         if not query.get("key") or not query.get("token"):
             # A shell cuts an unquoted URL at its '&': the token is the part that goes missing.
@@ -96,7 +91,7 @@ class GoogleChatNotifier:
         return response
 
     def _thread_name(self, response: httpx.Response) -> str:
-        thread = _json_object(response).get("thread")
+        thread = json_object(response).get("thread")
         name = thread.get("name") if isinstance(thread, dict) else None
         if isinstance(name, str) and _THREAD_NAME.fullmatch(name):
             return name
@@ -105,17 +100,9 @@ class GoogleChatNotifier:
         raise unexpected(self._label, f"{describe(response)}, not Google Chat's message", response.status_code)
 
 
-def _json_object(response: httpx.Response) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
-
-
 def _error_reasons(response: httpx.Response) -> set[str]:
     """The google.rpc.ErrorInfo reasons of a Google API error body."""
-    error = _json_object(response).get("error")
+    error = json_object(response).get("error")
     details = error.get("details") if isinstance(error, dict) else None
     if not isinstance(details, list):
         return set()

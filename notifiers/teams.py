@@ -32,9 +32,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bot.message import Message
 from bot.model import Destination, PermanentError, ThreadRef
-from bot.urls import http_url
 
-from ._http import json_bytes, raise_for_response, status_text
+from ._http import json_bytes, raise_for_response, status_text, webhook_url
 from ._teams_card import payload
 from ._transport import transport_error
 
@@ -59,9 +58,7 @@ class TeamsSettings(BaseModel):
     @field_validator("webhook_url")
     @classmethod
     def _webhook_url(cls, value: str) -> str:
-        url = http_url(value)
-        if url is None:
-            raise ValueError("must be an http:// or https:// URL")
+        url = webhook_url(value)
         host = (url.hostname or "").lower()
         if host in _CONNECTOR_HOSTS or host.endswith(".webhook.office.com"):
             raise ValueError("is an Office 365 connector URL, which Microsoft retired: create a Workflows "
