@@ -379,7 +379,9 @@ class Store:
             due: dict[str, list[Waiting]] = {}
             for _, channel, reason, due_at, event, created_at in rows:
                 due.setdefault(channel, []).append(Waiting(reason, due_at, Event.model_validate_json(event), created_at))
-            providers = {w.event.provider for waiting in due.values() for w in waiting}
+            # Only a hold's release groups (by the incidents open now) and only a reminder reads the
+            # page: a digest of ten thousand pages' events reads none of them.
+            providers = {w.event.provider for waiting in due.values() for w in waiting if w.reason == "hold"}
             pages = {provider: await self.page(provider)
                      for provider in providers | {reminder.event.provider for _, reminder in reminders}}
             tied = {thread: incident for provider in providers if (page := pages[provider]) is not None
