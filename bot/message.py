@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.model import COMPONENT_IMPACT, COMPONENT_OK, FINAL_STATUSES, IMPACTS, Event, Frozen
 from bot.noise.summary import Summary, clock, duration, readable, short, summarise  # readable: the notifiers' too
+from bot.text import counted
 from bot.urls import is_web_link
 
 # Colours (RGB) by what the reader must feel: over, planned, or how bad.
@@ -163,7 +164,7 @@ def _grouped(message: Message) -> Message:
     final = all(e.component is None or e.component.status == COMPONENT_OK for e in group)
     colour = GREEN if final else IMPACT_COLOURS.get(impact, GREY)
     return message.model_copy(update={
-        "title": f"{message.title} and {others} more {noun}{'' if others == 1 else 's'}",
+        "title": f"{message.title} and {counted(others, f'more {noun}')}",
         "text": change_line(event),
         "changes": changes,
         "impact": impact,
@@ -205,7 +206,7 @@ def worst_impact(impacts: Iterable[str]) -> str:
 
 def _summary_message(event: Event, mention: str | None) -> Message:
     """'Acme: 37 more changes', saying why they were not sent and where to read them."""
-    count = f"{event.summarised} more change{'' if event.summarised == 1 else 's'}"
+    count = counted(event.summarised, "more change")
     where = f"the status page: {event.url}" if is_web_link(event.url) else "the provider's status page."
     colour = IMPACT_COLOURS.get(event.impact, GREY)  # of the worst change it counts
     text = (f"{count} on {event.provider_title} in one poll were not announced one by one, so that one "

@@ -126,3 +126,8 @@ def truncate(text: str, limit: int, ellipsis: str = "…") -> str:
     if space > len(cut) * 0.8:
         cut = cut[:space]
     return cut.rstrip() + ellipsis
+
+
+def counted(count: int, noun: str) -> str:
+    """'1 change', '3 changes': a count and its noun, plural when it is not one."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

@@ -32,7 +32,7 @@ from bot.model import (
     RetryableError,
     ThreadRef,
 )
-from bot.text import one_line
+from bot.text import counted, one_line
 from bot.urls import is_web_link
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -126,7 +126,7 @@ def _product(event: Event) -> str:
 
 def _message(event: Event) -> str:
     if event.type == "provider.summary":
-        return f"{event.summarised} more changes in one poll, not announced one by one"
+        return f"{counted(event.summarised, 'more change')} in one poll, not announced one by one"
     if event.family == "component":
         new = event.new_status or (event.component.status if event.component else "")
         change = f"{event.old_status} → {new}" if event.old_status else new

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from bot.logs import JsonFormatter, TextFormatter
 from bot.model import Component, FetchError, Incident, ParseError, Snapshot, Update
-from bot.text import escape_controls, one_line, plain_text
+from bot.text import counted, escape_controls, one_line, plain_text
 
 # The specification, written out here rather than taken from bot.text.
 BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
@@ -210,3 +210,7 @@ def test_a_clean_record_reads_as_before() -> None:
     record = logging.LogRecord("statusbot", logging.INFO, __file__, 1, "provider %s: %s", ("東京", WRITING), None)
     record.created = 0.0
     assert TextFormatter().format(record) == f"1970-01-01 00:00:00 | INFO | provider 東京: {WRITING}"
+
+
+def test_a_count_says_its_noun_in_the_singular_only_for_one():
+    assert [counted(n, "more change") for n in (0, 1, 2)] == ["0 more changes", "1 more change", "2 more changes"]

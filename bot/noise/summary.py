@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.model import COMPONENT_OK, Event, Frozen
-from bot.text import as_utc, truncate
+from bot.text import as_utc, counted, truncate
 
 # A name or a title in one line of a digest or of a group: a line stays a line, whatever a page holds.
 MAX_NAME = 200
@@ -198,6 +198,4 @@ def _downtime(changes: Sequence[Event], since: datetime | None, until: datetime 
 
 
 def _plural(count: int, noun: str) -> str:
-    if not count:
-        return ""
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+    return counted(count, noun) if count else ""
