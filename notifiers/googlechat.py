@@ -24,7 +24,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bot.message import Message
-from bot.model import Destination, PermanentError, ThreadRef
+from bot.model import Destination, EnvChannel, PermanentError, ThreadRef
 
 from ._googlechat_card import build_payload
 from ._http import describe, json_bytes, json_object, raise_for_response, status_text, unexpected, webhook_url
@@ -114,4 +114,5 @@ def create(channel: str, settings: GoogleChatSettings, http: httpx.AsyncClient) 
 
 
 DESTINATION = Destination(type="googlechat", settings=GoogleChatSettings, create=create,
-                          secret_keys=("webhook_url",))
+                          secret_keys=("webhook_url",),
+                          from_env=(EnvChannel("googlechat", {"webhook_url": "GOOGLECHAT_WEBHOOK_URL"}),))

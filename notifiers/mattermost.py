@@ -28,7 +28,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bot.message import Message
-from bot.model import Destination, PermanentError, RetryableError, ThreadRef
+from bot.model import Destination, EnvChannel, PermanentError, RetryableError, ThreadRef
 from bot.retry_after import parse_retry_after, retry_hint
 from bot.text import one_line
 from bot.urls import http_url
@@ -166,4 +166,5 @@ def create(channel: str, settings: MattermostSettings, http: httpx.AsyncClient) 
     return MattermostNotifier(channel, settings, http)
 
 
-DESTINATION = Destination(type="mattermost", settings=MattermostSettings, create=create, secret_keys=("webhook_url",))
+DESTINATION = Destination(type="mattermost", settings=MattermostSettings, create=create, secret_keys=("webhook_url",),
+                          from_env=(EnvChannel("mattermost", {"webhook_url": "MATTERMOST_WEBHOOK_URL"}),))

@@ -31,7 +31,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bot.message import Message
-from bot.model import Destination, PermanentError, ThreadRef
+from bot.model import Destination, EnvChannel, PermanentError, ThreadRef
 
 from ._http import json_bytes, raise_for_response, status_text, webhook_url
 from ._teams_card import payload
@@ -120,4 +120,4 @@ def create(channel: str, settings: TeamsSettings, http: httpx.AsyncClient) -> Te
 
 
 DESTINATION = Destination(type="teams", settings=TeamsSettings, create=create, secret_keys=("webhook_url",),
-                          mentions=False)
+                          mentions=False, from_env=(EnvChannel("teams", {"webhook_url": "TEAMS_WEBHOOK_URL"}),))

@@ -135,6 +135,7 @@ def test_a_reader_that_leaves_early_gets_no_traceback(unreachable, args, codes):
 
 def test_send_test_to_a_missing_channel_says_what_would_add_it(tmp_path):
     unset = {"SLACK_BOT_TOKEN": "", "SLACK_CHANNEL": "", "SLACK_WEBHOOK_URL": "", "DISCORD_WEBHOOK_URL": "",
+             "TEAMS_WEBHOOK_URL": "", "GOOGLECHAT_WEBHOOK_URL": "", "MATTERMOST_WEBHOOK_URL": "",
              "WEBHOOK_URL": "", "WEBHOOK_SECRET": "", "STATUSBOT_CONFIG": ""}
     slack = BotProcess("send-test", "slack", cwd=tmp_path, env=unset)
     assert slack.run() == 2
@@ -145,4 +146,20 @@ def test_send_test_to_a_missing_channel_says_what_would_add_it(tmp_path):
     assert other.run() == 2
     [line] = other.stderr
     assert ("the environment adds these channels: slack with SLACK_BOT_TOKEN + SLACK_CHANNEL, slack-webhook with "
-            "SLACK_WEBHOOK_URL, discord with DISCORD_WEBHOOK_URL, webhook with WEBHOOK_URL (+ WEBHOOK_SECRET)") in line
+            "SLACK_WEBHOOK_URL, discord with DISCORD_WEBHOOK_URL, teams with TEAMS_WEBHOOK_URL, googlechat with "
+            "GOOGLECHAT_WEBHOOK_URL, mattermost with MATTERMOST_WEBHOOK_URL, webhook with WEBHOOK_URL "
+            "(+ WEBHOOK_SECRET)") in line
+
+
+def test_the_environment_adds_teams_google_chat_and_mattermost_channels(tmp_path):
+    env = {"STATUSBOT_CONFIG": "", "SLACK_BOT_TOKEN": "", "SLACK_WEBHOOK_URL": "", "DISCORD_WEBHOOK_URL": "",
+           "WEBHOOK_URL": "",
+           "TEAMS_WEBHOOK_URL": "https://prod.example.com/workflows/0a1b/triggers/manual/paths/invoke?sv=1.0&sig=s1gs1g",
+           "GOOGLECHAT_WEBHOOK_URL": "https://chat.googleapis.com/v1/spaces/AAAA/messages?key=k3yk3y&token=t0kt0k",
+           "MATTERMOST_WEBHOOK_URL": "https://mattermost.example.com/hooks/h00kh00k"}
+    check = BotProcess("check", cwd=tmp_path, env=env)
+    assert check.run() == 0
+    output = "".join(check.stdout + check.stderr)
+    for name in ("teams", "googlechat", "mattermost"):
+        assert f"channel {name}: type={name}" in output
+    assert not any(secret in output for secret in ("s1gs1g", "k3yk3y", "t0kt0k", "h00kh00k"))
