@@ -20,10 +20,6 @@ from tests.ports import free_port
 from tests.world import World
 
 HOOKS = "hooks"  # the world's signed webhook channel
-# Where a webhook delivery carries what noise control added to an event: when a held change began
-# (a digest: its period's start), and the events a digest or a grouped message tells.
-SINCE = "since"
-RELATED = "events"
 _METRIC = re.compile(r"statusbot_noise_events_total\{([^}]*)\} (\S+)")
 _LABEL = re.compile(r'(\w+)="([^"]*)"')
 
