@@ -14,7 +14,7 @@ from notifiers import console, discord, registry, webhook
 
 def test_the_registry_order_is_the_order_of_the_channels_the_environment_adds():
     names = [spec.name for _, spec in env_channels(notifiers.DESTINATIONS)]
-    assert names == ["console", "slack", "slack-webhook", "discord", "webhook"]
+    assert names == ["console", "slack", "slack-webhook", "discord", "teams", "googlechat", "mattermost", "webhook"]
 
 
 def test_a_duplicate_type_fails():
