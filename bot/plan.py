@@ -159,8 +159,9 @@ def plan_commit(detection: Detection, seen_before: set[str], channels: Sequence[
     seen = [key for key in detection.keys_to_check() if key not in seen_before] + detection.baseline
     deliveries = [(channel, event) for event in events for channel in route(channels, event)] + summarised
     announced = events + list({summary.id: summary for _, summary in summarised}.values())
-    return Plan(list(detection.documents.values()), seen, deliveries, announced, len(over),
-                ties(target.name, detection.snapshot))
+    # Which open incident names each component: read only when a component changed (grouping's need).
+    tied = ties(target.name, detection.snapshot) if any(event.component for event in events) else {}
+    return Plan(list(detection.documents.values()), seen, deliveries, announced, len(over), tied)
 
 
 def missing_components(wanted: Sequence[str], snapshot: Snapshot) -> dict[str, list[str]]:
