@@ -289,13 +289,8 @@ class Store:
 
     async def seen_among(self, provider: str, keys: Sequence[str]) -> set[str]:
         """Which of `keys` were seen before: an indexed lookup of just these keys."""
-        found: set[str] = set()
-        for start in range(0, len(keys), 500):  # stay under SQLite's bound-parameter limit
-            chunk = keys[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = await self._all(f"SELECT key FROM seen WHERE provider = ? AND key IN ({marks})", (provider, *chunk))
-            found.update(row[0] for row in rows)
-        return found
+        rows = await self._all_among("SELECT key FROM seen WHERE provider = ? AND key IN ({marks})", provider, keys)
+        return {row[0] for row in rows}
 
     async def commit_poll(
         self,
@@ -411,14 +406,10 @@ class Store:
     async def _kept(self, channel: str, threads: Iterable[str]) -> dict[str, dict[Reason, float]]:
         """For each of `threads` with waiting rows on `channel`: when each reason's rows are due."""
         kept: dict[str, dict[Reason, float]] = {}
-        wanted = list(threads)
-        for start in range(0, len(wanted), 500):  # stay under SQLite's bound-parameter limit
-            chunk = wanted[start : start + 500]
-            rows = await self._all(
-                f"SELECT thread_key, reason, min(due_at) FROM waiting WHERE channel = ? AND thread_key IN"
-                f" ({','.join('?' * len(chunk))}) GROUP BY thread_key, reason", (channel, *chunk))
-            for thread_key, reason, due_at in rows:
-                kept.setdefault(thread_key, {})[reason] = due_at
+        rows = await self._all_among("SELECT thread_key, reason, min(due_at) FROM waiting WHERE channel = ?"
+                                     " AND thread_key IN ({marks}) GROUP BY thread_key, reason", channel, list(threads))
+        for thread_key, reason, due_at in rows:
+            kept.setdefault(thread_key, {})[reason] = due_at
         return kept
 
     async def _write(self, channel: str, decision: Decision, now: float) -> None:
@@ -628,6 +619,15 @@ class Store:
                 return [tuple(row) for row in await cursor.fetchall()]
         except sqlite3.Error as exc:
             raise self._error(exc) from exc
+
+    async def _all_among(self, sql: str, first: object, values: Sequence[object]) -> list[tuple]:
+        """The rows of `sql` (parameters: `first`, then `values` where it says `{marks}`), asked
+        for at most 500 values at a time, under SQLite's bound-parameter limit."""
+        rows: list[tuple] = []
+        for start in range(0, len(values), 500):
+            chunk = values[start : start + 500]
+            rows += await self._all(sql.format(marks=",".join("?" * len(chunk))), (first, *chunk))
+        return rows
 
     async def _scalar(self, sql: str, params: Sequence[object] = ()) -> int:
         rows = await self._all(sql, params)
