@@ -8,11 +8,10 @@ would have received some of the rest gets one `provider.summary` event that coun
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from bot.model import COMPONENT_OK, IMPACTS, Event, event_id
+from bot.model import COMPONENT_OK, IMPACTS, Event, event_id, ids_digest
 from bot.route import ChannelFilter, wants
 
 _LONG_AGO = datetime.min.replace(tzinfo=UTC)
@@ -62,7 +61,7 @@ def summary_event(events: Sequence[Event], page_url: str) -> Event:
     come from the ids of the events it stands for: the same poll planned again after a crash
     writes the same summary, and a webhook receiver can drop the resend."""
     first = events[0]
-    digest = hashlib.sha256("\n".join(sorted(event.id for event in events)).encode()).hexdigest()[:16]
+    digest = ids_digest(sorted(event.id for event in events))
     key = f"summary:{digest}"
     return Event(
         id=event_id(first.provider, key),

@@ -34,7 +34,6 @@ update) and components not operational; `all` announces every listed incident th
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -49,6 +48,7 @@ from bot.model import (
     Snapshot,
     Update,
     event_id,
+    short_digest,
 )
 
 
@@ -163,7 +163,7 @@ def _incident_changes(source: _Source, before: Incident | None, after: Incident)
     for update in after.updates:
         old = known.get(update.id)
         if old is not None and old.body != update.body:
-            key = f"edit:{after.id}:{update.id}:{_digest(update.body)}"
+            key = f"edit:{after.id}:{update.id}:{short_digest(update.body)}"
             yield _incident_event(source, after, "edited", key, update)
 
 
@@ -255,6 +255,3 @@ def _incident_key(incident: Incident) -> str:
 def _update_key(incident: Incident, update: Update) -> str:
     return f"upd:{incident.id}:{update.id}"
 
-
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import builtins
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Protocol
@@ -166,6 +166,17 @@ class Event(Frozen):
         if self.update is not None:
             return self.update.status
         return self.incident.status if self.incident else ""
+
+
+def short_digest(text: str) -> str:
+    """16 hex digits of the SHA-256 of `text`: a key part that stands for text of any length."""
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def ids_digest(ids: Iterable[str]) -> str:
+    """The short digest of a set of events' ids, in the order given: the key of what stands for them
+    (a summary, a group, a held change, a digest), the same when the same events are planned again."""
+    return short_digest("\n".join(ids))
 
 
 def event_id(provider: str, key: str) -> str:

@@ -10,10 +10,9 @@ Pure: events in, the messages' events out (each carrying the changes it tells in
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 
-from bot.model import Event, Incident, Snapshot, event_id
+from bot.model import Event, Incident, Snapshot, event_id, ids_digest
 
 Ties = Mapping[str, str]  # a component's thread key -> the thread key of the open incident naming it
 
@@ -70,7 +69,7 @@ def _together(changes: Sequence[Event]) -> Event:
     if len(changes) == 1:
         return changes[0]
     first = changes[0]
-    digest = hashlib.sha256("\n".join(change.id for change in changes).encode()).hexdigest()[:16]
+    digest = ids_digest(change.id for change in changes)
     return first.model_copy(update={
         "id": event_id(first.provider, f"group:{digest}"),
         "thread_key": f"{first.provider}:components:{digest}",

@@ -11,11 +11,10 @@ Pure, like admission: the store calls these inside the transaction that writes t
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from bot.model import IMPACTS, Event, Incident, event_id
+from bot.model import IMPACTS, Event, Incident, event_id, ids_digest
 from bot.noise.admit import quiet_wait
 from bot.noise.calendar import quiet_until
 from bot.noise.group import Ties, group
@@ -63,9 +62,8 @@ def _settle(rows: Sequence[Waiting]) -> list[Event]:
         return [] if ends_thread(last) else [row.event for row in rows]
     if last.new_status == first.old_status:  # flapped back
         return []
-    ids = "\n".join(row.event.id for row in rows)
     return [last.model_copy(update={
-        "id": event_id(last.provider, f"held:{_short_hash(ids)}"),
+        "id": event_id(last.provider, f"held:{ids_digest(row.event.id for row in rows)}"),
         "old_status": first.old_status,
         "since": first.occurred_at or _moment(rows[0].created_at),
     })]
@@ -76,7 +74,7 @@ def digest(events: Sequence[Event], since: float, now: float) -> Event:
     so it names a provider only when all its events are of one."""
     providers = {(event.provider, event.provider_title) for event in events}
     provider, title = providers.pop() if len(providers) == 1 else ("", "")
-    key = f"digest:{_short_hash(chr(10).join(event.id for event in events))}"
+    key = f"digest:{ids_digest(event.id for event in events)}"
     return Event(
         id=event_id(provider, key),
         type="digest",
@@ -122,10 +120,6 @@ def remind(settings: NoiseSettings, reminder: Reminder, incident: Incident | Non
         reply=True,
     ))
     return decision
-
-
-def _short_hash(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _moment(unix: float) -> datetime:
