@@ -33,11 +33,11 @@ def admit(settings: NoiseSettings, events: Sequence[Event], now: float, kept: Ke
     stored = {thread for thread, reasons in kept.items() if set(reasons) - {"digest"}}  # rows to flush
     waits: list[Waiting] = []  # this poll's
     send: list[Event] = []
-    quiet_end = quiet_until(now, settings.quiet_hours, settings.timezone) if settings.quiet_hours else None
+    quiet = quiet_end(settings, now)
     for event in events:
         _remember(settings, event, now, decision)
         thread = event.thread_key
-        wait = _wait(settings, event, now, holds, quiet_end)
+        wait = _wait(settings, event, now, holds, quiet)
         if wait is not None:
             if wait.reason == "hold":
                 holds.setdefault(thread, wait.due_at)
@@ -57,7 +57,7 @@ def admit(settings: NoiseSettings, events: Sequence[Event], now: float, kept: Ke
 
 
 def _wait(settings: NoiseSettings, event: Event, now: float, holds: Mapping[str, float],
-          quiet_end: float | None) -> Waiting | None:
+          quiet_ends: float | None) -> Waiting | None:
     """How `event` waits, or None when it goes out now."""
     if settings.mode == "digest":
         due = next_digest(now, settings.digest_every, settings.digest_at, settings.timezone)
@@ -67,14 +67,19 @@ def _wait(settings: NoiseSettings, event: Event, now: float, holds: Mapping[str,
         return Waiting("hold", held, event, now)
     if settings.hold is not None and holdable(settings, event):
         return Waiting("hold", now + settings.hold, event, now)
-    return quiet_wait(settings, event, now, quiet_end)
+    return quiet_wait(settings, event, now, quiet_ends)
 
 
-def quiet_wait(settings: NoiseSettings, event: Event, now: float, quiet_end: float | None) -> Waiting | None:
-    """Quiet hours keep `event` back until `quiet_end` if it is below the channel's bar."""
-    if quiet_end is None or IMPACTS.index(event.impact) >= IMPACTS.index(settings.quiet_min_impact):
+def quiet_end(settings: NoiseSettings, now: float) -> float | None:
+    """When the channel's quiet hours that `now` is in end; None outside them, or without any."""
+    return quiet_until(now, settings.quiet_hours, settings.timezone) if settings.quiet_hours else None
+
+
+def quiet_wait(settings: NoiseSettings, event: Event, now: float, quiet_ends: float | None) -> Waiting | None:
+    """Quiet hours (ending at `quiet_ends`) keep `event` back if it is below the channel's bar."""
+    if quiet_ends is None or IMPACTS.index(event.impact) >= IMPACTS.index(settings.quiet_min_impact):
         return None
-    return Waiting("quiet", quiet_end, event, now)
+    return Waiting("quiet", quiet_ends, event, now)
 
 
 def holdable(settings: NoiseSettings, event: Event) -> bool:

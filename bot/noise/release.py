@@ -15,8 +15,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from bot.model import IMPACTS, Event, Incident, event_id, ids_digest
-from bot.noise.admit import quiet_wait
-from bot.noise.calendar import quiet_until
+from bot.noise.admit import quiet_end, quiet_wait
 from bot.noise.group import Ties, group
 from bot.noise.rows import Decision, Reminder, Waiting, ends_thread
 from bot.noise.settings import NoiseSettings
@@ -25,7 +24,7 @@ from bot.noise.settings import NoiseSettings
 def release(settings: NoiseSettings, due: Sequence[Waiting], now: float, tied: Ties) -> Decision:
     """The channel's decision on its `due` rows (in the order they were kept back) at `now`."""
     decision = Decision()
-    quiet_end = quiet_until(now, settings.quiet_hours, settings.timezone) if settings.quiet_hours else None
+    quiet = quiet_end(settings, now)
     held: dict[str, list[Waiting]] = {}
     for row in due:
         if row.reason == "hold":
@@ -36,7 +35,7 @@ def release(settings: NoiseSettings, due: Sequence[Waiting], now: float, tied: T
         if not events:
             decision.counts["suppressed"] += len(rows)
         for event in events:
-            wait = quiet_wait(settings, event, now, quiet_end)
+            wait = quiet_wait(settings, event, now, quiet)
             if wait is None:
                 send.append(event)
             else:
@@ -98,8 +97,8 @@ def remind(settings: NoiseSettings, reminder: Reminder, incident: Incident | Non
         decision.forget.append(thread)
         return decision
     latest = reminder.event.model_copy(update={"incident": incident, "impact": incident.impact})
-    quiet_end = quiet_until(now, settings.quiet_hours, settings.timezone) if settings.quiet_hours else None
-    wait = quiet_wait(settings, latest, now, quiet_end)
+    quiet = quiet_end(settings, now)
+    wait = quiet_wait(settings, latest, now, quiet)
     if wait is not None:
         decision.remind.append(Reminder(thread, wait.due_at, latest))
         return decision
