@@ -11,8 +11,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from bot.model import COMPONENT_IMPACT, COMPONENT_OK, FINAL_STATUSES, IMPACTS, Event, Frozen
-from bot.noise.summary import Summary, clock, duration, readable, short, summarise  # readable: the notifiers' too
-from bot.text import counted
+from bot.noise.summary import Summary, clock, duration, short, summarise
+from bot.text import counted, readable
 from bot.urls import is_web_link
 
 # Colours (RGB) by what the reader must feel: over, planned, or how bad.

@@ -131,3 +131,8 @@ def truncate(text: str, limit: int, ellipsis: str = "…") -> str:
 def counted(count: int, noun: str) -> str:
     """'1 change', '3 changes': a count and its noun, plural when it is not one."""
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def readable(status: str | None) -> str:
+    """A status as people read it: `partial_outage` -> `Partial outage`."""
+    return (status or "unknown").replace("_", " ").capitalize()

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.model import COMPONENT_OK, Event, Frozen
-from bot.text import as_utc, counted, truncate
+from bot.text import as_utc, counted, readable, truncate
 
 # A name or a title in one line of a digest or of a group: a line stays a line, whatever a page holds.
 MAX_NAME = 200
@@ -90,11 +90,6 @@ def clock(moment: datetime, reference: datetime | None) -> str:
 def short(name: str) -> str:
     """A page's name or title as a line shows it: at most MAX_NAME characters."""
     return truncate(name, MAX_NAME)
-
-
-def readable(status: str | None) -> str:
-    """`partial_outage` -> `Partial outage`."""
-    return (status or "unknown").replace("_", " ").capitalize()
 
 
 def duration(seconds: float) -> str:
