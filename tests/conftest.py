@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from bot.state import Store
@@ -29,6 +30,13 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
     opened = await Store.open(tmp_path / "state.db")
     yield opened
     await opened.close()
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    """One httpx client, as the engine shares among the notifiers, closed after the test."""
+    async with httpx.AsyncClient() as client:
+        yield client
 
 
 @pytest.fixture

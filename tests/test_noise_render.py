@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import json
 import sys
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -191,12 +190,6 @@ async def test_the_console_prints_a_reminder_on_one_line(monkeypatch: pytest.Mon
 
 
 # ---------------------------------------------------------------- sent: Slack
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient() as client:
-        yield client
 
 
 def blocks_text(attachments: list[Any] | None) -> str:

@@ -6,8 +6,6 @@ from __future__ import annotations
 import asyncio
 from datetime import time
 
-import pytest
-
 from bot.metrics import Metrics
 from bot.noise.settings import NoiseSettings, QuietHours
 from bot.noise.stage import NoiseStage
@@ -36,13 +34,6 @@ async def outbox(store: Store, channel: str) -> list[str]:
         types.append(delivery.event.type)
         await store.mark_delivered(delivery, None)
     return types
-
-
-@pytest.fixture
-async def store(tmp_path):
-    store = await Store.open(tmp_path / "state.db")
-    yield store
-    await store.close()
 
 
 async def test_a_held_change_is_written_with_the_poll_and_released_when_due(store):

@@ -9,7 +9,7 @@ import json
 import logging
 import time
 import traceback
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -83,12 +83,6 @@ RAW_MENTIONS = ("@everyone", "@here", "<@123>", "<@!124>", "<@&456>", "<#789>", 
 def discord() -> Iterator[FakeDiscord]:
     with FakeDiscord() as fake:
         yield fake
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient() as client:
-        yield client
 
 
 def notifier_for(url: str, http: httpx.AsyncClient, **settings: Any) -> DiscordNotifier:

@@ -9,7 +9,7 @@ import asyncio
 import json
 import time
 import traceback
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -68,12 +68,6 @@ MEGABYTE = "All requests to the API fail intermittently. " * 23_000
 def chat() -> Iterator[FakeGoogleChat]:
     with FakeGoogleChat() as fake:
         yield fake
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient() as client:
-        yield client
 
 
 def notifier_for(url: str, http: httpx.AsyncClient, **settings: Any) -> GoogleChatNotifier:

@@ -10,7 +10,7 @@ import asyncio
 import json
 import re
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -67,12 +67,6 @@ STORY = [
 def mattermost() -> Iterator[FakeMattermost]:
     with FakeMattermost() as fake:
         yield fake
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient() as client:
-        yield client
 
 
 def notifier_for(url: str, http: httpx.AsyncClient, **settings: Any) -> MattermostNotifier:

@@ -9,7 +9,6 @@ import asyncio
 import io
 import json
 import sys
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -29,12 +28,6 @@ PAGE = "https://status.acme.example/"
 INCIDENT = update_event(1)  # acme:incident:i1
 SUMMARIES = [summary_event([update_event(n, thread=f"acme:incident:x{n}") for n in numbers], PAGE)
              for numbers in ((2, 3, 4), (5, 6))]
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient() as client:
-        yield client
 
 
 def notifier(kind: str, http: httpx.AsyncClient, **settings: Any) -> Notifier:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -62,12 +62,6 @@ LIFE = [
 def teams() -> Iterator[FakeTeams]:
     with FakeTeams() as fake:
         yield fake
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient() as client:
-        yield client
 
 
 def notifier_for(url: str, http: httpx.AsyncClient) -> TeamsNotifier:

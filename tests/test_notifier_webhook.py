@@ -6,7 +6,7 @@ import json
 import logging
 import time
 import traceback
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -88,12 +88,6 @@ COMPONENT_EVENT = Event(
 def receiver() -> Iterator[WebhookReceiver]:
     with WebhookReceiver() as running:
         yield running
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient() as client:
-        yield client
 
 
 def notifier_for(url: str, http: httpx.AsyncClient, **settings: object) -> WebhookNotifier:

@@ -12,7 +12,6 @@ reply, and every request stays within their documented limits."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -181,12 +180,6 @@ def chat_events() -> list[Event]:
 @pytest.fixture(scope="module")
 def events() -> list[Event]:
     return chat_events()
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient() as client:
-        yield client
 
 
 async def send_all(notifier: Any, events: list[Event]) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -44,12 +44,6 @@ HOSTILE = 'He said "hi", \\ then </script><b>x</b>\n", "channel": "#general", "x
 def receiver() -> Iterator[WebhookReceiver]:
     with WebhookReceiver() as running:
         yield running
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient() as client:
-        yield client
 
 
 def templated(url: str, http: httpx.AsyncClient, template: str, **settings: object) -> WebhookNotifier:
