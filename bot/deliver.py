@@ -32,7 +32,7 @@ from bot.message import compose
 from bot.metrics import Metrics
 from bot.model import Event, Notifier, PermanentError, RetryableError, ThreadRef
 from bot.retry_after import UnexpectedAnswer
-from bot.state import PendingDelivery, Store
+from bot.store_base import PendingDelivery, SqlStore
 
 log = logging.getLogger("statusbot.deliver")
 
@@ -69,7 +69,7 @@ class RetryAfterOrBackoff(wait_base):
 
 
 class DeliveryWorker:
-    def __init__(self, channel: str, notifier: Notifier, store: Store, max_backoff: float = 300.0,
+    def __init__(self, channel: str, notifier: Notifier, store: SqlStore, max_backoff: float = 300.0,
                  sleep: Sleep = asyncio.sleep, mention: Callable[[Event], str | None] = lambda event: None,
                  metrics: Metrics | None = None):
         self.channel = channel

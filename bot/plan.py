@@ -20,7 +20,7 @@ from bot.model import DEFAULT_LIMITS, CutItems, Document, Event, Format, Limits,
 from bot.noise.group import ties
 from bot.redaction import worth_hiding
 from bot.route import ChannelFilter, route
-from bot.state import DocumentState, page_snapshot
+from bot.store_base import DocumentState, page_snapshot
 from bot.urls import public_address
 
 # A document the page does not serve (404 or 410) is stored with no validators at all, which no

@@ -44,7 +44,7 @@ from bot.plan import (
     plan_commit,
 )
 from bot.route import ChannelFilter
-from bot.state import StateError, Store, page_snapshot
+from bot.store_base import SqlStore, StateError, page_snapshot
 
 log = logging.getLogger("statusbot.poll")
 
@@ -74,7 +74,7 @@ class ProviderPoller:
         target: PollTarget,
         page_format: Format,
         fetcher: Fetcher,
-        store: Store,
+        store: SqlStore,
         channels: Sequence[ChannelFilter],
         first_run: str,
         on_outbox: Callable[[set[str]], None],

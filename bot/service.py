@@ -25,7 +25,8 @@ from bot.plan import PollTarget
 from bot.poll import PollResult, ProviderPoller
 from bot.route import mention_for
 from bot.schedule import PollScheduler
-from bot.state import StateError, Store
+from bot.state import Store
+from bot.store_base import StateError
 
 if TYPE_CHECKING:
     from bot.endpoint import Endpoint, HealthCheck

@@ -7,11 +7,11 @@ from collections.abc import Callable, Sequence
 
 from bot.config import Config
 from bot.model import COMPONENT_IMPACT, COMPONENT_OK, IMPACTS, Snapshot
-from bot.state import Store
+from bot.store_base import SqlStore
 from bot.text import one_line
 
 
-async def render_status(config: Config, store: Store, clock: Callable[[], float] = time.time) -> str:
+async def render_status(config: Config, store: SqlStore, clock: Callable[[], float] = time.time) -> str:
     """The two tables; times are shown relative to `clock()` (seconds since the epoch)."""
     now = clock()
     providers = {row[0]: row for row in await store.provider_rows()}

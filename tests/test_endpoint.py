@@ -17,7 +17,8 @@ import pytest
 from bot.endpoint import HEALTHY_FOR, UNHEALTHY_FOR, Endpoint, HealthCheck
 from bot.endpoint_connections import ConnectionLimits
 from bot.metrics import Metrics
-from bot.state import StateError, Store
+from bot.state import Store
+from bot.store_base import StateError
 from tests.eventually import eventually_async
 from tests.filesystem import read_only
 from tests.ports import free_port

@@ -13,7 +13,7 @@ from bot.fetch import FetchResult
 from bot.model import Component, Event, Format, Snapshot, Validators
 from bot.plan import ABSENT, PollTarget, detect_changes, missing_components, plan_commit
 from bot.route import wants
-from bot.state import DocumentState
+from bot.store_base import DocumentState
 from providers import FORMATS
 from tests.fakes.status_page import PageScript
 

@@ -16,7 +16,8 @@ from bot.model import FetchError
 from bot.plan import PollTarget
 from bot.poll import PollOutcome, ProviderPoller
 from bot.schedule import JITTER, MAX_BACKOFF, TICK_SHARE, PollScheduler, next_poll
-from bot.state import StateError, Store
+from bot.state import Store
+from bot.store_base import StateError
 from providers import FORMATS
 from tests.clock import FakeClock, settle
 from tests.fakes.status_page import PageScript, StatusPageServer

@@ -7,12 +7,8 @@ import sqlite3
 import pytest
 
 from bot.model import Snapshot, Validators
-from bot.state import (
-    SCHEMA_VERSION,
-    DocumentState,
-    StateError,
-    Store,
-)
+from bot.state import SCHEMA_VERSION, Store
+from bot.store_base import DocumentState, StateError
 from tests.builders import update_event
 from tests.test_state_failures import migrate
 

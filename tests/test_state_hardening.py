@@ -12,7 +12,8 @@ import aiosqlite
 import pytest
 
 from bot.model import Snapshot, Validators
-from bot.state import MIGRATIONS, DocumentState, StateError, Store, url_digest
+from bot.state import MIGRATIONS, Store
+from bot.store_base import DocumentState, StateError, url_digest
 from tests.builders import update_event
 
 TOKEN = "feedtoken-5f1c9a7e"

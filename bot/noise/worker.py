@@ -15,7 +15,7 @@ from bot.clock import Clock, first_of
 from bot.metrics import Metrics
 from bot.noise.rows import ACTIONS, Decision
 from bot.noise.stage import NoiseStage
-from bot.state import Store
+from bot.store_base import SqlStore
 
 # The longest sleep: a clock that jumps (a suspended laptop, a corrected wall clock) is noticed
 # within this many seconds.
@@ -23,7 +23,7 @@ MAX_NAP = 60.0
 
 
 class NoiseWorker:
-    def __init__(self, store: Store, stage: NoiseStage, clock: Clock, on_outbox: Callable[[set[str]], None],
+    def __init__(self, store: SqlStore, stage: NoiseStage, clock: Clock, on_outbox: Callable[[set[str]], None],
                  metrics: Metrics):
         self.store = store
         self.stage = stage
