@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 
 from bot.state import Store
 from tests.fakes.status_page import StatusPageServer
+
+if TYPE_CHECKING:
+    from tests.postgres_server import PostgresServer
 
 # Captured payloads live beside the repository (../shared), never inside it.
 REAL_FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "real"
@@ -44,3 +48,28 @@ def pages() -> Iterator[StatusPageServer]:
     """A fake status-page server on 127.0.0.1."""
     with StatusPageServer() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A real PostgreSQL server, one per test process (each xdist worker has its own), started on
+    first use and stopped at the session's end, failed or not. Skips, saying why, where none can be
+    had: no server binaries, or no psycopg."""
+    pytest.importorskip("psycopg", reason="psycopg is not installed: pip install 'statusbot[postgres]'")
+    # Imported here: tests.postgres_server needs psycopg, which the check above may have found missing.
+    from tests.postgres_server import NO_BINARIES, PostgresServer, find_binaries
+
+    binaries = find_binaries()
+    if binaries is None:
+        pytest.skip(NO_BINARIES)
+    with PostgresServer(binaries) as server:
+        yield server
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """The URL of a fresh, empty database on the session's PostgreSQL server, dropped after the test
+    (connections still open are closed) so that hundreds of tests do not fill the disk."""
+    url = postgres_server.create_database()
+    yield url
+    postgres_server.drop_database(url)
