@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from bot.state import Store
+from bot.store_base import SqlStore
 from tests.fakes.status_page import StatusPageServer
 
 if TYPE_CHECKING:
@@ -32,6 +33,20 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
     """A state database in the test's folder (`state.db`), closed after the test, failed or not:
     an open database thread would keep pytest from exiting."""
     opened = await Store.open(tmp_path / "state.db")
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SqlStore]:
+    """The store on each database: SQLite in the test's folder, then a fresh PostgreSQL database
+    (skipped, saying why, where no PostgreSQL server can be started)."""
+    if request.param == "sqlite":
+        opened: SqlStore = await Store.open(tmp_path / "state.db")
+    else:
+        from bot.state_pg import PostgresStore
+
+        opened = await PostgresStore.open(request.getfixturevalue("postgres_url"), 10)
     yield opened
     await opened.close()
 

@@ -6,11 +6,14 @@ from __future__ import annotations
 import asyncio
 from datetime import time
 
+import pytest
+
 from bot.metrics import Metrics
 from bot.noise.settings import NoiseSettings, QuietHours
 from bot.noise.stage import NoiseStage
 from bot.noise.worker import NoiseWorker
 from bot.state import Store
+from bot.store_base import SqlStore
 from tests.builders import component_event, incident_event
 from tests.clock import FakeClock
 
@@ -27,7 +30,13 @@ class WallClock:
         return self.now
 
 
-async def outbox(store: Store, channel: str) -> list[str]:
+@pytest.fixture
+def store(any_store: SqlStore) -> SqlStore:
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return any_store
+
+
+async def outbox(store: SqlStore, channel: str) -> list[str]:
     """The types of `channel`'s outbox rows, in the order they go out, taking them out."""
     types = []
     while (delivery := await store.next_delivery(channel)) is not None:
