@@ -17,6 +17,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringCo
 from bot.config_env import env_tables, idle_variables, ignored_variables
 from bot.config_file import file_tables
 from bot.config_tables import Table, Tables, Where, check_keys, check_unique, unknown, validate
+from bot.database import INSTALL_HINT, is_postgres, password, postgres_missing
 from bot.model import ConfigError, Destination, Format, Frozen, Preset
 from bot.noise.calendar import DAY
 from bot.noise.config_keys import Duration, Period, parse_clock, parse_window, time_zone
@@ -83,6 +84,9 @@ class BotSettings(Frozen):
     timeout: Seconds = 20.0  # seconds per fetch
     max_body_bytes: Count = 5_000_000
     lock_timeout: Seconds = BUSY_TIMEOUT  # seconds a database write waits for another process's lock
+    # This bot's name among replicas sharing a PostgreSQL database (logs, `status`, /metrics);
+    # unset: its host and process id.
+    replica: Name | None = None
     http: HostPort | None = None  # where to serve /healthz and /metrics; off when unset
     # What one page may cost: events announced per poll (the rest become one summary event), and
     # items read per document (beyond these a page is cut, and the cut logged).
@@ -162,6 +166,8 @@ def _resolve(
 ) -> Config:
     check_keys(tables.bot.values, BotSettings.model_fields, tables.bot.where)
     bot = validate(BotSettings, tables.bot.values, tables.bot.where)
+    if is_postgres(bot.database) and postgres_missing():
+        raise ConfigError(f"{tables.bot.where.key('database')}: {INSTALL_HINT}")
     bot_secret_keys = frozenset(tables.bot.from_env)
     providers = _providers(tables.providers, bot, bot_secret_keys, formats, presets, warnings)
     built = _channels(tables.channels, [p.name for p in providers], destinations, warnings)
@@ -174,7 +180,8 @@ def _resolve(
         providers=providers,
         channels=tuple(channel for channel, _ in built),
         source=tables.source,
-        secrets=frozenset[str]().union(*(values for _, found in secrets for values in found.values())),
+        secrets=frozenset[str]().union(*(values for _, found in secrets for values in found.values()),
+                                       filter(None, [password(bot.database)])),
         warnings=tuple(warnings),
         bot_secret_keys=bot_secret_keys,
         literal_secrets=tuple(

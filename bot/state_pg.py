@@ -20,13 +20,12 @@ import contextvars
 import functools
 import logging
 import math
-import os
-import socket
 import uuid
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+from bot.database import INSTALL_HINT, default_replica, shown
 from bot.state_pg_schema import MIGRATIONS, SCHEMA_VERSION, VERSION_TABLE
 from bot.store_base import DatabaseUnavailable, LeaseLost, PendingDelivery, ReplicaRow, SqlStore, StateError
 
@@ -38,8 +37,6 @@ except ImportError:  # pragma: no cover - `check` and `run` say how to install i
 
 log = logging.getLogger("statusbot.state")
 
-INSTALL_HINT = "PostgreSQL needs the postgres extra: pip install 'statusbot[postgres]'"
-
 # The database's clock, in unix seconds: leases and claims are timed by it alone.
 NOW = "extract(epoch from clock_timestamp())::float8"
 # Advisory lock keys (arbitrary constants, the same on every replica).
@@ -48,25 +45,6 @@ RELEASE_LOCK = 7_316_002
 # Connections per replica: writes are few at a time (a handful of changed pages, one delivery per
 # channel); more would only hold the database's memory.
 POOL_SIZE = 10
-
-
-def is_postgres(database: str) -> bool:
-    return database.startswith(("postgresql://", "postgres://"))
-
-
-def shown(url: str) -> str:
-    """The database URL as logs and errors show it: without its password."""
-    info = psycopg.conninfo.conninfo_to_dict(url) if psycopg is not None else {}
-    if not info.get("password"):
-        return url
-    scheme, _, rest = url.partition("://")
-    credentials, at, address = rest.rpartition("@")
-    return f"{scheme}://{credentials.partition(':')[0]}{at}{address}" if at else url
-
-
-def default_replica() -> str:
-    """A replica's name when the configuration gives none: its host and process."""
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 @dataclass(frozen=True)
