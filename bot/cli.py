@@ -13,14 +13,16 @@ from pathlib import Path
 from bot import __version__, root
 from bot.config import ChannelConfig, Config
 from bot.config_env import DEFAULTS_SOURCE, open_secret_files
+from bot.database import is_postgres
 from bot.demo import DURATION, MAX_SPEED, run_demo
 from bot.describe import describe
 from bot.logs import REDACTOR, setup_logging
 from bot.model import ConfigError, DeliveryError, EnvChannel, Preset, StatusbotError
 from bot.redaction import scrub
 from bot.sample import find_channel, send_sample
-from bot.state import Store
 from bot.status import render_status
+from bot.store_base import DatabaseUnavailable, StateError
+from bot.store_open import open_store
 
 log = logging.getLogger("statusbot")
 
@@ -127,19 +129,27 @@ _NOTE_MARK = "*"  # after a preset's name in `statusbot providers`: the preset h
 
 def _status(args: argparse.Namespace) -> int:
     config = _load(args)
-    if not Path(config.bot.database).exists():
-        print(f"statusbot: no database at {config.bot.database}: statusbot has not run here yet", file=sys.stderr)
+    database = config.bot.database
+    # Opening a SQLite file that is not there would create it: say instead that nothing ran here.
+    if not is_postgres(database) and not Path(database).exists():
+        print(f"statusbot: no database at {database}: statusbot has not run here yet", file=sys.stderr)
         return EXIT_ERROR
 
     async def report() -> str:
-        store = await Store.open(config.bot.database, config.bot.lock_timeout)
+        store = await open_store(config.bot, config.secrets)
         try:
             return await render_status(config, store)
         finally:
             await store.close()
 
+    try:
+        text = asyncio.run(report())
+    except (DatabaseUnavailable, StateError) as exc:
+        # The store names the database without its password; the masking is a second guard.
+        print(f"statusbot: {scrub(str(exc), config.secrets)}", file=sys.stderr)
+        return EXIT_ERROR
     # Stored errors are kept without secrets; a database from an older statusbot may hold some.
-    print(scrub(asyncio.run(report()), config.secrets))
+    print(scrub(text, config.secrets))
     return EXIT_OK
 
 

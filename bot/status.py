@@ -1,4 +1,5 @@
-"""`statusbot status`: what the database says about each provider and channel, as two tables."""
+"""`statusbot status`: what the database says about each provider and channel, as two tables, and
+about the replicas sharing it (PostgreSQL), as a third."""
 
 from __future__ import annotations
 
@@ -7,12 +8,16 @@ from collections.abc import Callable, Sequence
 
 from bot.config import Config
 from bot.model import COMPONENT_IMPACT, COMPONENT_OK, IMPACTS, Snapshot
-from bot.store_base import SqlStore
+from bot.store_base import ReplicaRow, SqlStore
 from bot.text import one_line
+
+# A replica beats every 10 seconds at most: one silent for a minute has stopped or lost the
+# database, and its pages go to the others as their leases expire.
+SILENT_AFTER = 60.0
 
 
 async def render_status(config: Config, store: SqlStore, clock: Callable[[], float] = time.time) -> str:
-    """The two tables; times are shown relative to `clock()` (seconds since the epoch)."""
+    """The tables; times are shown relative to `clock()` (seconds since the epoch)."""
     now = clock()
     providers = {row[0]: row for row in await store.provider_rows()}
     provider_table = [("PROVIDER", "LAST POLL", "LAST CHANGE", "NOW", "ERRORS")]
@@ -34,7 +39,20 @@ async def render_status(config: Config, store: SqlStore, clock: Callable[[], flo
         state = f"disabled: {disabled}" if disabled else "ok"
         channel_table.append((channel.name, channel.type, str(backlog or 0), str(held), str(deferred),
                               str(suppressed or 0), str(delivered or 0), _ago(last, now), str(dead or 0), state))
-    return "\n".join([f"database: {store.path}", "", _table(provider_table), "", _table(channel_table)])
+    tables: list[Sequence[Sequence[str]]] = [provider_table, channel_table]
+    if replicas := await store.replica_rows():
+        tables.append(_replica_table(replicas, now))
+    return "\n\n".join([f"database: {store.path}", *map(_table, tables)])
+
+
+def _replica_table(replicas: Sequence[ReplicaRow], now: float) -> list[tuple[str, str, str, str]]:
+    table = [("REPLICA", "STARTED", "LAST HEARTBEAT", "PAGES")]
+    for replica in replicas:
+        heartbeat = _ago(replica.heartbeat_at, now)
+        if now - replica.heartbeat_at > SILENT_AFTER:
+            heartbeat += " (silent)"
+        table.append((replica.name, _ago(replica.started_at, now), heartbeat, str(replica.pages)))
+    return table
 
 
 def _indicator(snapshot: Snapshot | None, polled: bool) -> str:
