@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from prometheus_client import (
     CollectorRegistry,
     Counter,
@@ -10,6 +12,8 @@ from prometheus_client import (
     disable_created_metrics,
     generate_latest,
 )
+from prometheus_client.metrics_core import Metric
+from prometheus_client.registry import Collector
 
 # The `_created` timestamp series double the output and say nothing an operator needs.
 disable_created_metrics()
@@ -20,8 +24,12 @@ LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800, 3600)
 
 
 class Metrics:
-    def __init__(self) -> None:
+    """`replica`: this bot's name among replicas sharing a database; every sample then carries it
+    as the label `replica`, so that the replicas' series stay apart where one Prometheus scrapes them all."""
+
+    def __init__(self, replica: str | None = None) -> None:
         self.registry = CollectorRegistry()
+        self._exposed: Collector = self.registry if replica is None else Labelled(self.registry, "replica", replica)
         r = self.registry
         self.polls = Counter(
             "statusbot_polls", "Polls of a provider, by result: changed, unchanged (same body), "
@@ -56,4 +64,19 @@ class Metrics:
 
     def exposition(self) -> bytes:
         """The text format Prometheus scrapes."""
-        return generate_latest(self.registry)
+        return generate_latest(self._exposed)
+
+
+class Labelled(Collector):
+    """A registry's metrics with one more label on every sample, given in one place instead of
+    in each metric's definition (where every update would have to repeat it)."""
+
+    def __init__(self, source: Collector, name: str, value: str):
+        self.source, self.name, self.value = source, name, value
+
+    def collect(self) -> Iterator[Metric]:
+        for family in self.source.collect():
+            labelled = Metric(family.name, family.documentation, family.type, family.unit)
+            labelled.samples = [sample._replace(labels={**sample.labels, self.name: self.value})
+                                for sample in family.samples]
+            yield labelled
