@@ -2,7 +2,9 @@
 
 Human lines by default (`2026-02-24 00:54:58 | WARNING | provider acme: HTTP 503 ...`); with
 `--log-format json`, one JSON object per line for log pipelines. Either way a record is one line
-whatever it quotes, with every control, bidi or invisible character escaped.
+whatever it quotes, with every control, bidi or invisible character escaped. A replica sharing a
+PostgreSQL database names itself on every line (`... | WARNING | replica r1 | provider acme: ...`,
+or a "replica" field), once `name_replica` is called.
 """
 
 from __future__ import annotations
@@ -59,14 +61,41 @@ def mask(text: str, ordered: list[str]) -> str:
 REDACTOR = RedactSecrets()
 
 
+class NameReplica(logging.Filter):
+    """Gives every record the name of the replica that logs it (`record.replica`), once it has one."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.replica: str | None = None
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.replica is not None:
+            record.replica = self.replica
+        return True
+
+
+REPLICA = NameReplica()
+
+
+def name_replica(name: str | None) -> None:
+    """Name this replica on every line logged from now on (None: a lone bot, whose lines name none)."""
+    REPLICA.replica = name
+
+
 class TextFormatter(logging.Formatter):
-    """`time | LEVEL | message` in UTC. The line is one line, and only what it says: a newline,
-    an ESC or a bidi override in a message or a traceback is shown escaped (`\\n`, `\\x1b`,
-    `\\u202e`), so no text can forge a record or hide part of one."""
+    """`time | LEVEL | message` in UTC (`time | LEVEL | replica NAME | message` for a named replica).
+    The line is one line, and only what it says: a newline, an ESC or a bidi override in a message
+    or a traceback is shown escaped (`\\n`, `\\x1b`, `\\u202e`), so no text can forge a record or hide
+    part of one."""
 
     def __init__(self) -> None:
         super().__init__("%(asctime)s | %(levelname)s | %(message)s", datefmt="%Y-%m-%d %H:%M:%S")
         self.converter = time.gmtime
+        self._replica_style = logging.PercentStyle("%(asctime)s | %(levelname)s | replica %(replica)s | %(message)s")
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        style = self._replica_style if _replica(record) else self._style
+        return style.format(record)
 
     def format(self, record: logging.LogRecord) -> str:
         return escape_controls(super().format(record))
@@ -79,6 +108,7 @@ class JsonFormatter(logging.Formatter):
         document = {
             "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
             "level": record.levelname,
+            **({"replica": replica} if (replica := _replica(record)) else {}),
             "logger": record.name,
             "message": record.getMessage(),
         }
@@ -91,6 +121,10 @@ class JsonFormatter(logging.Formatter):
         return escape_controls(json.dumps(document, ensure_ascii=False), _json_escape)
 
 
+def _replica(record: logging.LogRecord) -> str | None:
+    return getattr(record, "replica", None)
+
+
 def _json_escape(char: str) -> str:
     return json.dumps(char)[1:-1]
 
@@ -99,6 +133,7 @@ def setup_logging(level: str = "INFO", form: str = "text") -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if form == "json" else TextFormatter())
     handler.addFilter(REDACTOR)
+    handler.addFilter(REPLICA)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
