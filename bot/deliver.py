@@ -32,7 +32,7 @@ from bot.message import compose
 from bot.metrics import Metrics
 from bot.model import Event, Notifier, PermanentError, RetryableError, ThreadRef
 from bot.retry_after import UnexpectedAnswer
-from bot.store_base import PendingDelivery, SqlStore
+from bot.store_base import DatabaseUnavailable, PendingDelivery, SqlStore
 
 log = logging.getLogger("statusbot.deliver")
 
@@ -40,6 +40,8 @@ log = logging.getLogger("statusbot.deliver")
 MAX_RETRY_AFTER = 3600.0
 
 Sleep = Callable[[float], Awaitable[None]]
+
+OUTAGE_WAIT = 5.0  # seconds between tries while a shared database is out of reach
 
 
 class Outcome(enum.Enum):
@@ -71,8 +73,9 @@ class RetryAfterOrBackoff(wait_base):
 class DeliveryWorker:
     def __init__(self, channel: str, notifier: Notifier, store: SqlStore, max_backoff: float = 300.0,
                  sleep: Sleep = asyncio.sleep, mention: Callable[[Event], str | None] = lambda event: None,
-                 metrics: Metrics | None = None):
+                 metrics: Metrics | None = None, recheck: float | None = None):
         self.channel = channel
+        self.recheck = recheck  # seconds between looks at a shared outbox; None: only when woken
         self.notifier = notifier
         self.mention = mention
         self.metrics = metrics or Metrics()
@@ -84,19 +87,29 @@ class DeliveryWorker:
         self._unexpected = 0  # unexpected answers to the message being delivered
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Deliver until `stop` is set or the channel is disabled."""
+        """Deliver until `stop` is set or the channel is disabled. Where replicas share the
+        database, the outbox is looked at every `recheck` seconds too: rows another replica
+        wrote, or claimed and then stopped, are not announced to this one."""
         await self._forget_old_disable()
         while not stop.is_set():
             self.wake.clear()
-            delivery = await self.store.next_delivery(self.channel)
-            if delivery is None:
-                self.metrics.outbox_depth.labels(self.channel).set(0)
-                await first_of(stop.wait(), self.wake.wait())
+            try:
+                delivery = await self.store.next_delivery(self.channel)
+                if delivery is None:
+                    self.metrics.outbox_depth.labels(self.channel).set(0)
+                    await first_of(stop.wait(), self.wake.wait(), *self._recheck())
+                    continue
+                outcome = await self.deliver(delivery, stop)
+                self.metrics.outbox_depth.labels(self.channel).set(await self.store.pending_count(self.channel))
+            except DatabaseUnavailable:
+                # The replica's heartbeat reports the outage; nothing is claimed until it ends.
+                await first_of(stop.wait(), self.sleep(self.recheck or OUTAGE_WAIT))
                 continue
-            outcome = await self.deliver(delivery, stop)
-            self.metrics.outbox_depth.labels(self.channel).set(await self.store.pending_count(self.channel))
             if outcome is Outcome.DISABLED:
                 return
+
+    def _recheck(self) -> list[Awaitable[None]]:
+        return [self.sleep(self.recheck)] if self.recheck else []
 
     async def drain(self, stop: asyncio.Event, max_attempts: int = 3) -> int:
         """Deliver the backlog once, trying each message at most `max_attempts` times.
@@ -142,8 +155,20 @@ class DeliveryWorker:
             return Outcome.PENDING
         except PermanentError as exc:
             return await self._give_up(delivery, exc)
-        await self.store.mark_delivered(delivery, ref)
+        await self._record_delivered(delivery, ref, stop)
         return Outcome.DELIVERED
+
+    async def _record_delivered(self, delivery: PendingDelivery, ref: ThreadRef | None, stop: asyncio.Event) -> None:
+        """Record a sent message, waiting out an outage of a shared database: unrecorded, its claim
+        would lapse and another replica send it again."""
+        while True:
+            try:
+                await self.store.mark_delivered(delivery, ref)
+                return
+            except DatabaseUnavailable:
+                if stop.is_set():
+                    raise
+                await first_of(stop.wait(), self.sleep(self.recheck or OUTAGE_WAIT))
 
     async def _send(self, delivery: PendingDelivery, thread: ThreadRef | None) -> ThreadRef | None:
         pause = self._last_send + self.notifier.min_interval - time.monotonic()

@@ -14,6 +14,7 @@ from datetime import time
 from pydantic import BaseModel
 
 from bot.config import ChannelConfig, Config
+from bot.database import default_replica, is_postgres, shown
 from bot.logs import MASK
 from bot.noise.calendar import DAY
 from bot.noise.config_keys import show_clock, show_duration, show_window
@@ -33,7 +34,7 @@ def describe(config: Config) -> str:
 
     sections: list[tuple[str, _Fields, Collection[str]]] = [
         ("source", [("", config.source)], ()),
-        ("database", [("", bot.database)], {""} if "database" in config.bot_secret_keys else ()),
+        ("database", [("", shown(bot.database))], {""} if "database" in config.bot_secret_keys else ()),
         ("bot", [
             ("interval", _seconds(bot.interval)),
             ("first_run", bot.first_run),
@@ -45,6 +46,8 @@ def describe(config: Config) -> str:
             ("max_incidents", str(bot.max_incidents)),
             ("max_components", str(bot.max_components)),
             ("max_updates", str(bot.max_updates)),
+            # Only replicas sharing a PostgreSQL database have a name.
+            *([("replica", bot.replica or default_replica())] if is_postgres(bot.database) else []),
         ], config.bot_secret_keys),
     ]
     for p in config.providers:

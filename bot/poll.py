@@ -44,7 +44,7 @@ from bot.plan import (
     plan_commit,
 )
 from bot.route import ChannelFilter
-from bot.store_base import SqlStore, StateError, page_snapshot
+from bot.store_base import DatabaseUnavailable, LeaseLost, SqlStore, StateError, page_snapshot
 
 log = logging.getLogger("statusbot.poll")
 
@@ -111,6 +111,7 @@ class ProviderPoller:
         # Only the validators stay in memory (snapshots are read from the database when something
         # changed): ten thousand pages' snapshots would cost far more memory than their polls.
         self._validators: dict[str, Validators] | None = None  # loaded on first poll
+        self._lease: int | None = None  # the lease epoch under which they were loaded
         self._components_checked = not target.components  # the configured names, against the page's
         self._told_absent: set[str] = set()  # documents the page does not serve, as warned
         # Each poll counts itself: its series are looked up once, not on every poll (a lock each).
@@ -119,10 +120,20 @@ class ProviderPoller:
 
     async def poll(self) -> PollOutcome:
         """Poll once, for the scheduler: a broken page is recorded and returned, not raised. Only
-        the database's StateError escapes: nothing can be polled without it."""
+        the database's StateError escapes: nothing can be polled without it. A page another
+        replica took over, or a shared database out of reach, ends the poll unwritten."""
+        try:
+            return await self._poll_and_record()
+        except LeaseLost as exc:  # another replica polls this page now
+            log.info("%s", exc)
+        except DatabaseUnavailable:
+            pass  # the replica's heartbeat reports the outage once, not every page
+        return PollOutcome()
+
+    async def _poll_and_record(self) -> PollOutcome:
         try:
             await self.poll_once()
-        except StateError:
+        except (StateError, LeaseLost, DatabaseUnavailable):
             raise
         except (FetchError, ParseError) as exc:
             return await self._failed(exc, getattr(exc, "retry_after", None))
@@ -171,8 +182,11 @@ class ProviderPoller:
         self.metrics.fetch_errors.labels(self.target.name, reason).inc()
 
     async def _poll(self) -> PollResult:
-        if self._validators is None:
+        lease = self.store.lease(self.target.name)
+        if self._validators is None or lease != self._lease:
+            # First poll, or the page came (back) from another replica, which may have read it since.
             self._validators = await self.store.validators(self.target.name, self._urls)
+            self._lease = lease
         known = self._validators
         self.polls += 1
         due = [doc for doc in self.documents if doc.url not in known or (self.polls + self._phase) % doc.every == 0]

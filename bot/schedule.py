@@ -17,7 +17,7 @@ import heapq
 import itertools
 import logging
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from bot.clock import Clock, LoopClock
 from bot.poll import PollOutcome, ProviderPoller
@@ -55,14 +55,20 @@ class PollScheduler:
     escapes a poll) sets stop, and `run` raises that error once the other polls have ended."""
 
     def __init__(self, pollers: Sequence[ProviderPoller], stop: asyncio.Event, limit: int,
-                 clock: Clock | None = None, rng: random.Random | None = None):
+                 clock: Clock | None = None, rng: random.Random | None = None,
+                 holds: Callable[[str], bool] = lambda provider: True, recheck: float | None = None):
+        """`holds` says whether this replica polls a provider now (replicas sharing a database
+        split the pages); a page it does not hold is looked at again `recheck` seconds later
+        (by default, at the next tick)."""
         self.stop = stop
+        self.holds = holds
         # Polls beyond `limit` wait in the heap, not as tasks queued on a semaphore: a first round
         # of ten thousand pages costs no memory while it waits.
         self.limit = limit
         self.clock = clock or LoopClock()
         self.rng = rng or random.Random()
         self.tick = min([MAX_TICK] + [poller.target.interval * TICK_SHARE for poller in pollers])
+        self.recheck = recheck or self.tick
         self._order = itertools.count()  # breaks ties in the heap: pollers do not compare
         self._due: list[tuple[float, int, ProviderPoller]] = []
         self._running: set[asyncio.Task[PollOutcome]] = set()
@@ -106,6 +112,9 @@ class PollScheduler:
 
     def _start(self, poller: ProviderPoller) -> None:
         started = self.clock.now()
+        if not self.holds(poller.target.name):
+            self._push(poller, started + self.recheck)
+            return
         task = asyncio.ensure_future(poller.poll())
         self._running.add(task)
         task.add_done_callback(lambda done: self._finished(poller, started, done))

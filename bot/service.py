@@ -18,15 +18,17 @@ from bot.config import Config
 from bot.deliver import DeliveryWorker
 from bot.fetch import Fetcher
 from bot.metrics import Metrics
-from bot.model import Destination, FetchError, Format, Limits, Notifier, ParseError
+from bot.model import Destination, FetchError, Format, Limits, Notifier, ParseError, StatusbotError
 from bot.noise.stage import NoiseStage
 from bot.noise.worker import NoiseWorker
 from bot.plan import PollTarget
 from bot.poll import PollResult, ProviderPoller
+from bot.replicas import ReplicaKeeper, beat_for
 from bot.route import mention_for
 from bot.schedule import PollScheduler
-from bot.state import Store
-from bot.store_base import StateError
+from bot.state_pg import PostgresStore
+from bot.store_base import DatabaseUnavailable, SqlStore, StateError
+from bot.store_open import open_store
 
 if TYPE_CHECKING:
     from bot.endpoint import Endpoint, HealthCheck
@@ -55,22 +57,24 @@ class Service:
         self.stop = asyncio.Event()
         self.metrics = Metrics()
         self._tasks: list[asyncio.Task] = []
-        self._store: Store | None = None
+        self._store: SqlStore | None = None
 
     async def run(self, once: bool = False) -> int:
         """Run until stopped (or one round with `once`); the exit status."""
-        store = self._store = await Store.open(self.config.bot.database, self.config.bot.lock_timeout,
-                                                   self.config.secrets)
+        store = self._store = await open_store(self.config.bot, self.config.secrets)
         fetcher = Fetcher(self.config.bot.timeout, self.config.bot.max_body_bytes, self._connections())
         http = self.http
         endpoint = _endpoint(self.config.bot.http, self.metrics, self.health) if self.config.bot.http else None
         notifiers: dict[str, Notifier] = {}
+        keeper, beating = None, asyncio.Event()
         try:
+            keeper = await self._join(store, beating)
+            recheck = keeper.beat if keeper is not None else None
             for channel in self.config.channels:
                 notifiers[channel.name] = self.destinations[channel.type].create(channel.name, channel.settings, http)
             workers = {
                 channel.name: DeliveryWorker(channel.name, notifiers[channel.name], store, metrics=self.metrics,
-                                             mention=functools.partial(mention_for, channel))
+                                             mention=functools.partial(mention_for, channel), recheck=recheck)
                 for channel in self.config.channels
             }
             # Parsing holds several times a body's size: the changed pages parsed at once bring at most
@@ -85,8 +89,12 @@ class Service:
                 return await self._run_once(pollers, noise, workers)
             if endpoint is not None:
                 await endpoint.start()
-            return await self._run_forever(pollers, noise, workers)
+            return await self._run_forever(pollers, noise, workers, recheck)
         finally:
+            if keeper is not None:  # heartbeats went on until the last send was recorded
+                beating.set()
+                await asyncio.gather(*(task for task in self._tasks if task.get_name() == "heartbeat"))
+                await keeper.leave()
             if endpoint is not None:
                 await endpoint.stop()
             for notifier in notifiers.values():
@@ -94,6 +102,24 @@ class Service:
             await http.aclose()
             await fetcher.aclose()
             await store.close()
+
+    async def _join(self, store: SqlStore, stop: asyncio.Event) -> ReplicaKeeper | None:
+        """Where replicas share the database: join them, take a first share of the pages and beat
+        until `stop`. A heartbeat that fails outright stops the service."""
+        if not isinstance(store, PostgresStore):
+            return None
+        keeper = ReplicaKeeper(store, [p.name for p in self.config.providers], self.clock,
+                               beat_for([p.interval for p in self.config.providers]))
+        await keeper.start()
+        heartbeat = asyncio.create_task(keeper.run(stop), name="heartbeat")
+        heartbeat.add_done_callback(self._stop_unless_ok)
+        self._tasks.append(heartbeat)
+        return keeper
+
+    def _stop_unless_ok(self, task: asyncio.Task) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            self._report_failures({task}, set())
+            self.stop.set()
 
     async def health(self) -> str | None:
         """None while polls, deliveries and the database all work; else what does not."""
@@ -108,7 +134,7 @@ class Service:
             await asyncio.wait_for(self._store.probe_write(), timeout=5)
         except TimeoutError:
             return f"database {self._store.path} did not take a write within 5s"
-        except StateError as exc:
+        except StatusbotError as exc:  # the database refused the write, or cannot be reached
             return str(exc)
         return None
 
@@ -118,7 +144,7 @@ class Service:
         most = max((len(self.formats[p.kind].documents(p.url)) for p in self.config.providers), default=1)
         return POLLS_IN_FLIGHT * most
 
-    def _poller(self, provider, fetcher: Fetcher, store: Store, noise: NoiseWorker,
+    def _poller(self, provider, fetcher: Fetcher, store: SqlStore, noise: NoiseWorker,
                 changes: ChangeBudget) -> ProviderPoller:
         settings = self.config.bot
         limits = Limits(settings.max_incidents, settings.max_components, settings.max_updates)
@@ -137,9 +163,10 @@ class Service:
             async with in_flight:
                 return await poller.poll_once()
 
-        results = await asyncio.gather(*(bounded(p) for p in pollers), return_exceptions=True)
+        held = [poller for poller in pollers if poller.store.holds(poller.target.name)]  # others: other replicas'
+        results = await asyncio.gather(*(bounded(p) for p in held), return_exceptions=True)
         failed = 0
-        for poller, result in zip(pollers, results):
+        for poller, result in zip(held, results):
             if isinstance(result, StateError):
                 raise result
             if isinstance(result, (FetchError, ParseError)):
@@ -159,19 +186,21 @@ class Service:
         return 1 if failed or pending else 0
 
     async def _run_forever(self, pollers: list[ProviderPoller], noise: NoiseWorker,
-                           workers: dict[str, DeliveryWorker]) -> int:
+                           workers: dict[str, DeliveryWorker], recheck: float | None) -> int:
+        assert self._store is not None
         log.info(
             "watching %d provider(s), delivering to %d channel(s); database %s",
-            len(pollers), len(workers), self.config.bot.database,
+            len(pollers), len(workers), self._store.path,
         )
-        scheduler = PollScheduler(pollers, self.stop, POLLS_IN_FLIGHT, self.clock)
+        scheduler = PollScheduler(pollers, self.stop, POLLS_IN_FLIGHT, self.clock, holds=self._store.holds,
+                                  recheck=recheck)
         tasks = [asyncio.create_task(scheduler.run(), name="polls")]
         tasks += [asyncio.create_task(w.run(self.stop), name=f"deliver {w.channel}") for w in workers.values()]
         tasks.append(asyncio.create_task(noise.run(self.stop), name="noise control"))
         tasks.append(asyncio.create_task(self._save_poll_times(pollers), name="save poll times"))
         tasks.append(asyncio.create_task(report_activity(self.metrics, len(pollers), self.clock, self.stop),
                                          name="activity summary"))
-        self._tasks = tasks
+        self._tasks += tasks
         stopping = asyncio.create_task(self.stop.wait())
         status = 0
         pending: set[asyncio.Task[Any]] = set(tasks)
@@ -202,9 +231,12 @@ class Service:
 
     async def _save_poll_times_now(self, pollers: list[ProviderPoller]) -> None:
         assert self._store is not None
-        await self._store.record_poll_times(
-            [(p.target.name, p.last_poll_at) for p in pollers if p.last_poll_at is not None]
-        )
+        try:
+            await self._store.record_poll_times(
+                [(p.target.name, p.last_poll_at) for p in pollers if p.last_poll_at is not None]
+            )
+        except DatabaseUnavailable:
+            pass  # saved at the next turn; the heartbeat reports the outage
 
     def _report_failures(self, tasks: set[asyncio.Task], reported: set[str]) -> bool:
         """Log each task that failed; whether any did. All tasks share one database, so the
@@ -222,7 +254,7 @@ class Service:
                 log.error("%s", error)
         return failed
 
-    async def _warn_orphans(self, store: Store) -> None:
+    async def _warn_orphans(self, store: SqlStore) -> None:
         known = {channel.name for channel in self.config.channels}
         for channel in sorted(await store.pending_channels() - known):
             count = await store.pending_count(channel)

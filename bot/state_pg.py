@@ -134,8 +134,8 @@ class PostgresStore(SqlStore):
     def replica(self) -> str:
         return self._name
 
-    def holds(self, provider: str) -> bool:
-        return provider in self._epochs
+    def lease(self, provider: str) -> int | None:
+        return self._epochs.get(provider)
 
     async def join(self, providers: Sequence[str]) -> None:
         """Make this replica known, and every configured page leasable."""

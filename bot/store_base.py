@@ -128,9 +128,15 @@ class SqlStore(ABC):
         """This replica's name where several share the database; None for the only one."""
         return None
 
+    def lease(self, provider: str) -> int | None:
+        """The epoch of this replica's lease on `provider`, None when it holds none (the only
+        replica holds every page, for good). A new epoch means that another replica may have
+        polled the page since: what this one remembers of it is to be read again."""
+        return 0
+
     def holds(self, provider: str) -> bool:
-        """Whether this replica polls `provider` now (the only one polls them all)."""
-        return True
+        """Whether this replica polls `provider` now."""
+        return self.lease(provider) is not None
 
     async def replica_rows(self) -> list[ReplicaRow]:
         """The replicas sharing this database (none when it is not shared)."""

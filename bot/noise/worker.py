@@ -15,11 +15,13 @@ from bot.clock import Clock, first_of
 from bot.metrics import Metrics
 from bot.noise.rows import ACTIONS, Decision
 from bot.noise.stage import NoiseStage
-from bot.store_base import SqlStore
+from bot.store_base import DatabaseUnavailable, SqlStore
 
 # The longest sleep: a clock that jumps (a suspended laptop, a corrected wall clock) is noticed
 # within this many seconds.
 MAX_NAP = 60.0
+BUSY_NAP = 1.0  # while another replica releases what is due
+OUTAGE_NAP = 5.0  # while a shared database is out of reach
 
 
 class NoiseWorker:
@@ -54,10 +56,20 @@ class NoiseWorker:
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             self.wake.clear()
-            due = await self.store.next_due()
-            if due is not None and due <= self.stage.now():
-                await self.release()
-                continue
-            nap = MAX_NAP if due is None else min(due - self.stage.now(), MAX_NAP)
-            await first_of(self.clock.wait(stop, nap), self.wake.wait())
+            try:
+                nap = await self._release_due()
+            except DatabaseUnavailable:
+                nap = OUTAGE_NAP  # the replica's heartbeat reports the outage
+            if nap > 0:
+                await first_of(self.clock.wait(stop, nap), self.wake.wait())
+
+    async def _release_due(self) -> float:
+        """Release what is due; the seconds to nap before looking again."""
+        due = await self.store.next_due()
+        if due is not None and due <= self.stage.now():
+            decisions = await self.store.release_due(self.stage)
+            self.note(decisions)
+            # Nothing released although something was due: another replica is releasing it now.
+            return 0.0 if decisions else BUSY_NAP
+        return MAX_NAP if due is None else min(due - self.stage.now(), MAX_NAP)
 
