@@ -197,6 +197,15 @@ def _preset_table(presets: Sequence[Preset], notes: bool) -> list[str]:
     return lines
 
 
+def _migrate(args: argparse.Namespace) -> int:
+    from bot.migrate import copied, migrate_configured  # loads psycopg: the postgres extra, only for this command
+
+    config = _load(args)
+    counts = asyncio.run(migrate_configured(args.source, config))
+    print(copied(args.source, config.bot.database, counts))
+    return EXIT_OK
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="statusbot", parents=[_global_options(after_command=False)],
@@ -242,6 +251,14 @@ def _parser() -> argparse.ArgumentParser:
                    "Send a sample message to one configured channel, to check its credentials and set-up. "
                    "`statusbot check` lists the channels.", _send_test)
     test.add_argument("channel", metavar="CHANNEL", help="the channel's name in the configuration")
+    move = command(
+        "migrate", "copy a SQLite state into the PostgreSQL database configured",
+        "Copy the state of a bot that ran on SQLite (seen events, page snapshots, undelivered messages, "
+        "threads, dead letters, what noise control keeps back) into the PostgreSQL database that [bot] "
+        "database names, so that its replicas announce nothing again. Stop the old bot first. Refuses a "
+        "database that already holds a bot's state; writes all of it or nothing.", _migrate)
+    move.add_argument("--from", dest="source", type=Path, required=True, metavar="FILE",
+                      help="the SQLite database of the bot being moved (its [bot] database, e.g. statusbot.db)")
 
     kinds = sorted(root.FORMATS)
     listing = command(
