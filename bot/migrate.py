@@ -17,10 +17,8 @@ from bot.config import Config
 from bot.config_env import BOT_VARIABLES, DEFAULTS_SOURCE
 from bot.database import is_postgres, shown
 from bot.model import ConfigError, StatusbotError
-from bot.redaction import scrub
 from bot.state import Store
 from bot.state_pg import PostgresStore
-from bot.store_base import DatabaseUnavailable
 
 # Rows per statement read and per batch written: large enough that 10^5 seen keys take seconds,
 # small enough that a batch of documents (a page's snapshot each) stays a few megabytes.
@@ -68,13 +66,7 @@ async def migrate_configured(source: Path, config: Config) -> Counts:
         key = "bot.database" if config.source != DEFAULTS_SOURCE else BOT_VARIABLES["database"]
         raise ConfigError(f"{key}: migrate copies into PostgreSQL; {database} names a SQLite file")
     _check_source(source)  # before connecting: a missing file is the likelier mistake, and quicker told
-    import psycopg  # installed: the configuration requires the postgres extra for a PostgreSQL database
-
-    try:
-        target = await PostgresStore.open(database, config.bot.lock_timeout, config.secrets, config.bot.replica)
-    except psycopg.OperationalError as exc:  # the pool's timeout when no connection could be made
-        problem = scrub(str(exc), config.secrets)
-        raise DatabaseUnavailable(f"database {shown(database)} is unreachable: {problem}") from exc
+    target = await PostgresStore.open(database, config.bot.lock_timeout, config.secrets, config.bot.replica)
     try:
         return await migrate(source, target)
     finally:

@@ -95,6 +95,9 @@ class PostgresStore(SqlStore):
         try:
             await pool.open(wait=True, timeout=busy_timeout)
             await store._prepare()
+        except psycopg.Error as exc:  # no connection within the timeout (PoolTimeout), refused, ...
+            await pool.close()
+            raise store._error(exc) from exc
         except BaseException:
             await pool.close()
             raise
