@@ -49,7 +49,7 @@ class ReplicaKeeper:
         """Join the replicas and take a first share of the pages, before the first poll."""
         await self.store.join(self.providers)
         await self.heartbeat()
-        log.info("replica %s holds %d of %d page(s)", self.store.replica, len(self._held()), len(self.providers))
+        log.info("this replica holds %d of %d page(s)", len(self._held()), len(self.providers))
 
     async def run(self, stop: asyncio.Event) -> None:
         """Beat until stopped, then give back what this replica holds."""
@@ -67,9 +67,9 @@ class ReplicaKeeper:
         self._renewed = started
         if self._cut_off:
             self._cut_off = False
-            log.warning("replica %s: the database answers again", self.store.replica)
+            log.warning("the database answers again")
         if change.taken or change.given:
-            log.info("replica %s took %d page(s) and gave back %d; it holds %d", self.store.replica,
+            log.info("this replica took %d page(s) and gave back %d; it holds %d",
                      len(change.taken), len(change.given), len(self._held()))
 
     async def leave(self) -> None:
@@ -77,16 +77,16 @@ class ReplicaKeeper:
         try:
             await self.store.leave()
         except (DatabaseUnavailable, StateError) as exc:
-            log.warning("replica %s: could not give back its pages (%s); they are taken over when their"
-                        " leases expire", self.store.replica, exc)
+            log.warning("could not give back this replica's pages (%s); they are taken over when their"
+                        " leases expire", exc)
 
     def _lost(self, exc: DatabaseUnavailable) -> None:
         if not self._cut_off:
             self._cut_off = True
-            log.error("replica %s: %s; retrying every %gs", self.store.replica, exc, self.beat)
+            log.error("%s; retrying every %gs", exc, self.beat)
         if self.clock.now() - self._renewed >= self.ttl and (dropped := self.store.drop_leases()):
-            log.warning("replica %s stops polling its %d page(s) until the database answers: their leases"
-                        " have expired", self.store.replica, len(dropped))
+            log.warning("this replica stops polling its %d page(s) until the database answers: their leases"
+                        " have expired", len(dropped))
 
     def _held(self) -> list[str]:
         return [provider for provider in self.providers if self.store.holds(provider)]

@@ -17,6 +17,7 @@ from bot.clock import Clock, LoopClock
 from bot.config import Config
 from bot.deliver import DeliveryWorker
 from bot.fetch import Fetcher
+from bot.logs import name_replica
 from bot.metrics import Metrics
 from bot.model import Destination, FetchError, Format, Limits, Notifier, ParseError, StatusbotError
 from bot.noise.stage import NoiseStage
@@ -62,6 +63,9 @@ class Service:
     async def run(self, once: bool = False) -> int:
         """Run until stopped (or one round with `once`); the exit status."""
         store = self._store = await open_store(self.config.bot, self.config.secrets)
+        if store.replica is not None:  # a shared database: every sample and line says which replica
+            self.metrics = Metrics(replica=store.replica)
+            name_replica(store.replica)
         fetcher = Fetcher(self.config.bot.timeout, self.config.bot.max_body_bytes, self._connections())
         http = self.http
         endpoint = _endpoint(self.config.bot.http, self.metrics, self.health) if self.config.bot.http else None

@@ -93,6 +93,9 @@ class PostgresStore(SqlStore):
         )
         store = cls(pool, url, name, hidden)
         try:
+            # One plain connection first: a refused connection or a wrong password is said as the
+            # server said it, not as the pool's "initialization incomplete" after the timeout.
+            await (await psycopg.AsyncConnection.connect(url, connect_timeout=max(round(busy_timeout), 1))).close()
             await pool.open(wait=True, timeout=busy_timeout)
             await store._prepare()
         except psycopg.Error as exc:  # no connection within the timeout (PoolTimeout), refused, ...
