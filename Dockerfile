@@ -22,8 +22,9 @@ COPY pyproject.toml README.md ./
 COPY bot/ bot/
 COPY providers/ providers/
 COPY notifiers/ notifiers/
-# With the apprise extra: the image reaches Apprise's hundred services without a rebuild.
-RUN pip wheel --wheel-dir /wheels '.[apprise]'
+# With the apprise extra, the image reaches Apprise's hundred services without a rebuild; with the
+# postgres extra, several of its containers share one PostgreSQL (deploy/docker-compose.ha.yml).
+RUN pip wheel --wheel-dir /wheels '.[apprise,postgres]'
 
 FROM python:3.11-slim
 ENV PYTHONUNBUFFERED=1 \
@@ -31,7 +32,7 @@ ENV PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1
 # The wheels are bind-mounted for this one step, so they never become a layer of the image.
 RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
-    pip install --no-index --find-links=/wheels 'statusbot[apprise]' \
+    pip install --no-index --find-links=/wheels 'statusbot[apprise,postgres]' \
  && groupadd --system --gid 10001 statusbot \
  && useradd --system --uid 10001 --gid statusbot --home-dir /data --no-create-home \
         --shell /usr/sbin/nologin statusbot \

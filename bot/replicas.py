@@ -52,10 +52,9 @@ class ReplicaKeeper:
         log.info("this replica holds %d of %d page(s)", len(self._held()), len(self.providers))
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Beat until stopped, then give back what this replica holds."""
+        """Beat until stopped: the service stops it after the last send is recorded, then leaves."""
         while not await self.clock.wait(stop, self.beat):
             await self.heartbeat()
-        await self.leave()
 
     async def heartbeat(self) -> None:
         started = self.clock.now()  # the leases run from no later than this

@@ -48,6 +48,7 @@ ENV_EXAMPLE = REPO / ".env.example"
 DEPLOY = REPO / "deploy"
 EXAMPLE_CONFIG = DEPLOY / "statusbot.toml"
 COMPOSE_FILE = DEPLOY / "docker-compose.yml"
+HA_COMPOSE_FILE = DEPLOY / "docker-compose.ha.yml"
 UNIT_FILE = DEPLOY / "statusbot.service"
 
 HEALTH_URL = "http://127.0.0.1:9108/healthz"
@@ -655,6 +656,20 @@ def test_compose_file_runs_the_image_as_documented():
     from bot.service import SHUTDOWN_GRACE
 
     assert grace > SHUTDOWN_GRACE
+
+
+def test_the_high_availability_compose_file_runs_two_named_replicas_on_one_postgresql():
+    text = HA_COMPOSE_FILE.read_text(encoding="utf-8")
+    (test_line, _) = re.findall(r"^\s*test: (\[.*\])$", text, re.MULTILINE)
+    assert json.loads(test_line) == ["CMD", *health_command()], "the replicas' health check differs from the image's"
+    databases = re.findall(r"STATUSBOT_DATABASE: (\S+)", text)
+    assert len(databases) == 2 and len(set(databases)) == 1 and databases[0].startswith("postgresql://")
+    assert sorted(re.findall(r"STATUSBOT_REPLICA: (\S+)", text)) == ["statusbot-1", "statusbot-2"]
+    assert "${POSTGRES_PASSWORD}" in databases[0]  # the password comes from .env, never the file
+    from bot.service import SHUTDOWN_GRACE
+
+    assert int(re.search(r"stop_grace_period: (\d+)s", text).group(1)) > SHUTDOWN_GRACE
+    assert "'statusbot[apprise,postgres]'" in (REPO / "Dockerfile").read_text(encoding="utf-8")
 
 
 def unit_directives() -> dict[str, list[str]]:
