@@ -16,6 +16,7 @@ from bot.status import SILENT_AFTER, render_status
 from bot.store_base import SqlStore
 from tests.bot_process import BotProcess
 from tests.builders import CONSOLE_CHANNEL
+from tests.ports import free_port
 
 psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed: pip install 'statusbot[postgres]'")
 
@@ -132,3 +133,12 @@ async def test_a_database_status_cannot_read_is_one_line_without_the_password(po
     assert line.startswith(f"statusbot: database {postgres_url} has schema version 999"), line
     assert PASSWORD not in line and not status.stdout
 
+
+def test_an_unreachable_database_is_one_line_without_the_password(tmp_path):
+    closed = f"postgresql://statusbot@127.0.0.1:{free_port()}/statusbot"
+    status = BotProcess("status", "--config", str(status_config(tmp_path, with_password(closed), lock_timeout=1)),
+                        cwd=tmp_path)
+    assert status.run() == 1
+    [line] = status.stderr
+    assert line.startswith(f"statusbot: database {closed} is unreachable: "), line
+    assert PASSWORD not in line and not status.stdout
