@@ -17,8 +17,8 @@ import asyncio
 import logging
 from collections.abc import Sequence
 
-from bot.clock import Clock
-from bot.state_pg import PostgresStore
+from bot.clock import Clock, first_of
+from bot.state_pg import LeaseChange, PostgresStore
 from bot.store_base import DatabaseUnavailable, StateError
 
 log = logging.getLogger("statusbot.replicas")
@@ -44,6 +44,7 @@ class ReplicaKeeper:
         store.claim_ttl = self.ttl
         self._renewed = clock.now()  # when the leases were last renewed
         self._cut_off = False  # whether the database is out of reach (said once per outage)
+        self._beat: asyncio.Future[LeaseChange] | None = None  # the heartbeat's transaction, maybe still running
 
     async def start(self) -> None:
         """Join the replicas and take a first share of the pages, before the first poll."""
@@ -58,8 +59,16 @@ class ReplicaKeeper:
 
     async def heartbeat(self) -> None:
         started = self.clock.now()  # the leases run from no later than this
+        if self._beat is None or self._beat.done():
+            self._beat = asyncio.ensure_future(self.store.beat(self.providers, self.ttl))
+        # A server that accepts but does not answer (frozen, overloaded) holds a beat for as long
+        # as it likes: after a lease's time this replica counts it as lost, the beat going on.
+        await first_of(asyncio.shield(self._beat), self.clock.wait(asyncio.Event(), self.ttl))
+        if not self._beat.done():
+            self._lost(DatabaseUnavailable(f"database {self.store.path} did not answer within {self.ttl:g}s"))
+            return
         try:
-            change = await self.store.beat(self.providers, self.ttl)
+            change = self._beat.result()
         except DatabaseUnavailable as exc:
             self._lost(exc)
             return

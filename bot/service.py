@@ -134,10 +134,15 @@ class Service:
                 return f"{task.get_name()} has stopped"
         if self._store is None:
             return "starting"
-        try:
-            await asyncio.wait_for(self._store.probe_write(), timeout=5)
-        except TimeoutError:
+        # Not wait_for: a statement stuck on an unresponsive server may take long to cancel, and
+        # the answer is due now; the probe finishes (or fails) on its own.
+        probe = asyncio.ensure_future(self._store.probe_write())
+        done, _ = await asyncio.wait({probe}, timeout=5)
+        if not done:
+            probe.add_done_callback(_ignore_outcome)
             return f"database {self._store.path} did not take a write within 5s"
+        try:
+            probe.result()
         except StatusbotError as exc:  # the database refused the write, or cannot be reached
             return str(exc)
         return None
@@ -268,6 +273,12 @@ class Service:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.stop.set)
+
+
+def _ignore_outcome(task: asyncio.Future[None]) -> None:
+    """Retrieve a late health probe's outcome, so that its error is not reported as never retrieved."""
+    if not task.cancelled():
+        task.exception()
 
 
 def _wake(workers: Mapping[str, DeliveryWorker], channels: set[str]) -> None:

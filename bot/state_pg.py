@@ -87,7 +87,12 @@ class PostgresStore(SqlStore):
         name = replica or default_replica()
         pool = AsyncConnectionPool(
             url, min_size=1, max_size=POOL_SIZE, open=False, timeout=busy_timeout, name=f"statusbot {name}",
-            kwargs={"autocommit": True, "application_name": f"statusbot {name}"[:63]},
+            kwargs={"autocommit": True, "application_name": f"statusbot {name}"[:63], **_unless_given(url, {
+                # A connection whose packets go unanswered (a network cut) fails within
+                # `busy_timeout` instead of hanging on the system's TCP timeouts (many minutes).
+                "tcp_user_timeout": round(busy_timeout * 1000),
+                "keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5, "keepalives_count": 3,
+            })},
             # A connection the server cut (a restart, a killed backend) is replaced before it is lent.
             check=AsyncConnectionPool.check_connection,
         )
@@ -279,6 +284,12 @@ class PostgresStore(SqlStore):
         if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
             return DatabaseUnavailable(f"database {self.path} is unreachable: {text}")
         return StateError(f"database {self.path}: {text}")
+
+
+def _unless_given(url: str, defaults: dict[str, object]) -> dict[str, object]:
+    """`defaults` for the connection parameters the URL does not set itself."""
+    given = psycopg.conninfo.conninfo_to_dict(url)
+    return {key: value for key, value in defaults.items() if key not in given}
 
 
 async def _rows(cursor: psycopg.AsyncCursor) -> list[tuple]:
