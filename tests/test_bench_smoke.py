@@ -169,3 +169,23 @@ def test_a_tiny_run_of_the_whole_harness(tmp_path):
     assert latency["delivered"] == bot["changing"]["changes"]
     assert figures["naive"]["aiohttp-conditional"]["polls"] > 0
     assert "bot CPU per unchanged poll" in run.stdout and "detection latency p99" in run.stdout
+
+
+def test_replicas_harness_on_a_real_postgresql(tmp_path, postgres_server):
+    """bench/replicas.py on four pages, with one replica then two on one PostgreSQL database:
+    the pages split between them, every change delivered once, the figures and ratios computed."""
+    from bench import replicas
+
+    args = replicas.parse(["--pages", "4", "--interval", "0.5", "--duration", "1", "--replicas", "1,2",
+                           "--change-share", "0.5", "--server", "python"])
+    results = replicas.run(args, postgres_server, tmp_path)
+    assert [run["replicas"] for run in results.runs] == [1, 2]
+    for run in results.runs:
+        assert sum(run["pages_held"].values()) == 4 and len(run["pages_held"]) == run["replicas"], run["pages_held"]
+        assert run["polls_per_s"] > 0 and run["connections"]["max"] > 0 and run["database_work"]["commits"] > 0
+        delivery = run["deliveries"]
+        assert delivery["changes"] > 0 and delivery["delivered"] == delivery["changes"], delivery
+        assert delivery["duplicate_events"] == delivery["duplicate_updates"] == 0, delivery
+        assert run["warnings"] == 0, run["warning_sample"]
+    table = replicas.report(results)
+    assert "ratios against N=1" in table and table.count("\n2 | ") == 3, table
