@@ -102,6 +102,14 @@ def test_a_replica_killed_mid_burst_loses_nothing_and_its_work_is_taken_over_wit
     assert not world.problems()
 
 
+STALE_EPOCH = ("bot bug: the fence compares the lease row with the epoch held at commit, not the one the poll"
+               " started under, so a poll that straddles a lost and retaken lease commits a stale page")
+POOL_BACKOFF = ("bot bug: after its connections are cut, the pool's check loop backs off 1 s, 2 s, 4 s on each"
+                " dead idle connection, so a statement waits up to busy_timeout")
+
+
+# Not strict: the stale poll needs a poll in flight when r1's leases lapse, about one run in three.
+@pytest.mark.xfail(strict=False, reason=STALE_EPOCH)
 def test_a_replica_cut_off_from_the_database_keeps_running_and_takes_work_again(
         world: ReplicaWorld, postgres_server, postgres_url: str):
     world.start("r1", "r2")
@@ -169,12 +177,6 @@ async def test_a_poll_under_a_lease_that_expired_and_moved_on_commits_nothing(
     assert await written(current) == (0, 0, 0)
     await current.commit_poll("acme", [document], ["upd:i1:u1"], [("hooks", update_event(1))], changed=True)
     assert await written(current) == (1, 1, 1)
-
-
-STALE_EPOCH = ("bot bug: the fence compares the lease row with the epoch held at commit, not the one the poll"
-               " started under, so a poll that straddles a lost and retaken lease commits a stale page")
-POOL_BACKOFF = ("bot bug: after its connections are cut, the pool's check loop backs off 1 s, 2 s, 4 s on each"
-                " dead idle connection, so a statement waits up to busy_timeout")
 
 
 @pytest.mark.xfail(strict=True, reason=STALE_EPOCH)
