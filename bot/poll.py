@@ -186,7 +186,7 @@ class ProviderPoller:
         if self._validators is None or lease != self._lease:
             # First poll, or the page came (back) from another replica, which may have read it since.
             self._validators = await self.store.validators(self.target.name, self._urls)
-            self._lease = lease
+            self._lease = lease  # and the epoch this poll's writes are fenced with
         known = self._validators
         self.polls += 1
         due = [doc for doc in self.documents if doc.url not in known or (self.polls + self._phase) % doc.every == 0]
@@ -203,7 +203,7 @@ class ProviderPoller:
         if not any(self._news(doc, result) for doc, result in zip(self.documents, results)):
             moved = {doc.url: r.validators for doc, r in zip(self.documents, results) if r.validators != known[doc.url]}
             if moved:
-                await self.store.update_validators(self.target.name, moved)
+                await self.store.update_validators(self.target.name, moved, lease=self._lease)
                 known.update(moved)
             if not self._components_checked and self.polls == 1:  # as stored by the last run
                 self._check_components(page_snapshot((await self.store.documents(self.target.name, self._urls)).values()))
@@ -273,7 +273,7 @@ class ProviderPoller:
         plan = plan_commit(detection, seen_before, self.channels)
         stage = self.noise.stage if self.noise else None
         decisions = await self.store.commit_poll(self.target.name, plan.documents, plan.seen, plan.deliveries,
-                                                 changed=True, noise=stage, tied=plan.tied)
+                                                 changed=True, noise=stage, tied=plan.tied, lease=self._lease)
         self._validators = {document.url: document.validators for document in plan.documents}
         if self.noise is not None:
             self.noise.note(decisions.items())

@@ -16,6 +16,7 @@ transaction mode may sit between the replicas and the database.
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import functools
 import logging
@@ -45,6 +46,7 @@ RELEASE_LOCK = 7_316_002
 # Connections per replica: writes are few at a time (a handful of changed pages, one delivery per
 # channel); more would only hold the database's memory.
 POOL_SIZE = 10
+PURGE_WAIT = 2.0  # seconds a failed statement waits for the pool's dead connections to be found
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,7 @@ class PostgresStore(SqlStore):
         # given the same name never share a lease.
         self._id = f"{replica}#{uuid.uuid4().hex[:8]}"
         self._epochs: dict[str, int] = {}  # provider -> the epoch of this replica's lease on it
+        self._purge: asyncio.Future[None] | None = None  # the check of idle connections after a failure
         self.claim_ttl = 30.0  # seconds a delivery's claim lasts unless renewed (the keeper sets it)
         self._current: contextvars.ContextVar[psycopg.AsyncConnection | None] = contextvars.ContextVar(
             f"transaction {self._id}", default=None)
@@ -93,8 +96,6 @@ class PostgresStore(SqlStore):
                 "tcp_user_timeout": round(busy_timeout * 1000),
                 "keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5, "keepalives_count": 3,
             })},
-            # A connection the server cut (a restart, a killed backend) is replaced before it is lent.
-            check=AsyncConnectionPool.check_connection,
         )
         store = cls(pool, url, name, hidden)
         try:
@@ -207,12 +208,13 @@ class PostgresStore(SqlStore):
             " ORDER BY r.name, r.started_at")
         return [ReplicaRow(name, started, heartbeat, pages) for name, started, heartbeat, pages in rows]
 
-    async def _fence(self, provider: str) -> None:
+    async def _fence(self, provider: str, lease: int | None) -> None:
         # A page that no replica has ever leased is a lone process's (`migrate`, a test): no fence.
+        # Epochs only grow, so the same epoch means nobody else held the page since it was read.
         rows = await self._all("SELECT holder, epoch FROM leases WHERE provider = ? FOR SHARE", (provider,))
-        epoch = self._epochs.get(provider)
-        if rows and rows[0] != (self._id, epoch):
-            self._epochs.pop(provider, None)
+        if rows and rows[0] != (self._id, lease):
+            if rows[0][0] != self._id:  # held by another now: stop polling it before the next beat says so
+                self._epochs.pop(provider, None)
             raise LeaseLost(f"provider {provider}: replica {self._name} no longer holds its lease; the poll is dropped")
 
     async def _exclude_release(self) -> None:
@@ -251,7 +253,7 @@ class PostgresStore(SqlStore):
                 finally:
                     self._current.reset(token)
         except psycopg.Error as exc:
-            raise self._error(exc) from exc
+            raise await self._failure(exc) from exc
 
     async def _all(self, sql: str, params: Sequence[object] = ()) -> list[tuple]:
         connection = self._current.get()
@@ -261,7 +263,7 @@ class PostgresStore(SqlStore):
             async with self._pool.connection() as connection:
                 return await _rows(await connection.execute(_pg(sql), params))
         except psycopg.Error as exc:
-            raise self._error(exc) from exc
+            raise await self._failure(exc) from exc
 
     async def _run(self, sql: str, params: Sequence[object] = ()) -> None:
         await self._all(sql, params)
@@ -276,7 +278,19 @@ class PostgresStore(SqlStore):
             async with connection.cursor() as cursor:
                 await cursor.executemany(_pg(sql), rows)
         except psycopg.Error as exc:
-            raise self._error(exc) from exc
+            raise await self._failure(exc) from exc
+
+    async def _failure(self, exc: psycopg.Error) -> StateError | DatabaseUnavailable:
+        """The error to raise for `exc`. A lost connection rarely dies alone (a server restart, a
+        network cut, killed backends): the pool's idle connections are checked at once, so that
+        the next statement gets a live one (the pool replaces the dead ones in the background)."""
+        error = self._error(exc)
+        if isinstance(error, DatabaseUnavailable):
+            if self._purge is None or self._purge.done():
+                self._purge = asyncio.ensure_future(self._pool.check())
+                self._purge.add_done_callback(_retrieved)
+            await asyncio.wait({self._purge}, timeout=PURGE_WAIT)
+        return error
 
     def _error(self, exc: psycopg.Error) -> StateError | DatabaseUnavailable:
         """A lost or refused connection is an outage to wait out; anything else is a fault."""
@@ -284,6 +298,12 @@ class PostgresStore(SqlStore):
         if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
             return DatabaseUnavailable(f"database {self.path} is unreachable: {text}")
         return StateError(f"database {self.path}: {text}")
+
+
+def _retrieved(task: asyncio.Future[None]) -> None:
+    """A purge that failed (the database is down) needs no report: the statement's error is one."""
+    if not task.cancelled():
+        task.exception()
 
 
 def _unless_given(url: str, defaults: dict[str, object]) -> dict[str, object]:

@@ -142,9 +142,9 @@ class SqlStore(ABC):
         """The replicas sharing this database (none when it is not shared)."""
         return []
 
-    async def _fence(self, provider: str) -> None:
-        """Inside a poll's transaction: raise LeaseLost unless this replica still holds `provider`
-        (the only replica always does)."""
+    async def _fence(self, provider: str, lease: int | None) -> None:
+        """Inside a poll's transaction: raise LeaseLost unless `provider`'s lease is still the one
+        of epoch `lease` that this replica held when it read the page (the only replica's is)."""
         return None
 
     async def _exclude_release(self) -> None:
@@ -187,10 +187,12 @@ class SqlStore(ABC):
         return {by_digest[digest]: Validators(etag, modified, body)
                 for digest, etag, modified, body in rows if digest in by_digest}
 
-    async def update_validators(self, provider: str, validators: Mapping[str, Validators]) -> None:
-        """New validators for unchanged documents (a page that renewed its ETag, same bytes)."""
+    async def update_validators(self, provider: str, validators: Mapping[str, Validators],
+                                lease: int | None = None) -> None:
+        """New validators for unchanged documents (a page that renewed its ETag, same bytes), read
+        under the lease epoch `lease` (see commit_poll)."""
         async with self._transaction():
-            await self._fence(provider)
+            await self._fence(provider, lease)
             await self._run_many(
                 "UPDATE documents SET etag = ?, last_modified = ?, body_hash = ? WHERE provider = ? AND url_digest = ?",
                 [(v.etag, v.last_modified, v.body_hash, provider, url_digest(url)) for url, v in validators.items()],
@@ -210,15 +212,18 @@ class SqlStore(ABC):
         changed: bool,
         noise: NoiseStage | None = None,
         tied: Ties | None = None,
+        lease: int | None = None,
     ) -> dict[str, Decision]:
         """Persist one poll atomically: documents, seen keys and what its deliveries become, or none
         of them. Without `noise`, every delivery is an outbox row; with it, each channel's noise rules
         decide, on what its threads keep back as of this transaction. Returns their decisions.
-        Raises LeaseLost, writing nothing, when another replica has taken the page over."""
+        `lease` is the epoch of the lease under which the page was read (`lease(provider)` when
+        the poll started): if the page changed hands since, even to come back, the poll raises
+        LeaseLost and writes nothing."""
         now = time.time()
         decisions: dict[str, Decision] = {}
         async with self._transaction():
-            await self._fence(provider)
+            await self._fence(provider, lease)
             await self._run_many(
                 "INSERT INTO documents (provider, url_digest, etag, last_modified, body_hash, snapshot)"
                 " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (provider, url_digest) DO UPDATE SET etag = excluded.etag,"

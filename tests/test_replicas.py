@@ -93,7 +93,8 @@ async def test_a_poll_under_a_lease_that_moved_on_writes_nothing(replica: Open):
         await stale.commit_poll("a", [], ["upd:i1:u1"], [("hooks", update_event(1))], changed=True)
     assert not stale.holds("a")
     assert await current.seen_among("a", ["upd:i1:u1"]) == set() and await current.pending_count() == 0
-    await current.commit_poll("a", [], ["upd:i1:u1"], [("hooks", update_event(1))], changed=True)
+    await current.commit_poll("a", [], ["upd:i1:u1"], [("hooks", update_event(1))], changed=True,
+                              lease=current.lease("a"))
     assert await current.pending_count() == 1
     # The stale replica's validators for a page it no longer holds are fenced off too.
     with pytest.raises(LeaseLost):
