@@ -215,9 +215,8 @@ def start_replicas(args, count: int, farm: Farm, farm_url: str, database: str, r
 
 
 def stop_replicas(replicas: list[Replica]) -> list[int | str]:
-    for replica in replicas:  # all at once: each gives its pages back as it leaves
-        if replica.process.alive():
-            replica.process.popen.send_signal(signal.SIGTERM)
+    """One SIGTERM each, one after the other: a second SIGTERM at a bot that is already
+    stopping may land after its handler is gone and kill it (exit -15)."""
     return [replica.process.stop() for replica in replicas]
 
 
