@@ -170,11 +170,12 @@ class ConnectionCounter:
 
 
 def pages_held(url: str) -> dict[str, int]:
-    """Live leases per replica name."""
+    """Live leases per replica name (a lease lives while its holder beat in the last 30 s: three
+    of the longest heartbeats)."""
     with psycopg.connect(url, autocommit=True, application_name="bench leases") as connection:
         rows = connection.execute(
             "SELECT r.name, count(*) FROM leases l JOIN replicas r ON r.id = l.holder"
-            " WHERE l.expires_at > extract(epoch from clock_timestamp()) GROUP BY r.name").fetchall()
+            " WHERE r.heartbeat_at > extract(epoch from clock_timestamp()) - 30 GROUP BY r.name").fetchall()
     return {name: int(count) for name, count in rows}
 
 

@@ -1,8 +1,9 @@
 """Durable state in PostgreSQL, shared by several replicas of the bot (psycopg 3, async pool).
 
 The statements are the store's own (bot/store_base.py); what several replicas need besides:
-- leases: a replica polls only the pages it holds a lease on; `beat` renews them, takes over
-  expired ones and gives back what is beyond its share, so the replicas split the pages. Every
+- leases: a replica polls only the pages it holds a lease on, which lasts as long as its
+  heartbeat; `beat` takes over the pages of silent replicas and gives back what is beyond its
+  share, so the replicas split the pages. Every
   change of hands raises the page's epoch, and a poll commits only under the epoch it was
   started with (`_fence`): a replica that lost its lease while it polled writes nothing.
 - claims: a delivery is claimed (`claimed_by`, `claim_until`) with FOR UPDATE SKIP LOCKED in its
@@ -45,7 +46,7 @@ MIGRATION_LOCK = 7_316_001
 RELEASE_LOCK = 7_316_002
 # Connections per replica: writes are few at a time (a handful of changed pages, one delivery per
 # channel); more would only hold the database's memory.
-POOL_SIZE = 10
+POOL_SIZE = 5
 PURGE_WAIT = 2.0  # seconds a failed statement waits for the pool's dead connections to be found
 
 
@@ -65,8 +66,6 @@ def _pg(sql: str) -> str:
 
 class PostgresStore(SqlStore):
     """One replica's view of the shared database: its pool, its leases, its claims."""
-
-    _GREATEST = "GREATEST"
 
     def __init__(self, pool: AsyncConnectionPool, url: str, replica: str, hidden: Iterable[str] = ()):
         super().__init__(shown(url), hidden)
@@ -158,29 +157,32 @@ class PostgresStore(SqlStore):
                             (list(providers),))
 
     async def beat(self, providers: Sequence[str], ttl: float) -> LeaseChange:
-        """One heartbeat: renew this replica's leases and claims for `ttl` seconds, then take
-        expired pages up to its share of `providers` (split evenly among the live replicas), or
-        give back what is beyond it. In one transaction."""
+        """One heartbeat, in one transaction. A lease lasts as long as its holder beats: the beat
+        writes this replica's row (not one row per page: ten thousand pages cost one write), renews
+        its claims for `ttl` seconds, then takes pages whose holder has been silent for `ttl`, up
+        to its share of `providers` (split evenly among the live replicas), or gives back what is
+        beyond it."""
         before = set(self._epochs)
         async with self._transaction():
-            await self._run(f"UPDATE replicas SET heartbeat_at = {NOW} WHERE id = ?", (self._id,))
+            await self._run(f"INSERT INTO replicas (id, name, started_at, heartbeat_at) VALUES (?, ?, {NOW}, {NOW})"
+                            " ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at", (self._id, self._name))
             live = await self._scalar(f"SELECT count(*) FROM replicas WHERE heartbeat_at > {NOW} - ?", (ttl,))
-            held = dict(await self._all(f"UPDATE leases SET expires_at = {NOW} + ? WHERE holder = ?"
-                                        " RETURNING provider, epoch", (ttl, self._id)))
+            held = dict(await self._all("SELECT provider, epoch FROM leases WHERE holder = ?", (self._id,)))
             await self._run(f"UPDATE outbox SET claim_until = {NOW} + ? WHERE claimed_by = ?", (ttl, self._id))
             share = math.ceil(len(providers) / max(live, 1))
             if len(held) > share:
                 given = sorted(held)[share:]
-                await self._run("UPDATE leases SET holder = NULL, expires_at = 0 WHERE holder = ?"
-                                " AND provider = ANY(?)", (self._id, given))
+                await self._run("UPDATE leases SET holder = NULL WHERE holder = ? AND provider = ANY(?)",
+                                (self._id, given))
                 for provider in given:
                     del held[provider]
             elif len(held) < share:
                 held |= dict(await self._all(
-                    f"UPDATE leases SET holder = ?, epoch = epoch + 1, expires_at = {NOW} + ? WHERE provider IN ("
-                    f" SELECT provider FROM leases WHERE provider = ANY(?) AND (holder IS NULL OR expires_at < {NOW})"
-                    " ORDER BY provider LIMIT ? FOR UPDATE SKIP LOCKED) RETURNING provider, epoch",
-                    (self._id, ttl, list(providers), share - len(held))))
+                    "UPDATE leases SET holder = ?, epoch = epoch + 1 WHERE provider IN ("
+                    " SELECT l.provider FROM leases l LEFT JOIN replicas r ON r.id = l.holder"
+                    f" WHERE l.provider = ANY(?) AND (r.id IS NULL OR r.heartbeat_at < {NOW} - ?)"
+                    " ORDER BY l.provider LIMIT ? FOR UPDATE OF l SKIP LOCKED) RETURNING provider, epoch",
+                    (self._id, list(providers), ttl, share - len(held))))
             # Replicas silent for a day are gone for good: `status` stops showing them.
             await self._run(f"DELETE FROM replicas WHERE heartbeat_at < {NOW} - 86400")
         self._epochs = held
@@ -196,7 +198,7 @@ class PostgresStore(SqlStore):
         """On a clean stop: give back this replica's leases and claims at once, so that the
         others take them over without waiting for them to expire."""
         async with self._transaction():
-            await self._run("UPDATE leases SET holder = NULL, expires_at = 0 WHERE holder = ?", (self._id,))
+            await self._run("UPDATE leases SET holder = NULL WHERE holder = ?", (self._id,))
             await self._run("UPDATE outbox SET claimed_by = NULL, claim_until = NULL WHERE claimed_by = ?", (self._id,))
             await self._run("DELETE FROM replicas WHERE id = ?", (self._id,))
         self._epochs = {}

@@ -3,8 +3,9 @@
 Each entry moves the schema from version i to i + 1; never edit a released entry, append one.
 The first entry is the SQLite schema at its version 4 (bot/state.py), so that `statusbot migrate`
 copies every table column for column, and adds:
-- `leases`: which replica polls which page, until when, and an epoch that grows at every change
-  of hands (a poll commits only under the epoch it started with: fencing);
+- `leases`: which replica polls which page, and an epoch that grows at every change of hands (a
+  poll commits only under the epoch it started with: fencing); a lease lasts as long as its
+  holder's heartbeat, so a heartbeat writes one row, whatever the number of pages;
 - `replicas`: every replica's heartbeat, for takeover and for `statusbot status`;
 - the outbox's claim (`claimed_by`, `claim_until`): a delivery in flight on one replica.
 Times are unix seconds; the leases' and claims' are the database's own clock, so that replicas on
@@ -94,8 +95,7 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE leases (
         provider TEXT PRIMARY KEY,
         holder TEXT,
-        epoch BIGINT NOT NULL DEFAULT 0,
-        expires_at DOUBLE PRECISION NOT NULL DEFAULT 0
+        epoch BIGINT NOT NULL DEFAULT 0
     );
     CREATE INDEX leases_by_holder ON leases (holder);
     CREATE TABLE replicas (

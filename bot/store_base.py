@@ -85,9 +85,6 @@ class ReplicaRow:
 class SqlStore(ABC):
     """The store's operations, on the primitives a database gives."""
 
-    # SQL's "the larger of two values": SQLite's max() of two arguments, PostgreSQL's GREATEST.
-    _GREATEST = "max"
-
     def __init__(self, path: str, hidden: Iterable[str] = ()):
         self.path = path  # what logs and errors call the database (never with a password)
         self._hidden = frozenset(hidden)  # secrets that no error text written here may carry
@@ -260,9 +257,12 @@ class SqlStore(ABC):
         if not polled:
             return
         async with self._transaction():
+            # Only newer times are written: a row rewritten with its own value still costs a write
+            # (and, on PostgreSQL, a new row version), and replicas report pages they polled before.
             await self._run_many(
                 "INSERT INTO providers (name, last_poll_at) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET"
-                f" last_poll_at = {self._GREATEST}(coalesce(providers.last_poll_at, 0), excluded.last_poll_at)",
+                " last_poll_at = excluded.last_poll_at"
+                " WHERE excluded.last_poll_at > coalesce(providers.last_poll_at, 0)",
                 polled,
             )
 

@@ -19,6 +19,7 @@ from types import TracebackType
 
 import psycopg
 
+from bot.replicas import LEASE_BEATS, beat_for
 from tests.bot_process import BotProcess
 from tests.crash import Verdict, parse_delivery, verify
 from tests.eventually import eventually
@@ -41,6 +42,7 @@ class ReplicaWorld:
         self.receiver = receiver
         self.url = url
         self.interval = interval
+        self.lease = beat_for([interval]) * LEASE_BEATS  # a lease lasts this long after its holder's last beat
         self.scripts = {f"p{n}": PageScript(f"P{n}") for n in range(1, count + 1)}
         self._updates: dict[str, list[str]] = {}  # story ("p1/inc0001") -> update bodies, in order
         self.bots: dict[str, BotProcess] = {}  # the latest process of each replica
@@ -196,8 +198,8 @@ url = "{self.receiver.url}/hook"
 
     def holders(self) -> dict[str, str | None]:
         """Each page's holder (the replica's name) while its lease runs; None when no one holds it."""
-        rows = self.sql("SELECT provider, split_part(holder, '#', 1) FROM leases"
-                        " WHERE holder IS NOT NULL AND expires_at > extract(epoch from clock_timestamp())")
+        rows = self.sql("SELECT l.provider, r.name FROM leases l JOIN replicas r ON r.id = l.holder"
+                        " WHERE r.heartbeat_at > extract(epoch from clock_timestamp()) - %s", (self.lease,))
         held = dict(rows)
         return {page: held.get(page) for page in self.scripts}
 
@@ -225,7 +227,7 @@ url = "{self.receiver.url}/hook"
 
     def lease_left(self, name: str) -> float:
         """Seconds until the last of `name`'s leases runs out (the database's clock)."""
-        rows = self.sql("SELECT max(expires_at) - extract(epoch from clock_timestamp()) FROM leases"
-                        " WHERE split_part(holder, '#', 1) = %s", (name,))
+        rows = self.sql("SELECT max(r.heartbeat_at) + %s - extract(epoch from clock_timestamp())"
+                        " FROM leases l JOIN replicas r ON r.id = l.holder WHERE r.name = %s", (self.lease, name))
         return float(rows[0][0] or 0.0)
 

@@ -13,7 +13,7 @@ import pytest
 from bot.noise.settings import NoiseSettings
 from bot.noise.stage import NoiseStage
 from bot.replicas import ReplicaKeeper, beat_for
-from bot.state_pg import PostgresStore
+from bot.state_pg import LeaseChange, PostgresStore
 from bot.store_base import LeaseLost
 from tests.builders import component_event, update_event
 
@@ -57,9 +57,8 @@ def held(store: PostgresStore) -> set[str]:
 
 
 async def expire_leases(store: PostgresStore, holder: PostgresStore) -> None:
-    """As if `holder` had stopped beating a lease ago: its leases and its heartbeat are in the past."""
+    """As if `holder` had stopped beating a minute ago: its leases have run out with its heartbeat."""
     async with store._transaction():
-        await store._run("UPDATE leases SET expires_at = 0 WHERE holder LIKE ?", (f"{holder.replica}#%",))
         await store._run("UPDATE replicas SET heartbeat_at = extract(epoch from clock_timestamp()) - 60"
                          " WHERE name = ?", (holder.replica,))
 
@@ -172,3 +171,15 @@ async def test_the_heartbeat_stops_polling_once_the_database_is_gone_for_a_lease
     clock.moment += keeper.ttl
     await keeper.heartbeat()
     assert held(store) == set()
+
+
+async def test_a_heartbeat_writes_no_lease_row_however_many_pages(replica: Open):
+    store = await replica("r1")
+    pages = [f"page{n}" for n in range(500)]
+    await store.join(pages)
+    await store.beat(pages, ttl=30)
+    versions = await store._all("SELECT provider, xmin::text FROM leases ORDER BY provider")
+    assert (await store.beat(pages, ttl=30)) == LeaseChange(frozenset(), frozenset())
+    # Every lease row is the version the first beat wrote: a lease lives with its holder's heartbeat.
+    assert await store._all("SELECT provider, xmin::text FROM leases ORDER BY provider") == versions
+    assert all(store.holds(page) for page in pages)

@@ -42,8 +42,12 @@ LEASE = BEAT * LEASE_BEATS
 
 
 @pytest.fixture
-def world(tmp_path: Path, pages: StatusPageServer, postgres_url: str) -> Iterator[ReplicaWorld]:
-    with WebhookReceiver(delay=0.15) as receiver, \
+def world(request: pytest.FixtureRequest, tmp_path: Path, pages: StatusPageServer,
+          postgres_url: str) -> Iterator[ReplicaWorld]:
+    """Six pages and replicas of the bot delivering to a receiver that answers in 50 ms (a test
+    marked `slow_receiver`: 150 ms, so that a killed replica surely has a send in flight)."""
+    delay = 0.15 if request.node.get_closest_marker("slow_receiver") else 0.05
+    with WebhookReceiver(delay=delay) as receiver, \
             ReplicaWorld(tmp_path, pages, receiver, postgres_url, interval=INTERVAL) as replicas:
         yield replicas
 
@@ -71,6 +75,7 @@ def test_two_replicas_split_the_pages_and_announce_each_update_once(world: Repli
     assert not world.problems()
 
 
+@pytest.mark.slow_receiver
 def test_a_replica_killed_mid_burst_loses_nothing_and_its_work_is_taken_over_within_two_intervals(
         world: ReplicaWorld):
     world.start("r1", "r2", "r3")
@@ -110,10 +115,10 @@ def test_a_replica_cut_off_from_the_database_keeps_running_and_takes_work_again(
     world.baseline()
     cuts = 0
     with world.flowing(every=0.05):
-        for _ in range(6):  # over a second or two, each cut while deliveries go out
+        for _ in range(4):  # over a second or so, each cut while deliveries go out
             world.receiver.wait_for(len(world.receiver.requests) + 1, timeout=30)
             cuts += postgres_server.terminate(postgres_url, application_name="statusbot r1") > 0
-    assert cuts >= 3, "r1's connections were hardly ever cut: the test proves little"
+    assert cuts >= 2, "r1's connections were hardly ever cut: the test proves little"
     eventually(lambda: world.shares() == {"r1": 3, "r2": 3}, what=lambda: f"r1 beating again: {world.holders()}")
     world.wait_until_delivered()
     assert world.bots["r2"].stop() == 0  # from now on r1 alone polls and delivers
@@ -160,7 +165,7 @@ async def test_a_poll_under_a_lease_that_expired_and_moved_on_commits_nothing(
     assert stale.holds("acme") and not current.holds("acme")
 
     async def taken_over() -> bool:  # r1 beats no more: on the database's clock its lease runs out
-        return "acme" in (await current.beat(["acme"], ttl=30)).taken
+        return "acme" in (await current.beat(["acme"], ttl=0.2)).taken
 
     await eventually_async(taken_over, within=10, what="r2 taking the page over")
     assert stale.holds("acme")  # r1 has not noticed: its poll goes on, and tries to commit
@@ -227,8 +232,8 @@ async def test_a_cut_connection_costs_the_heartbeat_less_than_a_lease(
     await keeper.heartbeat()
     await keeper.heartbeat()
     assert time.monotonic() - started < LEASE
-    (expires_in,) = await store._all(f"SELECT expires_at - {NOW} FROM leases WHERE provider = 'acme'")
-    assert store.holds("acme") and expires_in[0] > LEASE - BEAT  # renewed by the second beat
+    (beaten,) = await store._all(f"SELECT {NOW} - heartbeat_at FROM replicas WHERE name = 'r1'")
+    assert store.holds("acme") and beaten[0] < BEAT  # the second beat renewed the lease
 
 
 def test_a_rolling_restart_hands_the_pages_over_at_once_and_announces_each_update_once(world: ReplicaWorld):
