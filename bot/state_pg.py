@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
-import logging
 import math
 import uuid
 from collections.abc import AsyncIterator, Iterable, Sequence
@@ -36,8 +35,6 @@ try:  # the optional extra `statusbot[postgres]`
     from psycopg_pool import AsyncConnectionPool
 except ImportError:  # pragma: no cover - `check` and `run` say how to install it
     psycopg = None  # type: ignore[assignment]
-
-log = logging.getLogger("statusbot.state")
 
 # The database's clock, in unix seconds: leases and claims are timed by it alone.
 NOW = "extract(epoch from clock_timestamp())::float8"
@@ -135,9 +132,10 @@ class PostgresStore(SqlStore):
         return await self._scalar("SELECT version FROM statusbot_schema")
 
     async def probe_write(self) -> None:
-        """Raise unless the database takes a write now: this replica's heartbeat is one."""
+        """Raise unless the database takes a write now (one that changes nothing; not the
+        heartbeat, which only the heartbeat may renew)."""
         async with self._transaction():
-            await self._run(f"UPDATE replicas SET heartbeat_at = {NOW} WHERE id = ?", (self._id,))
+            await self._run("UPDATE statusbot_schema SET version = version")
 
     # ------------------------------------------------------------ replicas and leases
 
