@@ -1,9 +1,9 @@
 """This replica's place among the replicas sharing a PostgreSQL database: its heartbeat.
 
-Every `beat` seconds one transaction renews the leases of the pages it polls and the claims of the
-deliveries it sends, takes over pages whose lease expired (a replica that stopped), and gives back
-pages beyond its share (a replica that joined). A lease lasts LEASE_BEATS heartbeats, so a
-replica killed with `kill -9` has its pages polled again within a lease and two heartbeats (the
+Every `beat` seconds one transaction writes this replica's heartbeat (which keeps all of its
+leases alive) and renews the claims of the deliveries it sends, takes over pages whose holder has
+been silent for a lease (a replica that stopped), and gives back pages beyond its share (a replica
+that joined). A lease lasts LEASE_BEATS heartbeats after its holder's last, so a replica killed with `kill -9` has its pages polled again within a lease and two heartbeats (the
 takeover, then the scheduler's next look), which the beat keeps under the shortest interval.
 
 When the database cannot be reached, the replica keeps trying; once its leases would have
