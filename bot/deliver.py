@@ -102,8 +102,7 @@ class DeliveryWorker:
                 outcome = await self.deliver(delivery, stop)
                 self.metrics.outbox_depth.labels(self.channel).set(await self.store.pending_count(self.channel))
             except DatabaseUnavailable:
-                # The replica's heartbeat reports the outage; nothing is claimed until it ends.
-                await first_of(stop.wait(), self.sleep(self.recheck or OUTAGE_WAIT))
+                await self._wait_out_outage(stop)  # nothing is claimed until it ends
                 continue
             if outcome is Outcome.DISABLED:
                 return
@@ -168,7 +167,11 @@ class DeliveryWorker:
             except DatabaseUnavailable:
                 if stop.is_set():
                     raise
-                await first_of(stop.wait(), self.sleep(self.recheck or OUTAGE_WAIT))
+                await self._wait_out_outage(stop)
+
+    async def _wait_out_outage(self, stop: asyncio.Event) -> None:
+        """A pause before trying a shared database again (the replica's heartbeat reports the outage)."""
+        await first_of(stop.wait(), self.sleep(self.recheck or OUTAGE_WAIT))
 
     async def _send(self, delivery: PendingDelivery, thread: ThreadRef | None) -> ThreadRef | None:
         pause = self._last_send + self.notifier.min_interval - time.monotonic()

@@ -70,10 +70,10 @@ class Service:
         http = self.http
         endpoint = _endpoint(self.config.bot.http, self.metrics, self.health) if self.config.bot.http else None
         notifiers: dict[str, Notifier] = {}
-        keeper, beating = None, asyncio.Event()
+        joined, beating = None, asyncio.Event()
         try:
-            keeper = await self._join(store, beating)
-            recheck = keeper.beat if keeper is not None else None
+            joined = await self._join(store, beating)
+            recheck = joined[0].beat if joined is not None else None
             for channel in self.config.channels:
                 notifiers[channel.name] = self.destinations[channel.type].create(channel.name, channel.settings, http)
             workers = {
@@ -95,9 +95,10 @@ class Service:
                 await endpoint.start()
             return await self._run_forever(pollers, noise, workers, recheck)
         finally:
-            if keeper is not None:  # heartbeats went on until the last send was recorded
+            if joined is not None:  # heartbeats went on until the last send was recorded
+                keeper, heartbeat = joined
                 beating.set()
-                await asyncio.gather(*(task for task in self._tasks if task.get_name() == "heartbeat"))
+                await heartbeat
                 await keeper.leave()
             if endpoint is not None:
                 await endpoint.stop()
@@ -107,9 +108,10 @@ class Service:
             await fetcher.aclose()
             await store.close()
 
-    async def _join(self, store: SqlStore, stop: asyncio.Event) -> ReplicaKeeper | None:
+    async def _join(self, store: SqlStore, stop: asyncio.Event) -> tuple[ReplicaKeeper, asyncio.Task[None]] | None:
         """Where replicas share the database: join them, take a first share of the pages and beat
-        until `stop`. A heartbeat that fails outright stops the service."""
+        until `stop` (the keeper and its heartbeat's task). A heartbeat that fails outright stops
+        the service."""
         if not isinstance(store, PostgresStore):
             return None
         keeper = ReplicaKeeper(store, [p.name for p in self.config.providers], self.clock,
@@ -118,7 +120,7 @@ class Service:
         heartbeat = asyncio.create_task(keeper.run(stop), name="heartbeat")
         heartbeat.add_done_callback(self._stop_unless_ok)
         self._tasks.append(heartbeat)
-        return keeper
+        return keeper, heartbeat
 
     def _stop_unless_ok(self, task: asyncio.Task) -> None:
         if not task.cancelled() and task.exception() is not None:
