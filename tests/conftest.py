@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,6 +14,7 @@ from bot.store_base import SqlStore
 from tests.fakes.status_page import StatusPageServer
 
 if TYPE_CHECKING:
+    from bot.state_pg import PostgresStore
     from tests.postgres_server import PostgresServer
 
 # Captured payloads live beside the repository (../shared), never inside it.
@@ -49,6 +50,23 @@ async def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIter
         opened = await PostgresStore.open(request.getfixturevalue("postgres_url"), 10)
     yield opened
     await opened.close()
+
+
+@pytest.fixture
+async def replica(postgres_url: str) -> AsyncIterator[Callable[[str], Awaitable[PostgresStore]]]:
+    """Opens replicas of one bot (PostgreSQL stores named as asked) on one fresh database; all are
+    closed after the test."""
+    from bot.state_pg import PostgresStore
+
+    opened: list[PostgresStore] = []
+
+    async def open_replica(name: str) -> PostgresStore:
+        opened.append(await PostgresStore.open(postgres_url, 10, replica=name))
+        return opened[-1]
+
+    yield open_replica
+    for store in opened:
+        await store.close()
 
 
 @pytest.fixture

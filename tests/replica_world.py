@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
@@ -20,6 +20,7 @@ from types import TracebackType
 import psycopg
 
 from bot.replicas import LEASE_BEATS, beat_for
+from bot.state_pg import PostgresStore
 from tests.bot_process import BotProcess
 from tests.crash import Verdict, parse_delivery, verify
 from tests.eventually import eventually
@@ -30,6 +31,8 @@ START_TIMEOUT = 60.0  # a loaded machine may take long to start Python
 SETTLING_POLLS = 2  # after everything arrived: polls of every page in which nothing more may come
 PHASES = ("investigating", "identified", "monitoring", "resolved")  # an incident's updates, in turn
 
+
+OpenReplica = Callable[[str], Awaitable[PostgresStore]]  # conftest's `replica` fixture: a store per name
 
 class ReplicaWorld:
     """`count` Statuspage-like pages (p1, p2, ...) polled every `interval` seconds by replicas of
@@ -231,3 +234,9 @@ url = "{self.receiver.url}/hook"
                         " FROM leases l JOIN replicas r ON r.id = l.holder WHERE r.name = %s", (self.lease, name))
         return float(rows[0][0] or 0.0)
 
+
+async def expire_leases(store: PostgresStore, holder: PostgresStore) -> None:
+    """As if `holder` had stopped beating a minute ago: its leases have run out with its heartbeat."""
+    async with store._transaction():
+        await store._run("UPDATE replicas SET heartbeat_at = extract(epoch from clock_timestamp()) - 60"
+                         " WHERE name = ?", (holder.replica,))

@@ -6,7 +6,6 @@ test_replicas_failover.py."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
@@ -16,23 +15,9 @@ from bot.replicas import ReplicaKeeper, beat_for
 from bot.state_pg import LeaseChange, PostgresStore
 from bot.store_base import LeaseLost
 from tests.builders import component_event, update_event
+from tests.replica_world import OpenReplica, expire_leases
 
 PAGES = ["a", "b", "c", "d"]
-Open = Callable[[str], Awaitable[PostgresStore]]
-
-
-@pytest.fixture
-async def replica(postgres_url: str) -> AsyncIterator[Open]:
-    """Opens replicas of one bot on one fresh database; all are closed after the test."""
-    opened: list[PostgresStore] = []
-
-    async def open_replica(name: str) -> PostgresStore:
-        opened.append(await PostgresStore.open(postgres_url, 10, replica=name))
-        return opened[-1]
-
-    yield open_replica
-    for store in opened:
-        await store.close()
 
 
 class ManualClock:
@@ -56,14 +41,7 @@ def held(store: PostgresStore) -> set[str]:
     return {page for page in PAGES if store.holds(page)}
 
 
-async def expire_leases(store: PostgresStore, holder: PostgresStore) -> None:
-    """As if `holder` had stopped beating a minute ago: its leases have run out with its heartbeat."""
-    async with store._transaction():
-        await store._run("UPDATE replicas SET heartbeat_at = extract(epoch from clock_timestamp()) - 60"
-                         " WHERE name = ?", (holder.replica,))
-
-
-async def test_replicas_split_the_pages_and_take_over_a_silent_ones(replica: Open):
+async def test_replicas_split_the_pages_and_take_over_a_silent_ones(replica: OpenReplica):
     first, second = await replica("r1"), await replica("r2")
     await first.join(PAGES)
     await first.beat(PAGES, ttl=30)
@@ -82,7 +60,7 @@ async def test_replicas_split_the_pages_and_take_over_a_silent_ones(replica: Ope
     assert rows == {"r1": 0, "r2": 4}
 
 
-async def test_a_poll_under_a_lease_that_moved_on_writes_nothing(replica: Open):
+async def test_a_poll_under_a_lease_that_moved_on_writes_nothing(replica: OpenReplica):
     stale, current = await replica("r1"), await replica("r2")
     await stale.join(PAGES)
     await stale.beat(PAGES, ttl=30)
@@ -100,7 +78,7 @@ async def test_a_poll_under_a_lease_that_moved_on_writes_nothing(replica: Open):
         await stale.update_validators("a", {})
 
 
-async def test_deliveries_are_claimed_once_and_in_thread_order(replica: Open):
+async def test_deliveries_are_claimed_once_and_in_thread_order(replica: OpenReplica):
     first, second, third = await replica("r1"), await replica("r2"), await replica("r3")
     rows = [update_event(1, "t1"), update_event(2, "t1"), update_event(3, "t2")]
     await first.commit_poll("acme", [], [], [("hooks", event) for event in rows], changed=True)
@@ -116,7 +94,7 @@ async def test_deliveries_are_claimed_once_and_in_thread_order(replica: Open):
     assert await second.thread("hooks", "t1") == {"ts": "1.0"}  # the parent's ts is there first
 
 
-async def test_a_claim_that_expired_is_taken_over(replica: Open):
+async def test_a_claim_that_expired_is_taken_over(replica: OpenReplica):
     dead, alive = await replica("r1"), await replica("r2")
     dead.claim_ttl = 0.05
     await dead.commit_poll("acme", [], [], [("hooks", update_event(1))], changed=True)
@@ -127,7 +105,7 @@ async def test_a_claim_that_expired_is_taken_over(replica: Open):
     assert taken is not None and taken.id == claimed.id
 
 
-async def test_a_clean_stop_gives_leases_and_claims_back_at_once(replica: Open):
+async def test_a_clean_stop_gives_leases_and_claims_back_at_once(replica: OpenReplica):
     leaving, staying = await replica("r1"), await replica("r2")
     await leaving.join(PAGES)
     await leaving.beat(PAGES, ttl=30)
@@ -140,7 +118,7 @@ async def test_a_clean_stop_gives_leases_and_claims_back_at_once(replica: Open):
     assert [row.name for row in await staying.replica_rows()] == ["r2"]
 
 
-async def test_noise_control_releases_what_is_due_once_across_replicas(replica: Open):
+async def test_noise_control_releases_what_is_due_once_across_replicas(replica: OpenReplica):
     first, second = await replica("r1"), await replica("r2")
     now = [1_000.0]
     stage = NoiseStage({"chat": NoiseSettings(hold=60.0)}, lambda: now[0])
@@ -154,7 +132,7 @@ async def test_noise_control_releases_what_is_due_once_across_replicas(replica: 
     assert await second.waiting_counts() == {}
 
 
-async def test_the_heartbeat_stops_polling_once_the_database_is_gone_for_a_lease(replica: Open, postgres_server,
+async def test_the_heartbeat_stops_polling_once_the_database_is_gone_for_a_lease(replica: OpenReplica, postgres_server,
                                                                                  postgres_url: str):
     store = await replica("r1")
     clock = ManualClock()
@@ -173,7 +151,7 @@ async def test_the_heartbeat_stops_polling_once_the_database_is_gone_for_a_lease
     assert held(store) == set()
 
 
-async def test_a_heartbeat_writes_no_lease_row_however_many_pages(replica: Open):
+async def test_a_heartbeat_writes_no_lease_row_however_many_pages(replica: OpenReplica):
     store = await replica("r1")
     pages = [f"page{n}" for n in range(500)]
     await store.join(pages)

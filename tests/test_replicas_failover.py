@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from contextlib import aclosing
 from pathlib import Path
 
@@ -31,9 +31,8 @@ from tests.builders import update_event
 from tests.eventually import eventually, eventually_async
 from tests.fakes.status_page import PageScript, StatusPageServer
 from tests.fakes.webhook_receiver import WebhookReceiver
-from tests.replica_world import ReplicaWorld
+from tests.replica_world import OpenReplica, ReplicaWorld, expire_leases
 from tests.test_poll import Channel, WatchedBudget
-from tests.test_replicas import expire_leases
 
 pytest.importorskip("psycopg", reason="psycopg is not installed: pip install 'statusbot[postgres]'")
 
@@ -110,18 +109,6 @@ def test_a_replica_cut_off_from_the_database_keeps_running_and_takes_work_again(
     assert not world.problems()
 
 
-@pytest.fixture
-async def stores(postgres_url: str) -> AsyncIterator[tuple[PostgresStore, PostgresStore]]:
-    """Replicas r1 and r2 of one bot on a fresh database, in this process; closed after the test."""
-    first = await PostgresStore.open(postgres_url, 10, replica="r1")
-    try:
-        second = await PostgresStore.open(postgres_url, 10, replica="r2")
-        yield first, second
-        await second.close()
-    finally:
-        await first.close()
-
-
 def ignore(channels: set[str]) -> None:
     """What a poller calls when it queued deliveries: no delivery worker listens here."""
 
@@ -134,8 +121,8 @@ async def written(store: PostgresStore) -> tuple[int, int, int]:
 
 
 async def test_a_poll_under_a_lease_that_expired_and_moved_on_commits_nothing(
-        stores: tuple[PostgresStore, PostgresStore]):
-    stale, current = stores
+        replica: OpenReplica):
+    stale, current = await replica("r1"), await replica("r2")
     document = DocumentState("https://status.example/api/v2/summary.json", Validators(etag='"v2"'), Snapshot())
     await stale.join(["acme"])
     await stale.beat(["acme"], ttl=0.2)
@@ -157,11 +144,11 @@ async def test_a_poll_under_a_lease_that_expired_and_moved_on_commits_nothing(
 
 
 async def test_a_poll_that_straddles_a_lost_and_retaken_lease_commits_nothing(
-        stores: tuple[PostgresStore, PostgresStore], pages: StatusPageServer):
+        replica: OpenReplica, pages: StatusPageServer):
     """r1 reads the page, loses its lease while the poll waits to parse it, r2 polls the page
     meanwhile and commits, and r1 takes the page back before its old poll commits: the epoch
     it started under is gone, so that poll must write nothing."""
-    stale, other = stores
+    stale, other = await replica("r1"), await replica("r2")
     script = PageScript("Acme")
     script.component("api", "API")
     pages.publish("/acme", script)
@@ -197,8 +184,8 @@ async def test_a_poll_that_straddles_a_lost_and_retaken_lease_commits_nothing(
 
 
 async def test_a_cut_connection_costs_the_heartbeat_less_than_a_lease(
-        stores: tuple[PostgresStore, PostgresStore], postgres_server, postgres_url: str):
-    store, _ = stores
+        replica: OpenReplica, postgres_server, postgres_url: str):
+    store = await replica("r1")
     keeper = ReplicaKeeper(store, ["acme"], LoopClock(), BEAT)
     await keeper.start()
     # Statements at once, as a busy replica's polls, sends and heartbeat: the pool holds several connections.
