@@ -311,6 +311,30 @@ class Reading:
 
 
 @dataclass(frozen=True)
+class Answer:
+    """What a page answered to one of platform detection's requests: any status, redirects followed."""
+
+    url: str  # where the answer came from, after redirects
+    status: int
+    content_type: str  # the media type, lower case, without parameters ("" when not sent)
+    body: bytes
+
+
+@dataclass(frozen=True)
+class Sign:
+    """How platform detection recognises a page of a format.
+
+    `ask` turns the address a user gave into the URL to request (a path appended to it, or the
+    address itself); `read` judges the answer: the URL to configure for this format when the
+    answer is this platform's (usually the base URL, a feed's own URL for a feed), else None.
+    Detection then reads the format's documents at that URL before it believes the sign.
+    """
+
+    ask: Callable[[str], str]  # the address given -> the URL to request
+    read: Callable[[str, Answer], str | None]  # (the address given, its answer) -> URL to configure
+
+
+@dataclass(frozen=True)
 class Format:
     """A status-page format: which documents to fetch and how to read each of them."""
 
@@ -325,21 +349,43 @@ class Format:
     # keeps its last known status until the page lists it again. Elsewhere a component that leaves
     # the answer was removed, and one that comes back is new.
     keeps_unlisted_components: bool = False
+    # How platform detection recognises this format's pages; none: it never detects them.
+    signs: tuple[Sign, ...] = ()
 
     def parse(self, role: str, body: bytes, base_url: str, limits: Limits = DEFAULT_LIMITS) -> Snapshot:
         """A document's partial snapshot, without the account of what the limits cut. Raises ParseError."""
         return self.read(role, body, base_url, limits).snapshot
 
 
+# What confirmed a preset's platform and address: a public capture of its documents, its
+# documented endpoint in the public configuration of other projects, the platform's own customer
+# list, or the service's own documentation of its status page.
+EVIDENCE_KINDS = ("capture", "config", "customers", "docs")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Where a preset's platform and address were confirmed."""
+
+    by: Literal["capture", "config", "customers", "docs"]
+    source: str  # where to look: a repository and path (with the year seen), or a public address
+
+
+# The kind of a page whose platform is detected at its first poll (and again when it moves).
+AUTO_KIND = "auto"
+
+
 @dataclass(frozen=True)
 class Preset:
-    """A catalog entry: a well-known page under a short name."""
+    """A catalog entry: a well-known page under a short name. A preset whose platform could not be
+    confirmed has kind "auto" and no evidence: the bot detects its platform at the first poll."""
 
     name: str
     title: str
     kind: str
     url: str
-    note: str = ""
+    note: str = ""  # a caveat for the operator (what the page covers, what it leaves out)
+    evidence: Evidence | None = None
 
 
 JSON = dict[str, Any]

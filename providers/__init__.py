@@ -6,7 +6,7 @@ Modules here import only `bot.model`, `bot.text` and `bot.urls`, never the engin
 
 from __future__ import annotations
 
-from bot.model import Format, Preset
+from bot.model import AUTO_KIND, Format, Preset
 from providers import catalog, feed, gcp, incidentio, slack, statusio, statuspage
 
 # The registry: one entry per format module.
@@ -30,7 +30,7 @@ def _presets(presets: tuple[Preset, ...]) -> dict[str, Preset]:
     for preset in presets:
         if preset.name in table:
             raise ValueError(f"catalog: duplicate preset name {preset.name!r}")
-        if preset.kind not in FORMATS:
+        if preset.kind not in FORMATS and preset.kind != AUTO_KIND:
             raise ValueError(f"catalog: preset {preset.name!r} has unknown kind {preset.kind!r}")
         table[preset.name] = preset
     return table

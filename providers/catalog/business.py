@@ -1,0 +1,155 @@
+"""Presets: Payments and commerce, communication, collaboration and productivity, identity.
+
+Alphabetical by name. Each records what confirmed its platform and address (`Evidence`).
+"""
+
+from __future__ import annotations
+
+from bot.model import Preset
+
+PRESETS: tuple[Preset, ...] = (
+    Preset("airtable", "Airtable", "statuspage", "https://status.airtable.com"),
+    Preset("atlassian", "Atlassian", "statuspage", "https://status.atlassian.com"),
+    Preset(
+        "box",
+        "Box",
+        "statuspage",
+        "https://status.box.com",
+        "Platform not confirmed by the reference: check that /api/v2/summary.json answers.",
+    ),
+    Preset(
+        "canva",
+        "Canva",
+        "statuspage",
+        "https://www.canvastatus.com",
+        "Platform from a third-party client's 2026 live check, not the reference.",
+    ),
+    Preset(
+        "clerk",
+        "Clerk",
+        "statuspage",
+        "https://status.clerk.com",
+        "Platform not confirmed by the reference: check that /api/v2/summary.json answers.",
+    ),
+    Preset(
+        "coinbase",
+        "Coinbase",
+        "statuspage",
+        "https://status.coinbase.com",
+        "Platform not confirmed by the reference: check that /api/v2/summary.json answers.",
+    ),
+    Preset("confluence", "Confluence", "statuspage", "https://confluence.status.atlassian.com"),
+    Preset("discord", "Discord", "statuspage", "https://discordstatus.com"),
+    Preset(
+        "docusign",
+        "DocuSign",
+        "statuspage",
+        "https://status.docusign.com",
+        "Platform from a third-party client's 2026 live check, not the reference.",
+    ),
+    Preset(
+        "dropbox",
+        "Dropbox",
+        "statuspage",
+        "https://status.dropbox.com",
+        "Platform not confirmed by the reference: check that /api/v2/summary.json answers.",
+    ),
+    Preset("epicgames", "Epic Games", "statuspage", "https://status.epicgames.com"),
+    Preset(
+        "figma",
+        "Figma",
+        "statuspage",
+        "https://status.figma.com",
+        "Platform not confirmed by the reference: check that /api/v2/summary.json answers.",
+    ),
+    Preset(
+        "google-workspace",
+        "Google Workspace",
+        "feed",
+        "https://www.google.com/appsstatus/dashboard/en/feed.atom",
+        "Address from third-party clients, not the reference: check that the feed answers.",
+    ),
+    Preset(
+        "hubspot",
+        "HubSpot",
+        "statuspage",
+        "https://status.hubspot.com",
+        "Platform not confirmed by the reference: check that /api/v2/summary.json answers.",
+    ),
+    Preset(
+        "intercom",
+        "Intercom",
+        "statuspage",
+        "https://www.intercomstatus.com",
+        "Platform not confirmed by the reference (Statuspage or incident.io, read the same way): check that /api/v2/summary.json answers.",
+    ),
+    Preset("mailgun", "Mailgun", "statuspage", "https://status.mailgun.com"),
+    Preset(
+        "miro",
+        "Miro",
+        "statuspage",
+        "https://status.miro.com",
+        "Platform not confirmed by the reference: check that /api/v2/summary.json answers.",
+    ),
+    Preset(
+        "notion",
+        "Notion",
+        "statuspage",
+        "https://status.notion.so",
+        "Platform not confirmed: some clients read it as Statuspage, one calls it a custom page; check that /api/v2/summary.json answers.",
+    ),
+    Preset(
+        "paypal",
+        "PayPal",
+        "feed",
+        "https://www.paypal-status.com/feed/rss",
+        "Address from third-party clients, not the reference: check that the feed answers.",
+    ),
+    Preset(
+        "plaid",
+        "Plaid",
+        "statuspage",
+        "https://status.plaid.com",
+        "Platform not confirmed by the reference: check that /api/v2/summary.json answers.",
+    ),
+    Preset(
+        "reddit",
+        "Reddit",
+        "statuspage",
+        "https://www.redditstatus.com",
+        "Platform not confirmed by the reference: check that /api/v2/summary.json answers.",
+    ),
+    Preset("sendgrid", "SendGrid", "statuspage", "https://status.sendgrid.com"),
+    Preset(
+        "shopify",
+        "Shopify",
+        "statuspage",
+        "https://www.shopifystatus.com",
+        "Platform not confirmed: some clients read it as Statuspage, another as a custom page; check that /api/v2/summary.json answers.",
+    ),
+    Preset("slack", "Slack", "slack", "https://slack-status.com"),
+    Preset(
+        "stripe",
+        "Stripe",
+        "feed",
+        "https://status.stripe.com/current/atom.xml",
+        "Stripe runs its own page; feed address from third-party clients, not the reference: check that it answers.",
+    ),
+    Preset("trello", "Trello", "statuspage", "https://trello.status.atlassian.com"),
+    Preset("twilio", "Twilio", "statuspage", "https://status.twilio.com"),
+    Preset(
+        "twitch",
+        "Twitch",
+        "statuspage",
+        "https://status.twitch.tv",
+        "Platform not confirmed by the reference: check that /api/v2/summary.json answers.",
+    ),
+    Preset(
+        "zapier",
+        "Zapier",
+        "statuspage",
+        "https://status.zapier.com",
+        "Platform not confirmed by the reference: check that /api/v2/summary.json answers.",
+    ),
+    Preset("zoom", "Zoom", "statuspage", "https://status.zoom.us"),
+)
