@@ -25,7 +25,9 @@ import socket
 import ssl
 import urllib.request
 import zlib
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
@@ -33,7 +35,7 @@ from aiohttp.helpers import get_env_proxy_for_url, proxies_from_env
 from aiohttp.resolver import DefaultResolver
 from yarl import URL
 
-from bot.model import FetchError, Validators
+from bot.model import Answer, FetchError, Validators
 from bot.retry_after import parse_retry_after
 from bot.urls import redacted
 
@@ -42,6 +44,10 @@ MAX_REDIRECTS = 5
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 # Bodies are read and decoded this much at a time: a hostile page never costs more than the cap.
 READ_CHUNK = 64 * 1024
+# Detection reads a page's HTML and feeds as well as its JSON.
+_PROBE_HEADERS = {"Accept": "application/json, application/rss+xml, application/atom+xml, text/html;q=0.9, */*;q=0.5"}
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -112,9 +118,24 @@ class Fetcher:
     async def fetch(self, url: str, previous: Validators | None) -> FetchResult:
         """GET `url`, conditionally on `previous`. Raises FetchError naming the (redacted) URL and
         a short reason; the cause is named without the URL that aiohttp's own messages repeat."""
+        return await self._guarded(url, lambda: self._fetch(url, previous or Validators()))
+
+    async def probe(self, url: str, linked_from: str | None = None) -> Answer:
+        """GET `url` for platform detection: whatever its status, the answer (redirects followed as
+        `fetch` follows them, the body capped alike). Raises FetchError only when there is no
+        answer to give: no connection, a timeout, a refused redirect, a body over the cap.
+
+        `linked_from` is the address of the page whose answer named `url` (a feed its HTML links,
+        the API a page refers to): `url` is then judged as a redirect from that page would be, so
+        a page cannot send detection to an address of the operator's network.
+        """
+        return await self._guarded(url, lambda: self._probe(url, linked_from))
+
+    async def _guarded(self, url: str, request: Callable[[], Awaitable[_T]]) -> _T:
+        """`request` made within the connection limit, its failures raised as FetchError."""
         try:
             async with self._slots:
-                return await self._fetch(url, previous or Validators())
+                return await request()
         except _Refused as exc:
             raise FetchError(exc.reason, _detail(url, exc.cause), exc.retry_after) from None
         except TimeoutError:
@@ -128,13 +149,32 @@ class Fetcher:
             headers["If-None-Match"] = previous.etag
         if previous.last_modified:
             headers["If-Modified-Since"] = previous.last_modified
-        page = target = self._url(url)
+        page = self._url(url)
+        return await self._follow(page, page, headers, lambda response: self._answer(response, previous))
+
+    async def _probe(self, url: str, linked_from: str | None) -> Answer:
+        if linked_from is None:
+            page = target = self._url(url)
+        else:  # not trusted as a configured page is: judged as the linking page's redirect
+            page = self._url(linked_from)
+            self._client()  # the hop's judges (the resolver, the proxy settings) come with the session
+            target = await self._next_hop(page, page, url)
+
+        async def answer(response: aiohttp.ClientResponse) -> Answer:
+            media_type = response.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+            return Answer(str(response.url), response.status, media_type, await self._read_capped(response))
+
+        return await self._follow(page, target, _PROBE_HEADERS, answer)
+
+    async def _follow(self, page: URL, target: URL, headers: Mapping[str, str],
+                      answer: Callable[[aiohttp.ClientResponse], Awaitable[_T]]) -> _T:
+        """GET `target`, following the redirects `page` may make, and read the final answer."""
         for _ in range(MAX_REDIRECTS + 1):
             # No Referer, here or on a hop: a redirect's target never learns the page's URL.
             async with self._client().get(target, headers=headers, allow_redirects=False) as response:
                 location = response.headers.get("Location") if response.status in _REDIRECTS else None
                 if location is None:
-                    return await self._answer(response, previous)
+                    return await answer(response)
             target = await self._next_hop(page, target, location)
         raise _Refused("redirects", f"more than {MAX_REDIRECTS} redirects")
 
