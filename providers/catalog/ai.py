@@ -1,92 +1,84 @@
-"""Presets: AI APIs, models and AI developer tools.
+"""Presets: AI APIs, model providers, AI developer tools and vector databases.
 
 Alphabetical by name. Each records what confirmed its platform and address (`Evidence`).
 """
 
 from __future__ import annotations
 
-from bot.model import Preset
+from bot.model import Evidence, Preset
+
+# AIWatch polls these pages every five minutes and records each one's platform beside its address.
+AIWATCH = Evidence("config", "bentleypark/aiwatch worker/src/services.ts (2026)")
 
 PRESETS: tuple[Preset, ...] = (
-    Preset("anthropic", "Anthropic (Claude)", "statuspage", "https://status.claude.com"),
-    Preset("assemblyai", "AssemblyAI", "statuspage", "https://status.assemblyai.com"),
     Preset(
-        "cerebras",
-        "Cerebras",
+        "anthropic",
+        "Anthropic (Claude)",
         "statuspage",
-        "https://status.cerebras.ai",
-        "Platform and address from a 2026 third-party client (aiwatch), not the reference: check that /api/v2/summary.json answers.",
+        "https://status.claude.com",
+        evidence=Evidence("capture", "junxit/ai-status-archive raw/anthropic.json (2026)"),
     ),
-    Preset("cohere", "Cohere", "incidentio", "https://status.cohere.com"),
-    Preset("cursor", "Cursor", "statuspage", "https://status.cursor.com"),
-    Preset("deepgram", "Deepgram", "statuspage", "https://status.deepgram.com"),
-    Preset("elevenlabs", "ElevenLabs", "incidentio", "https://status.elevenlabs.io"),
+    Preset("assemblyai", "AssemblyAI", "statuspage", "https://status.assemblyai.com", evidence=AIWATCH),
+    Preset(
+        "black-forest-labs",
+        "Black Forest Labs (FLUX)",
+        "statuspage",
+        "https://status.bfl.ml",
+        evidence=AIWATCH,
+    ),
+    Preset("cerebras", "Cerebras", "statuspage", "https://status.cerebras.ai", evidence=AIWATCH),
+    Preset("cohere", "Cohere", "incidentio", "https://status.cohere.com", evidence=AIWATCH),
+    Preset("cursor", "Cursor", "statuspage", "https://status.cursor.com", evidence=AIWATCH),
+    Preset("deepgram", "Deepgram", "statuspage", "https://status.deepgram.com", evidence=AIWATCH),
+    Preset("elevenlabs", "ElevenLabs", "incidentio", "https://status.elevenlabs.io", evidence=AIWATCH),
     Preset(
         "fireworks",
         "Fireworks AI",
         "incidentio",
         "https://status.fireworks.ai",
-        "The reference lists Fireworks on Better Stack; a 2026 client (aiwatch) saw it move to incident.io: check that /api/v2/summary.json answers.",
+        "Left Better Stack for incident.io in 2026 (its /index.json and /feed answer 404 since).",
+        AIWATCH,
     ),
-    Preset("groq", "Groq", "incidentio", "https://groqstatus.com"),
+    Preset("groq", "Groq", "incidentio", "https://groqstatus.com", evidence=AIWATCH),
+    Preset("huggingface", "Hugging Face", "feed", "https://status.huggingface.co/feed", evidence=AIWATCH),
+    Preset("kimi", "Kimi (Moonshot AI)", "statuspage", "https://status.moonshot.cn", evidence=AIWATCH),
+    Preset("langfuse", "Langfuse", "incidentio", "https://status.langfuse.com", evidence=AIWATCH),
+    Preset("modal", "Modal", "feed", "https://status.modal.com/feed", evidence=AIWATCH),
     Preset(
-        "huggingface",
-        "Hugging Face",
-        "feed",
-        "https://status.huggingface.co/feed.rss",
-        "Better Stack page (reference §3); host from a 2026 client, /feed.rss from Better Stack's docs: check that the feed answers.",
+        "openai",
+        "OpenAI",
+        "incidentio",
+        "https://status.openai.com",
+        evidence=Evidence("capture", "junxit/ai-status-archive raw/openai.json (2026)"),
     ),
-    Preset(
-        "modal",
-        "Modal",
-        "feed",
-        "https://status.modal.com/feed.rss",
-        "Better Stack page (reference §3); host from a 2026 client, /feed.rss from Better Stack's docs: check that the feed answers.",
-    ),
-    Preset("openai", "OpenAI", "incidentio", "https://status.openai.com"),
     Preset(
         "perplexity",
         "Perplexity",
         "incidentio",
         "https://status.perplexity.com",
-        "Moved from Instatus to incident.io in 2026-09 (reference §2); the compatible API is not confirmed by a client: check that /api/v2/summary.json answers.",
+        "Moved from Instatus to incident.io in September 2026.",
+        Evidence("config", "bentleypark/aiwatch pull request #1407 (2026)"),
     ),
-    Preset("pinecone", "Pinecone", "statuspage", "https://status.pinecone.io"),
-    Preset(
-        "replicate",
-        "Replicate",
-        "incidentio",
-        "https://www.replicatestatus.com",
-        "incident.io per a 2026 client (aiwatch); the reference mentions a move to Cloudflare: check that /api/v2/summary.json answers.",
-    ),
-    Preset(
-        "runway",
-        "Runway",
-        "statuspage",
-        "https://status.runwayml.com",
-        "Platform and address from a 2026 third-party client (aiwatch), not the reference: check that /api/v2/summary.json answers.",
-    ),
-    Preset("stability", "Stability AI", "incidentio", "https://status.stability.ai"),
-    Preset(
-        "together",
-        "Together AI",
-        "feed",
-        "https://status.together.ai/feed.rss",
-        "Better Stack page (reference §3); host from a 2026 client, /feed.rss from Better Stack's docs: check that the feed answers.",
-    ),
+    Preset("pinecone", "Pinecone", "statuspage", "https://status.pinecone.io", evidence=AIWATCH),
+    Preset("runway", "Runway", "statuspage", "https://status.runwayml.com", evidence=AIWATCH),
+    Preset("stability", "Stability AI", "incidentio", "https://status.stability.ai", evidence=AIWATCH),
+    Preset("together", "Together AI", "feed", "https://status.together.ai/feed", evidence=AIWATCH),
+    Preset("turbopuffer", "turbopuffer", "incidentio", "https://status.turbopuffer.com", evidence=AIWATCH),
+    Preset("twelvelabs", "Twelve Labs", "statuspage", "https://status.twelvelabs.io", evidence=AIWATCH),
     Preset(
         "voyageai",
         "Voyage AI",
         "statuspage",
         "https://voyageai-status.statuspage.io",
-        "Address from a 2026 third-party client (aiwatch); the reference confirms the platform only.",
+        evidence=AIWATCH,
     ),
-    Preset("windsurf", "Windsurf", "statuspage", "https://status.windsurf.com"),
+    Preset("windsurf", "Windsurf", "statuspage", "https://status.windsurf.com", evidence=AIWATCH),
     Preset(
         "xai",
         "xAI",
         "feed",
         "https://status.x.ai/feed.xml",
-        "Address from a 2026 third-party client (aiwatch), not the reference: check that the feed answers.",
+        "The page's only document open to programs (the rest sits behind a bot check); it lists the API, Grok apps and console together.",
+        AIWATCH,
     ),
 )
