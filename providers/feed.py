@@ -25,17 +25,19 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
+from urllib.parse import urljoin
 from xml.parsers.expat import errors as expat_errors
 from xml.sax import SAXParseException
 
 import feedparser
 
-from bot.model import IMPACTS, Document, Format, Incident, Limits, ParseError, Reading, Snapshot, Update
+from bot.model import IMPACTS, Answer, Document, Format, Incident, Limits, ParseError, Reading, Sign, Snapshot, Update
 from bot.text import html_to_text, one_line, tidy
 from bot.urls import is_web_link
 from providers import _feed_statuspage
 from providers._feed_entries import first_entries
 from providers._parse import Caps, clean, describe, numbered, undated_first
+from providers._signs import html_links, page_text, the_address
 
 Entry = dict[str, Any]  # one feedparser entry
 
@@ -350,9 +352,37 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+# ---------------------------------------------------------------- platform detection
+
+_FEED_TYPES = frozenset({"application/rss+xml", "application/atom+xml"})
+
+
+def _feed_sign(address: str, answer: Answer) -> str | None:
+    """The address is a feed itself, or HTML whose `<link rel="alternate">` names one: its URL."""
+    if answer.status == 200 and describe(answer.body) == "looks like an XML document or feed":
+        return answer.url
+    html = page_text(answer)
+    return None if html is None else linked_feed(html, answer.url)
+
+
+def linked_feed(html: str, page_url: str) -> str | None:
+    """The absolute URL of the first RSS or Atom feed the page's HTML links as its alternate."""
+    for link in html_links(html):
+        rels = link.get("rel", "").lower().split()
+        if "alternate" in rels and link.get("type", "").strip().lower() in _FEED_TYPES and link.get("href"):
+            try:
+                url = urljoin(page_url, link["href"].strip())
+            except ValueError:  # a malformed address in the page's markup
+                continue
+            if is_web_link(url):
+                return url
+    return None
+
+
 FORMAT = Format(
     kind="feed",
     description="RSS or Atom status feed (Statuspage history.atom, AWS, Azure, Better Stack, ...)",
     documents=documents,
     read=read,
+    signs=(Sign(ask=the_address, read=_feed_sign),),
 )

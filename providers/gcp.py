@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-from bot.model import JSON, Document, Format, Incident, Limits, Reading, Snapshot, Update
+from bot.model import JSON, Answer, Document, Format, Incident, Limits, ParseError, Reading, Sign, Snapshot, Update
 from bot.text import one_line, tidy
 from providers._parse import (
     Caps,
@@ -28,6 +28,7 @@ from providers._parse import (
     text,
     timestamp,
 )
+from providers._signs import at_path, base_url
 
 _IMPACT_BY_SEVERITY = {"low": "minor", "medium": "major", "high": "critical"}
 _IMPACT_BY_STATUS = {
@@ -41,9 +42,12 @@ _IMPACT_BY_STATUS = {
 _PAGE_PATH = re.compile(r"/?[\w.~-]+(/[\w.~-]+)*")
 
 
+_INCIDENTS_PATH = "/incidents.json"
+
+
 def documents(base_url: str) -> list[Document]:
     """The one document of the page; a path prefix in `base_url` is kept."""
-    return [Document("incidents", f"{base_url.rstrip('/')}/incidents.json")]
+    return [Document("incidents", f"{base_url.rstrip('/')}{_INCIDENTS_PATH}")]
 
 
 def read(role: str, body: bytes, base_url: str, limits: Limits) -> Reading:
@@ -127,9 +131,29 @@ def _link(item: JSON, incident_id: str, site: str) -> str:
     return f"{site}/incidents/{quote(incident_id, safe='')}"
 
 
+# ---------------------------------------------------------------- platform detection
+
+# Fields of a Google incident no other platform's incidents.json has together.
+_GOOGLE_FIELDS = ("external_desc", "begin", "most_recent_update")
+
+
+def _google_sign(address: str, answer: Answer) -> str | None:
+    """An incidents.json array whose first incident has Google's fields (the history is never empty)."""
+    if answer.status != 200:
+        return None
+    try:
+        items = load_array(answer.body)
+    except ParseError:
+        return None
+    first = items[0] if items else None
+    return base_url(answer, _INCIDENTS_PATH) if isinstance(first, dict) and all(
+        key in first for key in _GOOGLE_FIELDS) else None
+
+
 FORMAT = Format(
     kind="gcp",
     description="Google Cloud status (/incidents.json: every incident, updates keyed by time)",
     documents=documents,
     read=read,
+    signs=(Sign(ask=at_path(_INCIDENTS_PATH), read=_google_sign),),
 )

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from bot.model import JSON, Document, Format, Incident, Limits, ParseError, Reading, Snapshot, Update
+from bot.model import JSON, Answer, Document, Format, Incident, Limits, ParseError, Reading, Sign, Snapshot, Update
 from bot.text import one_line, tidy
 from bot.urls import is_web_link
 from providers._parse import (
@@ -40,9 +40,11 @@ from providers._parse import (
     text,
     timestamp,
 )
+from providers._signs import at_path, base_url, json_object
 
 # Top-level keys of `current`; JSON with neither (an error object, say) is not "all is well".
 _CURRENT_KEYS = ("status", "active_incidents")
+_CURRENT_PATH = "/api/v2.0.0/current"
 
 _IMPACTS = {"outage": "critical", "incident": "major", "notice": "minor"}
 
@@ -51,7 +53,7 @@ def documents(base_url: str) -> list[Document]:
     """The two documents of the page; a path prefix in `base_url` is kept."""
     base = base_url.rstrip("/")
     return [
-        Document("current", f"{base}/api/v2.0.0/current"),
+        Document("current", f"{base}{_CURRENT_PATH}"),
         Document("history", f"{base}/api/v2.0.0/history"),
     ]
 
@@ -147,9 +149,21 @@ def _link(item: JSON, site: str) -> str:
     return url if is_web_link(url) else site
 
 
+# ---------------------------------------------------------------- platform detection
+
+
+def _slack_sign(address: str, answer: Answer) -> str | None:
+    """Slack's `current`: a status word, the list of active incidents and the time of both."""
+    document = json_object(answer)
+    shaped = (document is not None and isinstance(document.get("status"), str)
+              and isinstance(document.get("active_incidents"), list) and "date_updated" in document)
+    return base_url(answer, _CURRENT_PATH) if shaped else None
+
+
 FORMAT = Format(
     kind="slack",
     description="Slack's own status (/api/v2.0.0/current and /api/v2.0.0/history)",
     documents=documents,
     read=read,
+    signs=(Sign(ask=at_path(_CURRENT_PATH), read=_slack_sign),),
 )

@@ -18,16 +18,23 @@ by their `_id`, else by their time and state.
 
 Impact of an incident: the worst component status its messages reported (300 minor, 400 major,
 500 and 600 critical). Maintenances have none.
+
+Detection: given the API URL, its answer is read as it is. Given the human page, its HTML names
+the page: the API URL itself (the page's own status widget script calls it), else the 24-hex
+page id beside "statuspage_id" / "statusPageId", from which the API URL is built. Public clients
+find the id the same way (a vendor-status map's `statusio_page_id`, 2026 [3p]).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import datetime
 
 from bot.model import (
     COMPONENT_OK,
     JSON,
+    Answer,
     Component,
     Document,
     Format,
@@ -35,6 +42,7 @@ from bot.model import (
     Limits,
     ParseError,
     Reading,
+    Sign,
     Snapshot,
     Update,
 )
@@ -50,6 +58,7 @@ from providers._parse import (
     text,
     timestamp,
 )
+from providers._signs import json_object, page_text, the_address
 
 # Keys of `result`; JSON with none of them (an error object, say) must be reported.
 _RESULT_KEYS = ("status_overall", "status", "incidents", "maintenance")
@@ -215,10 +224,33 @@ def _latest(updates: tuple[Update, ...]) -> datetime | None:
     return max(stamps, default=None)
 
 
+# ---------------------------------------------------------------- platform detection
+
+API = "https://api.status.io/1.0/status/"
+# The API URL a page names (in a script, maybe JSON-escaped), and the page id it may name instead.
+_API_URL = re.compile(r"https?://[\w.:-]+(?:/[\w.~-]+)*/1\.0/status/[0-9a-f]{24}\b")
+_PAGE_ID = re.compile(r"status_?page_?id[\"'\s:=]{1,8}([0-9a-f]{24})\b", re.IGNORECASE)
+
+
+def _statusio_sign(address: str, answer: Answer) -> str | None:
+    document = json_object(answer)
+    if document is not None:
+        result = document.get("result")
+        return answer.url if isinstance(result, dict) and isinstance(result.get("status_overall"), dict) else None
+    html = page_text(answer)
+    if html is None:
+        return None
+    html = html.replace("\\/", "/")
+    if named := _API_URL.search(html):
+        return named[0]
+    return API + found[1] if (found := _PAGE_ID.search(html)) else None
+
+
 FORMAT = Format(
     kind="statusio",
     description="status.io public status API (url: https://api.status.io/1.0/status/<page id>)",
     documents=documents,
     read=read,
     vanished_means_resolved=True,  # resolved incidents and finished maintenances leave the list
+    signs=(Sign(ask=the_address, read=_statusio_sign),),
 )

@@ -8,6 +8,7 @@ same shapes with fewer fields, so `providers.incidentio` reuses this parser as i
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from urllib.parse import quote
 
@@ -15,6 +16,7 @@ from bot.model import (
     COMPONENT_OK,
     IMPACTS,
     JSON,
+    Answer,
     Component,
     Document,
     Format,
@@ -22,12 +24,14 @@ from bot.model import (
     Limits,
     ParseError,
     Reading,
+    Sign,
     Snapshot,
     Update,
 )
 from bot.text import one_line, tidy
 from bot.urls import is_web_link
 from providers._parse import Caps, chronological, ident, load_object, mapping, objects, text, timestamp
+from providers._signs import at_path, base_url, json_object
 
 # Top-level keys of the Statuspage v2 documents; JSON with none of them (a broken page's error
 # object, say) must be reported, not read as "no incidents, no components".
@@ -55,6 +59,14 @@ HISTORY_EVERY = 5
 MAINTENANCES_EVERY = 30
 
 
+SUMMARY_PATH = "/api/v2/summary.json"
+
+# incident.io's page ids are ULIDs (26 characters of Crockford's base 32, upper case); Atlassian's
+# are 12 lower-case base-36 characters. The compatible summary.json carries the page's id, and
+# both real captures and the public clients agree on the two forms (reference §1, §2).
+_ULID = re.compile(r"[0-9A-HJKMNP-TV-Z]{26}")
+
+
 def documents(base_url: str) -> list[Document]:
     """What a Statuspage page is read from; a path prefix in `base_url` is kept.
 
@@ -70,7 +82,7 @@ def compatible_documents(base_url: str) -> list[Document]:
     """The documents incident.io's Statuspage-compatible API also serves."""
     base = _base(base_url)
     return [
-        Document("summary", f"{base}/api/v2/summary.json"),
+        Document("summary", f"{base}{SUMMARY_PATH}"),
         Document("incidents", f"{base}/api/v2/incidents.json", HISTORY_EVERY),
     ]
 
@@ -258,9 +270,37 @@ def _site_url(document: JSON, base_url: str) -> str:
     return (page_url if is_web_link(page_url) else base_url).rstrip("/")
 
 
+# ---------------------------------------------------------------- platform detection
+
+
+def summary_page(answer: Answer) -> tuple[JSON, str] | None:
+    """The `page` object and the base URL of a Statuspage-shaped summary.json answer (an
+    Atlassian page's or incident.io's compatible one): a page with a textual id, and a status
+    object or a list of components."""
+    document = json_object(answer)
+    if document is None:
+        return None
+    page, base = document.get("page"), base_url(answer, SUMMARY_PATH)
+    shaped = isinstance(document.get("status"), dict) or isinstance(document.get("components"), list)
+    if not isinstance(page, dict) or not isinstance(page.get("id"), str) or not shaped or base is None:
+        return None
+    return page, base
+
+
+def is_incident_io(page: JSON) -> bool:
+    """Whether a summary's `page` is an incident.io page's (its id a ULID)."""
+    return _ULID.fullmatch(page["id"]) is not None
+
+
+def _atlassian(address: str, answer: Answer) -> str | None:
+    found = summary_page(answer)
+    return found[1] if found is not None and not is_incident_io(found[0]) else None
+
+
 FORMAT = Format(
     kind="statuspage",
     description="Atlassian Statuspage (/api/v2/summary.json, incidents.json, scheduled-maintenances.json)",
     documents=documents,
     read=read,
+    signs=(Sign(ask=at_path(SUMMARY_PATH), read=_atlassian),),
 )
