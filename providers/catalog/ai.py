@@ -12,6 +12,13 @@ AIWATCH = Evidence("config", "bentleypark/aiwatch worker/src/services.ts (2026)"
 
 PRESETS: tuple[Preset, ...] = (
     Preset(
+        "ai21",
+        "AI21 Labs",
+        "statuspage",
+        "https://status.ai21.com",
+        evidence=Evidence("config", "khalidsaidi/aistatusdashboard lib/data/sources.json"),
+    ),
+    Preset(
         "anthropic",
         "Anthropic (Claude)",
         "statuspage",
@@ -19,6 +26,13 @@ PRESETS: tuple[Preset, ...] = (
         evidence=Evidence("capture", "junxit/ai-status-archive raw/anthropic.json (2026)"),
     ),
     Preset("assemblyai", "AssemblyAI", "statuspage", "https://status.assemblyai.com", evidence=AIWATCH),
+    Preset(
+        "baseten",
+        "Baseten",
+        "statuspage",
+        "https://status.baseten.co",
+        evidence=Evidence("capture", "https://github.com/bentleypark/aiwatch/issues/901 (2026)"),
+    ),
     Preset(
         "black-forest-labs",
         "Black Forest Labs (FLUX)",
@@ -41,6 +55,13 @@ PRESETS: tuple[Preset, ...] = (
     ),
     Preset("groq", "Groq", "incidentio", "https://groqstatus.com", evidence=AIWATCH),
     Preset("huggingface", "Hugging Face", "feed", "https://status.huggingface.co/feed", evidence=AIWATCH),
+    Preset(
+        "jina",
+        "Jina AI",
+        "statuspage",
+        "https://status.jina.ai",
+        evidence=Evidence("capture", "https://github.com/bentleypark/aiwatch/issues/880 (2026)"),
+    ),
     Preset("kimi", "Kimi (Moonshot AI)", "statuspage", "https://status.moonshot.cn", evidence=AIWATCH),
     Preset("langfuse", "Langfuse", "incidentio", "https://status.langfuse.com", evidence=AIWATCH),
     Preset("modal", "Modal", "feed", "https://status.modal.com/feed", evidence=AIWATCH),
@@ -62,6 +83,13 @@ PRESETS: tuple[Preset, ...] = (
     Preset("pinecone", "Pinecone", "statuspage", "https://status.pinecone.io", evidence=AIWATCH),
     Preset("runway", "Runway", "statuspage", "https://status.runwayml.com", evidence=AIWATCH),
     Preset("stability", "Stability AI", "incidentio", "https://status.stability.ai", evidence=AIWATCH),
+    Preset(
+        "tavily",
+        "Tavily",
+        "incidentio",
+        "https://status.tavily.com",
+        evidence=Evidence("capture", "https://github.com/bentleypark/aiwatch/issues/392 (2026)"),
+    ),
     Preset("together", "Together AI", "feed", "https://status.together.ai/feed", evidence=AIWATCH),
     Preset("turbopuffer", "turbopuffer", "incidentio", "https://status.turbopuffer.com", evidence=AIWATCH),
     Preset("twelvelabs", "Twelve Labs", "statuspage", "https://status.twelvelabs.io", evidence=AIWATCH),
