@@ -18,6 +18,13 @@ def stts(path: str) -> Evidence:
 
 PRESETS: tuple[Preset, ...] = (
     Preset(
+        "1password",
+        "1Password",
+        "statuspage",
+        "https://1password.statuspage.io",
+        evidence=stts("StatusPage/OnePassword.swift"),
+    ),
+    Preset(
         "airtable",
         "Airtable",
         "statuspage",
@@ -47,6 +54,13 @@ PRESETS: tuple[Preset, ...] = (
         evidence=stts("StatusPage/AuthorizeNet.swift"),
     ),
     Preset(
+        "avalara",
+        "Avalara",
+        "statuspage",
+        "https://status.avalara.com",
+        evidence=stts("StatusPage/Avalara.swift"),
+    ),
+    Preset(
         "basecamp",
         "Basecamp",
         "statuspage",
@@ -60,6 +74,7 @@ PRESETS: tuple[Preset, ...] = (
         "https://status.bigcommerce.com",
         evidence=stts("StatusPage/BigCommerce.swift"),
     ),
+    Preset("bolt", "Bolt (checkout)", "statuspage", "https://status.bolt.com", evidence=stts("StatusPage/Bolt.swift")),
     Preset("box", "Box", "statuspage", "https://status.box.com", evidence=stts("StatusPage/Box.swift")),
     Preset(
         "braintree",
@@ -69,6 +84,20 @@ PRESETS: tuple[Preset, ...] = (
         evidence=stts("StatusPage/Braintree.swift"),
     ),
     Preset("brevo", "Brevo", "incidentio", "https://status.brevo.com", evidence=stts("IncidentIO/Brevo.swift")),
+    Preset(
+        "campaign-monitor",
+        "Campaign Monitor",
+        "statuspage",
+        "https://status.campaignmonitor.com",
+        evidence=stts("StatusPage/CampaignMonitor.swift"),
+    ),
+    Preset(
+        "canva",
+        "Canva",
+        "statuspage",
+        "https://www.canvastatus.com",
+        evidence=Evidence("docs", "https://canva.dev/docs/print-partnerships/support/incident-response-process"),
+    ),
     Preset(
         "chargebee",
         "Chargebee",
@@ -134,6 +163,15 @@ PRESETS: tuple[Preset, ...] = (
         evidence=stts("StatusPage/Dropbox.swift"),
     ),
     Preset("duo", "Duo Security", "statuspage", "https://status.duo.com", evidence=stts("StatusPage/Duo.swift")),
+    Preset("dwolla", "Dwolla", "statuspage", "https://status.dwolla.com", evidence=stts("StatusPage/Dwolla.swift")),
+    Preset(
+        "easypost",
+        "EasyPost",
+        "statuspage",
+        "https://www.easypoststatus.com",
+        evidence=stts("StatusPage/EasyPost.swift"),
+    ),
+    Preset("egnyte", "Egnyte", "statuspage", "https://status.egnyte.com", evidence=stts("StatusPage/Egnyte.swift")),
     Preset(
         "epicgames",
         "Epic Games",
@@ -142,6 +180,13 @@ PRESETS: tuple[Preset, ...] = (
         evidence=Evidence("config", "amureki/statuscheck statuscheck/services/epicgames.py"),
     ),
     Preset("figma", "Figma", "statuspage", "https://status.figma.com", evidence=stts("StatusPage/Figma.swift")),
+    Preset(
+        "files-com",
+        "Files.com",
+        "statuspage",
+        "https://status.files.com",
+        evidence=stts("StatusPage/FilesCom.swift"),
+    ),
     Preset(
         "hubspot",
         "HubSpot",
@@ -156,6 +201,20 @@ PRESETS: tuple[Preset, ...] = (
         "https://www.finstatus.com",
         "www.intercomstatus.com now redirects here (Fin's page); US, EU and AU hosting are sub-pages of it.",
         stts("IncidentIO/IntercomUS.swift"),
+    ),
+    Preset(
+        "jumpcloud",
+        "JumpCloud",
+        "statuspage",
+        "https://status.jumpcloud.com",
+        evidence=stts("StatusPage/JumpCloud.swift"),
+    ),
+    Preset(
+        "lastpass",
+        "LastPass",
+        "statuspage",
+        "https://status.lastpass.com",
+        evidence=stts("StatusPage/LastPass.swift"),
     ),
     Preset(
         "mailgun",
@@ -179,6 +238,13 @@ PRESETS: tuple[Preset, ...] = (
         "incidentio",
         "https://status.onesignal.com",
         evidence=stts("IncidentIO/OneSignal.swift"),
+    ),
+    Preset(
+        "plivo",
+        "Plivo",
+        "statuspage",
+        "https://status.plivo.com",
+        evidence=Evidence("config", "yash492/statusy resources/services/services.yaml"),
     ),
     Preset("pusher", "Pusher", "statuspage", "https://status.pusher.com", evidence=stts("StatusPage/Pusher.swift")),
     Preset(
@@ -210,6 +276,13 @@ PRESETS: tuple[Preset, ...] = (
         evidence=stts("StatusPage/Shopify.swift"),
     ),
     Preset("slack", "Slack", "slack", "https://slack-status.com", evidence=STATUSWALL),
+    Preset(
+        "squarespace",
+        "Squarespace",
+        "statuspage",
+        "https://status.squarespace.com",
+        evidence=stts("StatusPage/Squarespace.swift"),
+    ),
     Preset("stripe", "Stripe", "statuspage", "https://www.stripestatus.com", evidence=STATUSWALL),
     Preset(
         "trello",
