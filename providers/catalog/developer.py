@@ -22,7 +22,10 @@ def _w6w() -> Evidence:
 
 
 PRESETS: tuple[Preset, ...] = (
+    Preset("airbyte", "Airbyte Cloud", "statuspage", "https://status.airbyte.com", evidence=_w6w()),
     Preset("amplitude", "Amplitude", "statuspage", "https://status.amplitude.com", evidence=_w6w()),
+    Preset("apify", "Apify", "statuspage", "https://status.apify.com", evidence=_w6w()),
+    Preset("balena", "balenaCloud", "statuspage", "https://status.balena.io", evidence=_w6w()),
     Preset(
         "bitbucket",
         "Bitbucket",
@@ -85,6 +88,14 @@ PRESETS: tuple[Preset, ...] = (
         "https://status.datadoghq.eu",
         evidence=_stts("StatusPage/DatadogEU"),
     ),
+    Preset(
+        "dbt-cloud",
+        "dbt Cloud",
+        "statuspage",
+        "https://status.getdbt.com",
+        "The page lists no components: only its overall status and incidents.",
+        evidence=_w6w(),
+    ),
     Preset("doppler", "Doppler", "statuspage", "https://www.dopplerstatus.com", evidence=_stts("StatusPage/Doppler")),
     Preset("github", "GitHub", "statuspage", "https://www.githubstatus.com", evidence=_w6w()),
     Preset(
@@ -119,8 +130,20 @@ PRESETS: tuple[Preset, ...] = (
     ),
     Preset("launchdarkly", "LaunchDarkly", "statuspage", "https://status.launchdarkly.com", evidence=_w6w()),
     Preset("linear", "Linear", "incidentio", "https://linearstatus.com", evidence=_stts("IncidentIO/Linear")),
+    Preset("loggly", "Loggly", "statuspage", "https://status.loggly.com", evidence=_stts("StatusPage/Loggly")),
+    Preset("lokalise", "Lokalise", "statuspage", "https://status.lokalise.com", evidence=_w6w()),
     Preset("mapbox", "Mapbox", "statuspage", "https://status.mapbox.com", evidence=_stts("StatusPage/Mapbox")),
+    Preset(
+        "meilisearch",
+        "Meilisearch Cloud",
+        "feed",
+        "https://status.meilisearch.com/feed.rss",
+        "Meilisearch Cloud only, not self-hosted instances.",
+        evidence=_w6w(),
+    ),
+    Preset("metabase", "Metabase Cloud", "statuspage", "https://status.metabase.com", evidence=_w6w()),
     Preset("mixpanel", "Mixpanel", "statuspage", "https://www.mixpanelstatus.com", evidence=_w6w()),
+    Preset("mux", "Mux", "statuspage", "https://status.mux.com", evidence=_w6w()),
     Preset("newrelic", "New Relic", "statuspage", "https://status.newrelic.com", evidence=_w6w()),
     Preset("npm", "npm", "statuspage", "https://status.npmjs.org", evidence=_stts("StatusPage/NPM")),
     Preset(
@@ -130,6 +153,15 @@ PRESETS: tuple[Preset, ...] = (
         "https://opsgenie.status.atlassian.com",
         evidence=_stts("StatusPage/Opsgenie"),
     ),
+    Preset(
+        "papertrail",
+        "Papertrail",
+        "statuspage",
+        "https://www.papertrailstatus.com",
+        evidence=_stts("StatusPage/Papertrail"),
+    ),
+    Preset("particle", "Particle", "statuspage", "https://status.particle.io", evidence=_w6w()),
+    Preset("pendo", "Pendo", "statuspage", "https://status.pendo.io", evidence=_w6w()),
     Preset(
         "pypi",
         "PyPI",
@@ -144,10 +176,34 @@ PRESETS: tuple[Preset, ...] = (
         "https://status.rollbar.com",
         evidence=_stts("IncidentIO/Rollbar"),
     ),
+    Preset(
+        "rubygems",
+        "RubyGems.org",
+        "statuspage",
+        "https://status.rubygems.org",
+        evidence=_stts("StatusPage/RubyGems"),
+    ),
+    Preset("sanity", "Sanity", "statuspage", "https://www.sanity-status.com", evidence=_w6w()),
+    Preset(
+        "saucelabs",
+        "Sauce Labs",
+        "statuspage",
+        "https://status.saucelabs.com",
+        evidence=_stts("StatusPage/SauceLabs"),
+    ),
     Preset("segment", "Twilio Segment", "statuspage", "https://status.segment.com", evidence=_w6w()),
+    Preset(
+        "semaphore",
+        "Semaphore CI",
+        "statuspage",
+        "https://status.semaphoreci.com",
+        evidence=_stts("StatusPage/SemaphoreCI"),
+    ),
     Preset("sentry", "Sentry", "statuspage", "https://status.sentry.io", evidence=_w6w()),
     Preset("snyk", "Snyk", "statuspage", "https://status.snyk.io", evidence=_w6w()),
+    Preset("splunk-cloud", "Splunk Cloud Platform", "statuspage", "https://status.splunkcloud.com", evidence=_w6w()),
     Preset("statuspage", "Atlassian Statuspage", "statuspage", "https://metastatuspage.com", evidence=_w6w()),
+    Preset("tailscale", "Tailscale", "statuspage", "https://status.tailscale.com", evidence=_w6w()),
     Preset(
         "travis-ci",
         "Travis CI",
