@@ -56,6 +56,7 @@ from bot.model import (
 from bot.text import as_utc, one_line
 from bot.urls import is_web_link
 from providers._parse import Caps, ident, load_object, mapping, objects, text, timestamp
+from providers._signs import at_path, base_url, json_object
 
 SUMMARY_PATH = "/summary.json"
 COMPONENTS_PATH = "/v2/components.json"
@@ -253,29 +254,17 @@ def _moment(item: JSON, key: str) -> datetime | None:
 # ---------------------------------------------------------------- platform detection
 
 
-def _ask(address: str) -> str:
-    return f"{address.rstrip('/')}{SUMMARY_PATH}"
-
-
 def _recognise(address: str, answer: Answer) -> str | None:
-    """The base URL when `answer` is an Instatus summary: a 200 JSON object whose `page.status`
-    is one of Instatus's words, without Statuspage's top-level sections."""
-    if answer.status != 200:
-        return None
-    try:
-        document = load_object(answer.body)
-    except ParseError:
-        return None
-    if mapping(document, "page").get("status") not in _PAGE_STATUSES:
+    """The base URL when `answer` is an Instatus summary: a JSON object whose `page.status` is one
+    of Instatus's words, without Statuspage's top-level sections."""
+    document = json_object(answer)
+    if document is None or mapping(document, "page").get("status") not in _PAGE_STATUSES:
         return None
     if any(key in document for key in ("components", "incidents", "status")):
         return None
     if any(document.get(key) is not None and not isinstance(document[key], list) for key in _LISTS):
         return None
-    parts = urlsplit(answer.url)
-    if not parts.path.endswith(SUMMARY_PATH):
-        return None
-    return parts._replace(path=parts.path.removesuffix(SUMMARY_PATH), query="", fragment="").geturl()
+    return base_url(answer, SUMMARY_PATH)
 
 
 FORMAT = Format(
@@ -284,5 +273,5 @@ FORMAT = Format(
     documents=documents,
     read=read,
     vanished_means_resolved=True,  # summary.json lists only ongoing incidents and maintenances
-    signs=(Sign(ask=_ask, read=_recognise),),
+    signs=(Sign(ask=at_path(SUMMARY_PATH), read=_recognise),),
 )
