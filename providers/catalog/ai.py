@@ -9,6 +9,10 @@ from bot.model import Evidence, Preset
 
 # AIWatch polls these pages every five minutes and records each one's platform beside its address.
 AIWATCH = Evidence("config", "bentleypark/aiwatch worker/src/services.ts (2026)")
+# AIWatch's registry of candidate pages, each platform checked live (2026).
+AIWATCH_CANDIDATES = Evidence("config", "bentleypark/aiwatch docs/reference/service-candidates.md (2026)")
+# DownForAI's status endpoints, probed from its servers (2026).
+DOWNFORAI = Evidence("config", "dalbianapp/downforai scripts/repair-checkurls.ts (2026)")
 
 PRESETS: tuple[Preset, ...] = (
     Preset(
@@ -42,6 +46,7 @@ PRESETS: tuple[Preset, ...] = (
     ),
     Preset("cerebras", "Cerebras", "statuspage", "https://status.cerebras.ai", evidence=AIWATCH),
     Preset("cohere", "Cohere", "incidentio", "https://status.cohere.com", evidence=AIWATCH),
+    Preset("comet", "Comet (Opik)", "statuspage", "https://status.comet.com", evidence=AIWATCH_CANDIDATES),
     Preset("cursor", "Cursor", "statuspage", "https://status.cursor.com", evidence=AIWATCH),
     Preset("deepgram", "Deepgram", "statuspage", "https://status.deepgram.com", evidence=AIWATCH),
     Preset("elevenlabs", "ElevenLabs", "incidentio", "https://status.elevenlabs.io", evidence=AIWATCH),
@@ -54,7 +59,9 @@ PRESETS: tuple[Preset, ...] = (
         AIWATCH,
     ),
     Preset("groq", "Groq", "incidentio", "https://groqstatus.com", evidence=AIWATCH),
+    Preset("heygen", "HeyGen", "incidentio", "https://status.heygen.com", evidence=DOWNFORAI),
     Preset("huggingface", "Hugging Face", "feed", "https://status.huggingface.co/feed", evidence=AIWATCH),
+    Preset("ideogram", "Ideogram", "statuspage", "https://status.ideogram.ai", evidence=AIWATCH_CANDIDATES),
     Preset(
         "jina",
         "Jina AI",
@@ -64,7 +71,9 @@ PRESETS: tuple[Preset, ...] = (
     ),
     Preset("kimi", "Kimi (Moonshot AI)", "statuspage", "https://status.moonshot.cn", evidence=AIWATCH),
     Preset("langfuse", "Langfuse", "incidentio", "https://status.langfuse.com", evidence=AIWATCH),
+    Preset("minimax", "MiniMax (Hailuo)", "statuspage", "https://status.minimax.io", evidence=AIWATCH_CANDIDATES),
     Preset("modal", "Modal", "feed", "https://status.modal.com/feed", evidence=AIWATCH),
+    Preset("nomic", "Nomic AI", "incidentio", "https://status.nomic.ai", evidence=AIWATCH_CANDIDATES),
     Preset(
         "openai",
         "OpenAI",
@@ -83,6 +92,7 @@ PRESETS: tuple[Preset, ...] = (
     Preset("pinecone", "Pinecone", "statuspage", "https://status.pinecone.io", evidence=AIWATCH),
     Preset("runway", "Runway", "statuspage", "https://status.runwayml.com", evidence=AIWATCH),
     Preset("stability", "Stability AI", "incidentio", "https://status.stability.ai", evidence=AIWATCH),
+    Preset("synthesia", "Synthesia", "statuspage", "https://status.synthesia.io", evidence=DOWNFORAI),
     Preset(
         "tavily",
         "Tavily",
@@ -100,6 +110,7 @@ PRESETS: tuple[Preset, ...] = (
         "https://voyageai-status.statuspage.io",
         evidence=AIWATCH,
     ),
+    Preset("wandb", "Weights & Biases", "statuspage", "https://status.wandb.com", evidence=AIWATCH_CANDIDATES),
     Preset("windsurf", "Windsurf", "statuspage", "https://status.windsurf.com", evidence=AIWATCH),
     Preset(
         "xai",
@@ -109,4 +120,5 @@ PRESETS: tuple[Preset, ...] = (
         "The page's only document open to programs (the rest sits behind a bot check); it lists the API, Grok apps and console together.",
         AIWATCH,
     ),
+    Preset("zilliz", "Zilliz Cloud (Milvus)", "statuspage", "https://status.zilliz.com", evidence=AIWATCH_CANDIDATES),
 )
