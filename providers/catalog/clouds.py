@@ -5,22 +5,31 @@ Alphabetical by name. Each records what confirmed its platform and address (`Evi
 
 from __future__ import annotations
 
-from bot.model import Preset
+from bot.model import Evidence, Preset
+
+
+def _is_it_down(service: str) -> Evidence:
+    """is-it-down polls each service's status API from a checker of its own (2026)."""
+    return Evidence("config", f"Strvm/is-it-down src/is_it_down/checkers/services/{service}.py (2026)")
+
+
+def _cloud_dashboard(provider: str) -> Evidence:
+    """cloud-status-dashboard reads each provider's status API from a module of its own (2026)."""
+    return Evidence("config", f"dmitryporotnikov/cloud-status-dashboard lib/status/providers/{provider}.ts (2026)")
+
+
+# A list of the status pages and feeds of public clouds and CDNs, one row a provider.
+_STATUS_LINKS = Evidence("config", "talonx/service-provider-status-links README.md")
 
 PRESETS: tuple[Preset, ...] = (
-    Preset(
-        "akamai",
-        "Akamai",
-        "statuspage",
-        "https://www.akamaistatus.com",
-        "Platform from a third-party client's 2026 live check, not the reference.",
-    ),
+    Preset("akamai", "Akamai", "statuspage", "https://www.akamaistatus.com", evidence=_is_it_down("akamai")),
     Preset(
         "aws",
         "AWS (EC2, us-east-1)",
         "feed",
         "https://status.aws.amazon.com/rss/ec2-us-east-1.rss",
         "AWS has one feed per service and region (https://status.aws.amazon.com/rss/<service>-<region>.rss); this one is EC2 in us-east-1 only: add a page of your own with kind feed for the others.",
+        Evidence("config", "bentleypark/aiwatch worker/src/parsers/aws.ts (2026)"),
     ),
     Preset(
         "azure",
@@ -28,114 +37,124 @@ PRESETS: tuple[Preset, ...] = (
         "feed",
         "https://rssfeed.azure.status.microsoft/en-us/status/feed/",
         "Lists only current Azure incidents; usually empty while all is well.",
+        Evidence("config", "bentleypark/aiwatch worker/src/services.ts (2026)"),
     ),
-    Preset("cloudamqp", "CloudAMQP", "statuspage", "https://status.cloudamqp.com"),
+    Preset(
+        "cloudamqp",
+        "CloudAMQP",
+        "statuspage",
+        "https://status.cloudamqp.com",
+        evidence=Evidence(
+            "capture", "amureki/statuscheck tests/test_services/test_data/cloudamqp_maintenance.json (2020)"
+        ),
+    ),
     Preset(
         "cloudflare",
         "Cloudflare",
         "statuspage",
         "https://www.cloudflarestatus.com",
-        "Cloudflare's own front end reads /api/v3 since 2026; check that /api/v2 still answers.",
+        "Cloudflare's own front end reads /api/v3 since 2026; public clients still read /api/v2 in 2026.",
+        _cloud_dashboard("cloudflare"),
     ),
     Preset(
         "confluent",
         "Confluent Cloud",
         "statuspage",
         "https://status.confluent.cloud",
-        "Platform not confirmed by the reference: check that /api/v2/summary.json answers.",
+        evidence=Evidence("config", "confluentinc/vscode src/ccloudStatus/api.ts (2026)"),
     ),
-    Preset("digitalocean", "DigitalOcean", "statuspage", "https://status.digitalocean.com"),
     Preset(
-        "elastic",
-        "Elastic Cloud",
+        "digitalocean",
+        "DigitalOcean",
         "statuspage",
-        "https://status.elastic.co",
-        "Platform not confirmed by the reference: check that /api/v2/summary.json answers.",
+        "https://status.digitalocean.com",
+        evidence=_cloud_dashboard("digitalocean"),
     ),
+    Preset("elastic", "Elastic Cloud", "statuspage", "https://status.elastic.co", evidence=_is_it_down("elasticcloud")),
     Preset(
         "fastly",
         "Fastly",
-        "statuspage",
-        "https://www.fastlystatus.com",
-        "Fastly's page may no longer be Statuspage: a 2026 client got 403 from its /api/v2; check that /api/v2/summary.json answers.",
+        "feed",
+        "https://www.fastlystatus.com/rss/",
+        "Fastly's page is StatusCast, not Statuspage (its /api/v2 answers 403): this is its feed.",
+        _STATUS_LINKS,
     ),
     Preset(
         "firebase",
         "Firebase",
-        "feed",
-        "https://status.firebase.google.com/en/feed.atom",
-        "Address from a third-party client, not the reference: check that the feed answers.",
+        "gcp",
+        "https://status.firebase.google.com",
+        "Google's status dashboard, as for Google Cloud: its /incidents.json.",
+        Evidence("config", "inket/stts stts/Services/Firebase/Firebase.swift"),
     ),
+    Preset("flyio", "Fly.io", "statuspage", "https://status.flyio.net", evidence=_is_it_down("flyio")),
     Preset(
-        "flyio",
-        "Fly.io",
-        "statuspage",
-        "https://status.flyio.net",
-        "Platform not confirmed by the reference: check that /api/v2/summary.json answers.",
+        "gcp",
+        "Google Cloud",
+        "gcp",
+        "https://status.cloud.google.com",
+        evidence=Evidence("capture", "moritalous/cloud-status-history app/public/incidents.json (2022)"),
     ),
-    Preset("gcp", "Google Cloud", "gcp", "https://status.cloud.google.com"),
     Preset(
         "heroku",
         "Heroku",
         "feed",
         "https://status.heroku.com/feed",
-        "Heroku's own JSON API (/api/v4/current-status) is not a supported kind, so this is its feed; address from third-party clients, not the reference: check that it answers.",
+        "Heroku's own JSON API (/api/v4/current-status) is not a supported kind, so this is its feed.",
+        Evidence("config", "heroku/heroku lib/heroku/command/status.rb (2012)"),
+    ),
+    Preset(
+        "ibm-cloud",
+        "IBM Cloud",
+        "feed",
+        "https://cloud.ibm.com/status/api/notifications/feed.rss",
+        evidence=_cloud_dashboard("ibm"),
     ),
     Preset(
         "linode",
         "Linode (Akamai Cloud)",
         "statuspage",
         "https://status.linode.com",
-        "Platform not confirmed by the reference: check that /api/v2/summary.json answers.",
+        evidence=_cloud_dashboard("linode"),
     ),
     Preset(
-        "mongodb",
-        "MongoDB Atlas",
-        "statuspage",
-        "https://status.mongodb.com",
-        "MongoDB documents a Statuspage-shaped status API (reference §1); this host is not confirmed: check that /api/v2/summary.json answers.",
+        "mongodb", "MongoDB Atlas", "statuspage", "https://status.mongodb.com", evidence=_cloud_dashboard("mongodb")
     ),
     Preset(
         "neon",
         "Neon",
-        "incidentio",
-        "https://neonstatus.com",
-        "incident.io page: its Statuspage-compatible API is not confirmed by a client: check that /api/v2/summary.json answers.",
+        "statusio",
+        "https://api.status.io/1.0/status/6878fc85709daa75be6c7e3c",
+        "neonstatus.com moved from incident.io to status.io (its /api/v2 answers 404); this is its status.io page.",
+        Evidence("config", "neondatabase/website pull request #4202 (2025)"),
     ),
-    Preset(
-        "netlify",
-        "Netlify",
-        "statuspage",
-        "https://www.netlifystatus.com",
-        "Platform not confirmed by the reference: check that /api/v2/summary.json answers.",
-    ),
+    Preset("netlify", "Netlify", "statuspage", "https://www.netlifystatus.com", evidence=_is_it_down("netlify")),
     Preset(
         "oci",
         "Oracle Cloud Infrastructure",
         "feed",
         "https://ocistatus.oraclecloud.com/api/v2/incident-summary.rss",
-        "Not Statuspage despite the /api/v2 path; address from third-party clients, not the reference.",
+        "Oracle's own platform, not Statuspage despite the /api/v2 path: this is its incident feed.",
+        _STATUS_LINKS,
     ),
     Preset(
-        "render",
-        "Render",
+        "ovhcloud",
+        "OVHcloud Public Cloud",
         "statuspage",
-        "https://status.render.com",
-        "Platform not confirmed by the reference: check that /api/v2/summary.json answers.",
+        "https://public-cloud.status-ovhcloud.com",
+        "OVHcloud's Public Cloud page only; its other products have pages of their own.",
+        _cloud_dashboard("ovh"),
     ),
     Preset(
-        "snowflake",
-        "Snowflake",
+        "planetscale",
+        "PlanetScale",
         "statuspage",
-        "https://status.snowflake.com",
-        "Platform not confirmed by the reference: check that /api/v2/summary.json answers.",
+        "https://www.planetscalestatus.com",
+        evidence=_is_it_down("planetscale"),
     ),
-    Preset(
-        "supabase",
-        "Supabase",
-        "statuspage",
-        "https://status.supabase.com",
-        "Platform not confirmed by the reference: check that /api/v2/summary.json answers.",
-    ),
-    Preset("vercel", "Vercel", "statuspage", "https://www.vercel-status.com"),
+    Preset("render", "Render", "statuspage", "https://status.render.com", evidence=_is_it_down("render")),
+    Preset("snowflake", "Snowflake", "statuspage", "https://status.snowflake.com", evidence=_is_it_down("snowflake")),
+    Preset("supabase", "Supabase", "statuspage", "https://status.supabase.com", evidence=_is_it_down("supabase")),
+    Preset("upcloud", "UpCloud", "statuspage", "https://status.upcloud.com", evidence=_cloud_dashboard("upcloud")),
+    Preset("vercel", "Vercel", "statuspage", "https://www.vercel-status.com", evidence=_cloud_dashboard("vercel")),
 )
