@@ -25,6 +25,13 @@ PRESETS: tuple[Preset, ...] = (
     Preset("airbyte", "Airbyte Cloud", "statuspage", "https://status.airbyte.com", evidence=_w6w()),
     Preset("amplitude", "Amplitude", "statuspage", "https://status.amplitude.com", evidence=_w6w()),
     Preset("apify", "Apify", "statuspage", "https://status.apify.com", evidence=_w6w()),
+    Preset(
+        "atlassian-developer",
+        "Atlassian Developer",
+        "statuspage",
+        "https://developer.status.atlassian.com",
+        evidence=_stts("StatusPage/AtlassianDeveloper"),
+    ),
     Preset("balena", "balenaCloud", "statuspage", "https://status.balena.io", evidence=_w6w()),
     Preset(
         "bitbucket",
@@ -58,6 +65,13 @@ PRESETS: tuple[Preset, ...] = (
         evidence=_stts("StatusPage/CodeClimate"),
     ),
     Preset("codecov", "Codecov", "statuspage", "https://status.codecov.io", evidence=_stts("StatusPage/Codecov")),
+    Preset(
+        "compass",
+        "Atlassian Compass",
+        "statuspage",
+        "https://compass.status.atlassian.com",
+        evidence=_stts("StatusPage/Compass"),
+    ),
     Preset("contentful", "Contentful", "statuspage", "https://www.contentfulstatus.com", evidence=_w6w()),
     Preset(
         "coveralls",
@@ -97,6 +111,13 @@ PRESETS: tuple[Preset, ...] = (
         evidence=_w6w(),
     ),
     Preset("doppler", "Doppler", "statuspage", "https://www.dopplerstatus.com", evidence=_stts("StatusPage/Doppler")),
+    Preset(
+        "filestack",
+        "Filestack",
+        "statuspage",
+        "https://status.filestack.com",
+        evidence=_stts("StatusPage/Filestack"),
+    ),
     Preset("github", "GitHub", "statuspage", "https://www.githubstatus.com", evidence=_w6w()),
     Preset(
         "gitlab",
@@ -111,6 +132,13 @@ PRESETS: tuple[Preset, ...] = (
         "incidentio",
         "https://status.hashicorp.com",
         evidence=_stts("IncidentIO/HashiCorp"),
+    ),
+    Preset(
+        "intuit-developer",
+        "Intuit Developer (QuickBooks API)",
+        "statuspage",
+        "https://status.developer.intuit.com",
+        evidence=_w6w(),
     ),
     Preset(
         "jetbrains",
@@ -130,6 +158,13 @@ PRESETS: tuple[Preset, ...] = (
     ),
     Preset("launchdarkly", "LaunchDarkly", "statuspage", "https://status.launchdarkly.com", evidence=_w6w()),
     Preset("linear", "Linear", "incidentio", "https://linearstatus.com", evidence=_stts("IncidentIO/Linear")),
+    Preset(
+        "linkedin-api",
+        "LinkedIn API",
+        "statuspage",
+        "https://www.linkedin-apistatus.com",
+        evidence=_w6w(),
+    ),
     Preset("loggly", "Loggly", "statuspage", "https://status.loggly.com", evidence=_stts("StatusPage/Loggly")),
     Preset("lokalise", "Lokalise", "statuspage", "https://status.lokalise.com", evidence=_w6w()),
     Preset("mapbox", "Mapbox", "statuspage", "https://status.mapbox.com", evidence=_stts("StatusPage/Mapbox")),
