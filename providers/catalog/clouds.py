@@ -56,6 +56,7 @@ PRESETS: tuple[Preset, ...] = (
         "Cloudflare's own front end reads /api/v3 since 2026; public clients still read /api/v2 in 2026.",
         _cloud_dashboard("cloudflare"),
     ),
+    Preset("cloudways", "Cloudways", "statuspage", "https://status.cloudways.com", evidence=_is_it_down("cloudways")),
     Preset(
         "confluent",
         "Confluent Cloud",
@@ -156,5 +157,6 @@ PRESETS: tuple[Preset, ...] = (
     Preset("snowflake", "Snowflake", "statuspage", "https://status.snowflake.com", evidence=_is_it_down("snowflake")),
     Preset("supabase", "Supabase", "statuspage", "https://status.supabase.com", evidence=_is_it_down("supabase")),
     Preset("upcloud", "UpCloud", "statuspage", "https://status.upcloud.com", evidence=_cloud_dashboard("upcloud")),
+    Preset("upstash", "Upstash", "statuspage", "https://status.upstash.com", evidence=_is_it_down("upstash")),
     Preset("vercel", "Vercel", "statuspage", "https://www.vercel-status.com", evidence=_cloud_dashboard("vercel")),
 )
