@@ -11,6 +11,11 @@ from bot.model import Evidence, Preset
 STATUSWALL = Evidence("config", "samuraicode/statuswall server/config.js")
 
 
+def statusops(path: str) -> Evidence:
+    """A page in statusops, which lists the pages it reads under the platform that serves them."""
+    return Evidence("config", f"statusops/statusops src/providers/{path}")
+
+
 def stts(path: str) -> Evidence:
     """A page in the stts menu-bar app, whose service files sit in one folder per platform."""
     return Evidence("config", f"inket/stts stts/Services/{path}")
@@ -61,6 +66,13 @@ PRESETS: tuple[Preset, ...] = (
         evidence=stts("StatusPage/Avalara.swift"),
     ),
     Preset(
+        "bamboohr",
+        "BambooHR",
+        "statusio",
+        "https://api.status.io/1.0/status/54f0de009d6f51e7140002b7",
+        evidence=statusops("statusio.yml"),
+    ),
+    Preset(
         "basecamp",
         "Basecamp",
         "statuspage",
@@ -104,6 +116,13 @@ PRESETS: tuple[Preset, ...] = (
         "statuspage",
         "https://status.chargebee.com",
         evidence=stts("StatusPage/Chargebee.swift"),
+    ),
+    Preset(
+        "clerk",
+        "Clerk",
+        "auto",
+        "https://status.clerk.com",
+        "Detected at the first poll: no public client confirms its platform.",
     ),
     Preset(
         "clickup",
@@ -156,6 +175,13 @@ PRESETS: tuple[Preset, ...] = (
     ),
     Preset("discord", "Discord", "statuspage", "https://discordstatus.com", evidence=STATUSWALL),
     Preset(
+        "docusign",
+        "DocuSign",
+        "auto",
+        "https://status.docusign.com",
+        "Detected at the first poll: no public client confirms its platform.",
+    ),
+    Preset(
         "dropbox",
         "Dropbox",
         "statuspage",
@@ -179,6 +205,13 @@ PRESETS: tuple[Preset, ...] = (
         "https://status.epicgames.com",
         evidence=Evidence("config", "amureki/statuscheck statuscheck/services/epicgames.py"),
     ),
+    Preset(
+        "expensify",
+        "Expensify",
+        "statuspage",
+        "https://status.expensify.com",
+        evidence=statusops("statuspage.yml"),
+    ),
     Preset("figma", "Figma", "statuspage", "https://status.figma.com", evidence=stts("StatusPage/Figma.swift")),
     Preset(
         "files-com",
@@ -186,6 +219,20 @@ PRESETS: tuple[Preset, ...] = (
         "statuspage",
         "https://status.files.com",
         evidence=stts("StatusPage/FilesCom.swift"),
+    ),
+    Preset(
+        "flutterwave",
+        "Flutterwave",
+        "statuspage",
+        "https://status.flutterwave.com",
+        evidence=statusops("statuspage.yml"),
+    ),
+    Preset(
+        "google-workspace",
+        "Google Workspace",
+        "feed",
+        "https://www.google.com/appsstatus/dashboard/en/feed.atom",
+        evidence=Evidence("config", "suzyeaston/suzyeastonca lousy-outages/README.md (its en-CA edition of this feed)"),
     ),
     Preset(
         "hubspot",
@@ -210,6 +257,13 @@ PRESETS: tuple[Preset, ...] = (
         evidence=stts("StatusPage/JumpCloud.swift"),
     ),
     Preset(
+        "keeper",
+        "Keeper Security",
+        "statuspage",
+        "https://statuspage.keeper.io",
+        evidence=statusops("statuspage.yml"),
+    ),
+    Preset(
         "lastpass",
         "LastPass",
         "statuspage",
@@ -224,6 +278,20 @@ PRESETS: tuple[Preset, ...] = (
         evidence=stts("StatusPage/Mailgun.swift"),
     ),
     Preset("miro", "Miro", "incidentio", "https://status.miro.com", evidence=stts("IncidentIO/Miro.swift")),
+    Preset(
+        "modern-treasury",
+        "Modern Treasury",
+        "statuspage",
+        "https://status.moderntreasury.com",
+        evidence=statusops("statuspage.yml"),
+    ),
+    Preset(
+        "monday",
+        "monday.com",
+        "statuspage",
+        "https://status.monday.com",
+        evidence=statusops("statuspage.yml"),
+    ),
     Preset("notion", "Notion", "statuspage", "https://www.notion-status.com", evidence=STATUSWALL),
     Preset(
         "onelogin",
@@ -240,6 +308,20 @@ PRESETS: tuple[Preset, ...] = (
         evidence=stts("IncidentIO/OneSignal.swift"),
     ),
     Preset(
+        "paypal",
+        "PayPal",
+        "feed",
+        "https://www.paypal-status.com/feed/rss",
+        evidence=statusops("paypal.js"),
+    ),
+    Preset(
+        "plaid",
+        "Plaid",
+        "statuspage",
+        "https://status.plaid.com",
+        evidence=statusops("statuspage.yml"),
+    ),
+    Preset(
         "plivo",
         "Plivo",
         "statuspage",
@@ -247,6 +329,13 @@ PRESETS: tuple[Preset, ...] = (
         evidence=Evidence("config", "yash492/statusy resources/services/services.yaml"),
     ),
     Preset("pusher", "Pusher", "statuspage", "https://status.pusher.com", evidence=stts("StatusPage/Pusher.swift")),
+    Preset(
+        "quickbooks",
+        "QuickBooks (Intuit)",
+        "statuspage",
+        "https://status.quickbooks.intuit.com",
+        evidence=statusops("statuspage.yml"),
+    ),
     Preset(
         "recurly",
         "Recurly",
@@ -285,6 +374,13 @@ PRESETS: tuple[Preset, ...] = (
     ),
     Preset("stripe", "Stripe", "statuspage", "https://www.stripestatus.com", evidence=STATUSWALL),
     Preset(
+        "todoist",
+        "Todoist",
+        "statusio",
+        "https://api.status.io/1.0/status/5bc439e41a99c404bdfddd01",
+        evidence=statusops("statusio.yml"),
+    ),
+    Preset(
         "trello",
         "Trello",
         "statuspage",
@@ -305,6 +401,13 @@ PRESETS: tuple[Preset, ...] = (
         "statuspage",
         "https://status.typeform.com",
         evidence=stts("StatusPage/Typeform.swift"),
+    ),
+    Preset(
+        "xero",
+        "Xero",
+        "statuspage",
+        "https://status.xero.com",
+        evidence=statusops("statuspage.yml"),
     ),
     Preset("zapier", "Zapier", "incidentio", "https://status.zapier.com", evidence=stts("IncidentIO/Zapier.swift")),
     Preset("zoom", "Zoom", "statuspage", "https://status.zoom.us", evidence=stts("StatusPage/Zoom.swift")),
