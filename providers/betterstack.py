@@ -114,11 +114,12 @@ def read(role: str, body: bytes, base_url: str, limits: Limits) -> Reading:
     page = _page(document)
     if page is None:
         raise ParseError("not a Better Stack index.json: no 'data' object of type status_page")
-    resources = caps.components(included.resources)
-    components = _components(resources, included.sections)
+    components = _components(caps.components(included.resources), included.sections)
+    # Reports read every resource, so that what a limit cuts of the components does not move them.
+    resources = _Resources(included.resources)
     reports = caps.incidents(included.reports, _started)
     site = _base(base_url)
-    incidents = (_report(caps, item, included.updates_of(item), components, site) for item in reports)
+    incidents = (_report(caps, item, included.updates_of(item), resources, site) for item in reports)
     snapshot = Snapshot(incidents={i.id: i for i in incidents if i is not None}, components=components)
     return caps.reading(snapshot)
 
@@ -199,12 +200,23 @@ def _state(item: JSON, key: str) -> str:
     return text(item, key).strip().lower()
 
 
+class _Resources:
+    """What a report needs of every resource listed: its name, and whether it is under maintenance."""
+
+    def __init__(self, resources: list[JSON]):
+        self.names: dict[str, str] = {}
+        self.in_maintenance: set[str] = set()
+        for item in resources:
+            if (resource_id := ident(item)) is not None:
+                self.names.setdefault(resource_id, one_line(text(item, "public_name")) or resource_id)
+                if _state(item, "status") == "maintenance":
+                    self.in_maintenance.add(resource_id)
+
+
 # ---------------------------------------------------------------- reports
 
 
-def _report(
-    caps: Caps, item: JSON, raw_updates: list[JSON], components: dict[str, Component], site: str
-) -> Incident | None:
+def _report(caps: Caps, item: JSON, raw_updates: list[JSON], resources: _Resources, site: str) -> Incident | None:
     report_id = ident(item)
     if report_id is None:
         return None
@@ -213,7 +225,7 @@ def _report(
     updates = chronological([mapping(update, "attributes") | {"id": update.get("id")} for update in raw_updates],
                             "published_at")
     affected = _affected(attributes, updates)
-    status = _status(attributes, maintenance, affected, components)
+    status = _status(attributes, maintenance, any(r in resources.in_maintenance for r in affected))
     opening = "scheduled" if maintenance else "investigating"
     kept = caps.updates([update for update in updates if ident(update) is not None])
     return Incident(
@@ -228,7 +240,7 @@ def _report(
         scheduled_for=timestamp(attributes, "starts_at") if maintenance else None,
         scheduled_until=timestamp(attributes, "ends_at") if maintenance else None,
         component_ids=tuple(affected),
-        component_names=tuple(components[c].name if c in components else c for c in affected),
+        component_names=tuple(resources.names.get(r, r) for r in affected),
         updates=tuple(
             Update(
                 id=ident(update) or "",
@@ -247,12 +259,12 @@ def _affected(attributes: JSON, updates: list[JSON]) -> list[str]:
     return list(dict.fromkeys(rid for entry in entries if (rid := ident(entry, "status_page_resource_id"))))
 
 
-def _status(attributes: JSON, maintenance: bool, affected: list[str], components: dict[str, Component]) -> str:
+def _status(attributes: JSON, maintenance: bool, running: bool) -> str:
+    """The report's phase; `running`: a resource it affects is under maintenance now."""
     if _state(attributes, "aggregate_state") in _OVER:
         return "completed" if maintenance else "resolved"
     if not maintenance:
         return "investigating"
-    running = any(components[c].status == "under_maintenance" for c in affected if c in components)
     return "in_progress" if running else "scheduled"
 
 
