@@ -317,3 +317,10 @@ def test_the_sign_follows_a_redirect_and_keeps_a_path_prefix() -> None:
 )
 def test_the_sign_refuses_other_answers(refused: Answer) -> None:
     assert SIGN.read(BASE, refused) is None
+
+
+def test_a_report_reads_every_resource_whatever_the_components_limit() -> None:
+    reading = betterstack.FORMAT.read("index", body("index-2.json"), BASE, Limits(components=1))
+    assert list(reading.snapshot.components) == [INFERENCE]
+    maintenance = reading.snapshot.incidents[MAINTENANCE]
+    assert (maintenance.status, maintenance.component_names) == ("in_progress", ("Web dashboard",))
