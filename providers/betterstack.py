@@ -111,8 +111,7 @@ def read(role: str, body: bytes, base_url: str, limits: Limits) -> Reading:
     caps = Caps(limits)
     included = _Included()
     document = load_object(body, {("included",): included.keep})
-    page = _page(document)
-    if page is None:
+    if _page(document) is None:
         raise ParseError("not a Better Stack index.json: no 'data' object of type status_page")
     components = _components(caps.components(included.resources), included.sections)
     # Reports read every resource, so that what a limit cuts of the components does not move them.
