@@ -51,6 +51,7 @@ TABLES = (
     Table("providers", ("name",), ("last_poll_at", "last_change_at", "consecutive_errors", "last_error")),
     Table("waiting", ("id",), ("channel", "provider", "thread_key", "reason", "due_at", "event", "created_at")),
     Table("reminders", ("channel", "thread_key"), ("provider", "due_at", "event")),
+    Table("platforms", ("provider",), ("address_digest", "kind", "url", "detected_at")),
 )
 
 # The tables whose ids PostgreSQL numbers itself (BIGSERIAL).

@@ -136,6 +136,18 @@ MIGRATIONS: tuple[Migration, ...] = (
     CREATE INDEX reminders_by_due ON reminders (due_at);
     ALTER TABLE channels ADD COLUMN suppressed INTEGER NOT NULL DEFAULT 0;
     """,
+    # Platform detection: the kind detected for a page configured with kind "auto", for the address
+    # it was detected at (a digest: the address may carry a secret), and the URL to read when it
+    # is not the address itself (a feed found in the page, a redirect's new host).
+    """
+    CREATE TABLE platforms (
+        provider TEXT PRIMARY KEY,
+        address_digest TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        url TEXT,
+        detected_at REAL NOT NULL
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

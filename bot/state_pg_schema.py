@@ -8,6 +8,7 @@ copies every table column for column, and adds:
   holder's heartbeat, so a heartbeat writes one row, whatever the number of pages;
 - `replicas`: every replica's heartbeat, for takeover and for `statusbot status`;
 - the outbox's claim (`claimed_by`, `claim_until`): a delivery in flight on one replica.
+Later entries follow the SQLite schema's later versions.
 Times are unix seconds; the leases' and claims' are the database's own clock, so that replicas on
 machines whose clocks disagree still agree on when a lease ends.
 """
@@ -103,6 +104,16 @@ MIGRATIONS: tuple[str, ...] = (
         name TEXT NOT NULL,
         started_at DOUBLE PRECISION NOT NULL,
         heartbeat_at DOUBLE PRECISION NOT NULL
+    );
+    """,
+    # The SQLite schema's version 5: platform detection's findings (bot/state.py says why).
+    """
+    CREATE TABLE platforms (
+        provider TEXT PRIMARY KEY,
+        address_digest TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        url TEXT,
+        detected_at DOUBLE PRECISION NOT NULL
     );
     """,
 )

@@ -50,6 +50,16 @@ class DocumentState:
     snapshot: Snapshot
 
 
+@dataclass(frozen=True)
+class StoredPlatform:
+    """A page's detected platform as stored: its kind, the URL to read (None: the address itself),
+    and a digest of the address it was detected at."""
+
+    kind: str
+    url: str | None
+    address_digest: str
+
+
 def page_snapshot(documents: Iterable[DocumentState]) -> Snapshot:
     """What a page shows: the partial snapshots of its documents, merged."""
     return _merged(document.snapshot for document in documents)
@@ -276,6 +286,31 @@ class SqlStore(ABC):
             " last_error = excluded.last_error",
             (provider, now, now if changed else None, 0 if error is None else 1, self._scrubbed(error)),
         )
+
+    # ------------------------------------------------------------ platform detection
+
+    async def platform(self, provider: str) -> StoredPlatform | None:
+        """The platform last detected for a page configured with kind "auto"."""
+        rows = await self._all("SELECT kind, url, address_digest FROM platforms WHERE provider = ?", (provider,))
+        return StoredPlatform(*rows[0]) if rows else None
+
+    async def record_platform(self, provider: str, address: str, kind: str, url: str | None,
+                              keep: Iterable[str], lease: int | None = None) -> None:
+        """Remember the platform detected at `address`. The stored documents of any URL not in
+        `keep` (those of a platform the page left) are forgotten: the new platform's first read is
+        a first sight, not a comparison with another platform's documents."""
+        kept = {url_digest(document) for document in keep}
+        async with self._transaction():
+            await self._fence(provider, lease)
+            await self._run(
+                "INSERT INTO platforms (provider, address_digest, kind, url, detected_at) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (provider) DO UPDATE SET address_digest = excluded.address_digest,"
+                " kind = excluded.kind, url = excluded.url, detected_at = excluded.detected_at",
+                (provider, url_digest(address), kind, url, time.time()),
+            )
+            stored = await self._all("SELECT url_digest FROM documents WHERE provider = ?", (provider,))
+            await self._run_many("DELETE FROM documents WHERE provider = ? AND url_digest = ?",
+                                 [(provider, digest) for (digest,) in stored if digest not in kept])
 
     # ------------------------------------------------------------ noise control
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 from bot.model import AUTO_KIND, Format, Preset
 from providers import catalog, feed, gcp, incidentio, slack, statusio, statuspage
 
-# The registry: one entry per format module.
+# The registry: one entry per format module, in the order platform detection tries them:
+# incident.io before Statuspage, whose API incident.io pages partly answer too.
 _REGISTERED: tuple[Format, ...] = (
-    statuspage.FORMAT,
     incidentio.FORMAT,
+    statuspage.FORMAT,
     feed.FORMAT,
     gcp.FORMAT,
     slack.FORMAT,

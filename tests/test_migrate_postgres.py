@@ -15,7 +15,7 @@ from bot.model import Event, Snapshot, ThreadRef, Validators
 from bot.noise.settings import NoiseSettings
 from bot.noise.stage import NoiseStage
 from bot.state import MIGRATIONS, Store
-from bot.store_base import DocumentState, PendingDelivery, SqlStore, StateError
+from bot.store_base import DocumentState, PendingDelivery, SqlStore, StateError, StoredPlatform, url_digest
 from tests.bot_process import BotProcess
 from tests.builders import component_event, incident_event, one_page_config, update_event
 from tests.ports import free_port
@@ -48,7 +48,8 @@ class OldState:
 async def build_old_state(path: Path) -> OldState:
     """A bot's life on SQLite: polls with documents and seen keys, a Slack reply thread delivered,
     a failed attempt, a held change and a reminder in noise control, a disabled channel, a failing
-    page, undelivered messages of two providers, and a dead letter with the newest outbox id."""
+    page, a detected platform, undelivered messages of two providers, and a dead letter with the
+    newest outbox id."""
     store = await Store.open(path)
     try:
         documents = [DocumentState(URLS[0], Validators('"e1"', "Tue, 03 Nov 2026 12:00:00 GMT", "h1"),
@@ -68,6 +69,7 @@ async def build_old_state(path: Path) -> OldState:
         await store.mark_dead(await next_of(store, "hooks", "incident.updated"), "HTTP 410 Gone")
         await store.set_disabled("hooks", "the webhook answered 410")
         await store.record_poll("gamma", "connection refused")
+        await store.record_platform("delta", "https://status.delta.test", "statuspage", None, keep=[])
         return OldState(await store.documents("acme", URLS), await store.seen_among("acme", SEEN),
                         await store.thread("slack", "acme:incident:i1"), await store.dead_letters("hooks"),
                         await store.channel_rows(), await store.provider_rows(), await store.next_due(),
@@ -111,7 +113,7 @@ async def test_the_moved_state_is_the_same_state_on_postgresql(tmp_path, target)
     old = await build_old_state(tmp_path / "statusbot.db")
     counts = await migrate(tmp_path / "statusbot.db", target)
     assert counts == {"seen": len(SEEN) + 4, "documents": 2, "outbox": 4, "dead_letters": 1, "threads": 1,
-                      "channels": 2, "providers": 3, "waiting": 1, "reminders": 1}
+                      "channels": 2, "providers": 3, "waiting": 1, "reminders": 1, "platforms": 1}
     assert await target.documents("acme", URLS) == old.documents
     assert await target.validators("acme", URLS) == {url: state.validators for url, state in old.documents.items()}
     assert await target.seen_among("acme", SEEN) == old.seen == set(SEEN)
@@ -120,6 +122,7 @@ async def test_the_moved_state_is_the_same_state_on_postgresql(tmp_path, target)
     assert await target.dead_letters("hooks") == old.dead
     assert await target.channel_rows() == old.channels
     assert await target.provider_rows() == old.providers
+    assert await target.platform("delta") == StoredPlatform("statuspage", None, url_digest("https://status.delta.test"))
     assert await target.next_due() == old.next_due == START + 60
     assert await target.waiting_counts() == old.waiting == {("chat", "hold"): 1}
     # The same rows go out in the same order, ids and attempts kept, on both databases.
@@ -172,7 +175,7 @@ async def test_a_database_already_in_use_is_refused_and_nothing_is_written(tmp_p
         await migrate(tmp_path / "other.db", target)
     assert str(refused.value) == (
         f"database {target.path} already holds a bot's state (rows in seen, documents, outbox, dead_letters,"
-        " threads, channels, providers, waiting, reminders): migrate copies only into a database no bot has"
+        " threads, channels, providers, waiting, reminders, platforms): migrate copies only into a database no bot has"
         " used; nothing was written")
     assert await target.seen_among("delta", ["inc:x"]) == set()
     assert await target.pending_count() == 4 and "delta" not in [row[0] for row in await target.provider_rows()]
@@ -262,7 +265,7 @@ async def test_the_command_moves_a_bot_once_and_never_shows_the_password(tmp_pat
     assert moved.run() == 0, moved.stderr
     assert moved.stdout == [
         f"copied statusbot.db into {postgres_url}: {len(SEEN) + 4} seen, 2 documents, 4 outbox, 1 dead_letters,"
-        " 1 threads, 2 channels, 3 providers, 1 waiting, 1 reminders\n"]
+        " 1 threads, 2 channels, 3 providers, 1 waiting, 1 reminders, 1 platforms\n"]
     again = BotProcess("migrate", "--from", "statusbot.db", "--config", str(config), cwd=tmp_path)
     assert again.run() == 1 and again.stdout == []
     [line] = again.stderr
