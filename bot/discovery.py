@@ -82,7 +82,7 @@ async def discover(address: str, fetcher: Fetcher, formats: Mapping[str, Format]
         if problem is None:
             assert isinstance(outcome, Answer)  # a sign proposes only from an answer
             return Discovery(kind, proposal, _account(kind, proposal, address, url, outcome))
-        tried.setdefault(kind, []).append(f"{asked.shown(url)}: looked like it, but {problem}")
+        tried.setdefault(kind, []).append(_at(asked.shown(url), f"looked like it, but {problem}"))
     accounts = ", ".join(f"{PLATFORM_NAMES.get(kind, kind)} ({'; '.join(whats)})" for kind, whats in tried.items())
     raise UnknownPlatform(f"no known status page platform at {redacted(address)}: {accounts or 'no format to try'}")
 
@@ -152,8 +152,7 @@ class _Answers:
             if url == self.address:
                 html = " " + _LOOKED_FOR_IN_HTML[kind] if said == "HTML" and kind in _LOOKED_FOR_IN_HTML else ""
                 return f"the page is {said}{html}"
-        where = self.shown(url)
-        return f"{where}: {said}" if where else said
+        return _at(self.shown(url), said)
 
     def shown(self, url: str, again: bool = True) -> str:
         """`url` as the account names it: its path after the address, the whole URL (redacted)
@@ -165,6 +164,10 @@ class _Answers:
         if url == self.address:
             return "the page"
         return url[len(base):] if url.startswith(f"{base}/") else redacted(url)
+
+
+def _at(where: str, said: str) -> str:
+    return f"{where}: {said}" if where else said
 
 
 def _body_kind(answer: Answer) -> str:
