@@ -61,6 +61,7 @@ SAMPLES = {
         real=(("current", "slack/*.json"),),
     ),
     "statusio": Samples(authored=(("status", "statusio/*.json"),), real=(("status", "statusio/*.json"),)),
+    "betterstack": Samples(authored=(("index", "betterstack/*.json"),)),
 }
 
 

@@ -37,6 +37,7 @@ PAGES: dict[str, tuple[str, list[dict[str, str]]]] = {
     ]),
     "statusio": ("/statusio/1.0/status/5b36dc6502d06804c08349f7",
                  [{"/statusio/1.0/status/5b36dc6502d06804c08349f7": f"statusio/status-{n}.json"} for n in (1, 2, 3)]),
+    "betterstack": ("/betterstack", [{"/betterstack/index.json": f"betterstack/index-{n}.json"} for n in (1, 2, 3)]),
 }
 
 
