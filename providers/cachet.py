@@ -3,8 +3,8 @@
 Three lists are read, each `{"meta": {"pagination": ...}, "data": [...]}`:
 `/api/v1/components`, `/api/v1/incidents` and `/api/v1/schedules` (maintenances, Cachet 2.4).
 Cachet pages 20 items by default, in the database's order (oldest first); the incidents and
-schedules are asked for sorted by id, newest first, 50 at a time (`sort=id&order=desc&per_page=50`), the
-components 1,000 at a time. Resolved incidents and finished maintenances stay in the lists.
+schedules are asked for sorted by id, newest first, 50 at a time
+(`sort=id&order=desc&per_page=50`), the components 1,000 at a time. Resolved incidents and finished maintenances stay in the lists.
 
 Incidents: each embeds its `updates` (newest first; `/incidents/{id}/updates` is not needed).
 The incident's own `message` is its first update (keyed "message", dated `occurred_at`, else
@@ -36,9 +36,9 @@ Sources: cachethq/cachet branch 2.4 (app/Http/Routes/ApiRoutes.php; Api/Incident
 ScheduleController and SortableTrait for `sort`, `order`, `per_page`; app/Models/Incident.php,
 whose `$with` embeds the updates; IncidentPresenter's `toArray`; Schedule and SchedulePresenter;
 CreateIncidentUpdateCommandHandler, which sets the incident's status; the status constants of the
-models and presenters), cachethq/cachet#1489 and #1872 on paging and sorting, and public captures of live answers (andygrunwald/cachet's tests; the incident a
-Cachet 2.4 API returned in a public write-up of HTB "Catch"; status.yoti.com's components in
-Yoti's developer docs).
+models and presenters), cachethq/cachet#1489 and #1872 on paging and sorting, and public captures
+of live answers (andygrunwald/cachet's tests; the incident a Cachet 2.4 API returned in a public
+write-up of HTB "Catch"; status.yoti.com's components in Yoti's developer docs).
 """
 
 from __future__ import annotations
