@@ -49,6 +49,7 @@ PRESETS: tuple[Preset, ...] = (
     Preset("comet", "Comet (Opik)", "statuspage", "https://status.comet.com", evidence=AIWATCH_CANDIDATES),
     Preset("cursor", "Cursor", "statuspage", "https://status.cursor.com", evidence=AIWATCH),
     Preset("deepgram", "Deepgram", "statuspage", "https://status.deepgram.com", evidence=AIWATCH),
+    Preset("deepinfra", "DeepInfra", "betterstack", "https://status.deepinfra.com", evidence=AIWATCH_CANDIDATES),
     Preset("elevenlabs", "ElevenLabs", "incidentio", "https://status.elevenlabs.io", evidence=AIWATCH),
     Preset(
         "fireworks",
@@ -59,8 +60,9 @@ PRESETS: tuple[Preset, ...] = (
         AIWATCH,
     ),
     Preset("groq", "Groq", "incidentio", "https://groqstatus.com", evidence=AIWATCH),
+    Preset("helicone", "Helicone", "betterstack", "https://status.helicone.ai", evidence=AIWATCH),
     Preset("heygen", "HeyGen", "incidentio", "https://status.heygen.com", evidence=DOWNFORAI),
-    Preset("huggingface", "Hugging Face", "feed", "https://status.huggingface.co/feed", evidence=AIWATCH),
+    Preset("huggingface", "Hugging Face", "betterstack", "https://status.huggingface.co", evidence=AIWATCH),
     Preset("ideogram", "Ideogram", "statuspage", "https://status.ideogram.ai", evidence=AIWATCH_CANDIDATES),
     Preset(
         "jina",
@@ -71,8 +73,9 @@ PRESETS: tuple[Preset, ...] = (
     ),
     Preset("kimi", "Kimi (Moonshot AI)", "statuspage", "https://status.moonshot.cn", evidence=AIWATCH),
     Preset("langfuse", "Langfuse", "incidentio", "https://status.langfuse.com", evidence=AIWATCH),
+    Preset("luma", "Luma (Dream Machine)", "betterstack", "https://status.lumalabs.ai", evidence=AIWATCH),
     Preset("minimax", "MiniMax (Hailuo)", "statuspage", "https://status.minimax.io", evidence=AIWATCH_CANDIDATES),
-    Preset("modal", "Modal", "feed", "https://status.modal.com/feed", evidence=AIWATCH),
+    Preset("modal", "Modal", "betterstack", "https://status.modal.com", evidence=AIWATCH),
     Preset("nomic", "Nomic AI", "incidentio", "https://status.nomic.ai", evidence=AIWATCH_CANDIDATES),
     Preset(
         "openai",
@@ -90,6 +93,7 @@ PRESETS: tuple[Preset, ...] = (
         Evidence("config", "bentleypark/aiwatch pull request #1407 (2026)"),
     ),
     Preset("pinecone", "Pinecone", "statuspage", "https://status.pinecone.io", evidence=AIWATCH),
+    Preset("qdrant", "Qdrant Cloud", "betterstack", "https://status.qdrant.io", evidence=AIWATCH_CANDIDATES),
     Preset("runway", "Runway", "statuspage", "https://status.runwayml.com", evidence=AIWATCH),
     Preset("stability", "Stability AI", "incidentio", "https://status.stability.ai", evidence=AIWATCH),
     Preset("synthesia", "Synthesia", "statuspage", "https://status.synthesia.io", evidence=DOWNFORAI),
@@ -100,7 +104,7 @@ PRESETS: tuple[Preset, ...] = (
         "https://status.tavily.com",
         evidence=Evidence("capture", "https://github.com/bentleypark/aiwatch/issues/392 (2026)"),
     ),
-    Preset("together", "Together AI", "feed", "https://status.together.ai/feed", evidence=AIWATCH),
+    Preset("together", "Together AI", "betterstack", "https://status.together.ai", evidence=AIWATCH),
     Preset("turbopuffer", "turbopuffer", "incidentio", "https://status.turbopuffer.com", evidence=AIWATCH),
     Preset("twelvelabs", "Twelve Labs", "statuspage", "https://status.twelvelabs.io", evidence=AIWATCH),
     Preset(
