@@ -7,7 +7,7 @@ Modules here import only `bot.model`, `bot.text` and `bot.urls`, never the engin
 from __future__ import annotations
 
 from bot.model import AUTO_KIND, Format, Preset
-from providers import betterstack, catalog, feed, gcp, incidentio, slack, statusio, statuspage
+from providers import betterstack, cachet, catalog, feed, gcp, incidentio, instatus, slack, statusio, statuspage
 
 # The registry: one entry per format module, in the order platform detection tries them:
 # incident.io before Statuspage, whose API incident.io pages partly answer too.
@@ -19,6 +19,8 @@ _REGISTERED: tuple[Format, ...] = (
     slack.FORMAT,
     statusio.FORMAT,
     betterstack.FORMAT,
+    instatus.FORMAT,
+    cachet.FORMAT,
 )
 
 FORMATS: dict[str, Format] = {f.kind: f for f in _REGISTERED}

@@ -62,6 +62,11 @@ SAMPLES = {
     ),
     "statusio": Samples(authored=(("status", "statusio/*.json"),), real=(("status", "statusio/*.json"),)),
     "betterstack": Samples(authored=(("index", "betterstack/*.json"),)),
+    "instatus": Samples(
+        authored=(("summary", "instatus/summary-*.json"), ("components", "instatus/components-*.json")),
+    ),
+    "cachet": Samples(authored=(("components", "cachet/components-*.json"), ("incidents", "cachet/incidents-*.json"),
+                                ("schedules", "cachet/schedules-*.json"))),
 }
 
 

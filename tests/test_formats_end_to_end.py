@@ -38,6 +38,14 @@ PAGES: dict[str, tuple[str, list[dict[str, str]]]] = {
     "statusio": ("/statusio/1.0/status/5b36dc6502d06804c08349f7",
                  [{"/statusio/1.0/status/5b36dc6502d06804c08349f7": f"statusio/status-{n}.json"} for n in (1, 2, 3)]),
     "betterstack": ("/betterstack", [{"/betterstack/index.json": f"betterstack/index-{n}.json"} for n in (1, 2, 3)]),
+    "instatus": ("/instatus", [{"/instatus/summary.json": f"instatus/summary-{n}.json",
+                                "/instatus/v2/components.json": f"instatus/components-{n}.json"} for n in (1, 2, 3)]),
+    "cachet": ("/cachet", [
+        {"/cachet/api/v1/components?per_page=1000": f"cachet/components-{n}.json",
+         "/cachet/api/v1/incidents?sort=id&order=desc&per_page=50": f"cachet/incidents-{n}.json",
+         "/cachet/api/v1/schedules?sort=id&order=desc&per_page=50": f"cachet/schedules-{n}.json"}
+        for n in (1, 2, 3)
+    ]),
 }
 
 
