@@ -260,7 +260,7 @@ def json_documents(kind: str) -> list[object]:
 
 
 @pytest.mark.parametrize("kind", [kind for kind in KINDS if kind in SAMPLES and json_documents(kind)])
-@settings(suppress_health_check=[HealthCheck.too_slow], max_examples=200)
+@settings(suppress_health_check=[HealthCheck.too_slow], max_examples=200, deadline=None)
 @given(data=st.data())
 def test_samples_with_spoiled_fields_are_read_or_refused(kind: str, data: st.DataObject) -> None:
     """Mostly well shaped documents (a sample with a few fields mistyped, duplicated or dropped,
@@ -272,7 +272,7 @@ def test_samples_with_spoiled_fields_are_read_or_refused(kind: str, data: st.Dat
 
 
 @pytest.mark.parametrize("kind", [kind for kind in KINDS if kind in SAMPLES])
-@settings(suppress_health_check=[HealthCheck.too_slow], max_examples=100)
+@settings(suppress_health_check=[HealthCheck.too_slow], max_examples=100, deadline=None)
 @given(data=st.data())
 def test_samples_with_spliced_bytes_are_read_or_refused(kind: str, data: st.DataObject) -> None:
     sample = data.draw(st.sampled_from(samples(kind, PAYLOADS)))
