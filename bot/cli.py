@@ -1,13 +1,16 @@
-"""Command line: `statusbot run | check | providers` (also `python -m bot`)."""
+"""Command line: `statusbot run | check | add | providers` (also `python -m bot`)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import ipaddress
+import json
 import logging
 import os
+import re
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 from bot import __version__, root
@@ -16,13 +19,17 @@ from bot.config_env import DEFAULTS_SOURCE, open_secret_files
 from bot.database import is_postgres
 from bot.demo import DURATION, MAX_SPEED, run_demo
 from bot.describe import describe
+from bot.discovery import Discovery, discover
+from bot.fetch import Fetcher
 from bot.logs import REDACTOR, setup_logging
-from bot.model import ConfigError, DeliveryError, EnvChannel, Preset, StatusbotError
+from bot.model import AUTO_KIND, ConfigError, DeliveryError, EnvChannel, FetchError, ParseError, Preset, StatusbotError
 from bot.redaction import scrub
 from bot.sample import find_channel, send_sample
 from bot.status import render_status
 from bot.store_base import DatabaseUnavailable, StateError
 from bot.store_open import open_store
+from bot.text import one_line
+from bot.urls import http_url, redacted
 
 log = logging.getLogger("statusbot")
 
@@ -165,7 +172,7 @@ def _providers(args: argparse.Namespace) -> int:
     if not presets:
         print("no preset matches")
         return EXIT_OK
-    print("\n".join(_preset_table(presets, args.notes)))
+    print("\n".join(_preset_table(presets, args.notes, args.sources)))
     return EXIT_OK
 
 
@@ -181,20 +188,111 @@ def _matching_presets(presets: Iterable[Preset], kind: str | None, texts: Sequen
     return sorted(filter(matches, presets), key=lambda preset: preset.name)
 
 
-def _preset_table(presets: Sequence[Preset], notes: bool) -> list[str]:
-    """name, kind and URL, one preset a line; a note, when asked for, on the line below its preset."""
+def _preset_table(presets: Sequence[Preset], notes: bool, sources: bool) -> list[str]:
+    """name, kind, how it was confirmed and URL, one preset a line; its note and its evidence's
+    source, when asked for, on the lines below it."""
     names = [preset.name + (f" {_NOTE_MARK}" if preset.note else "") for preset in presets]
+    confirmed = [_confirmed(preset) for preset in presets]
     name_width = max(len(name) for name in [*names, "name"])
     kind_width = max(len(kind) for kind in [*(preset.kind for preset in presets), "kind"])
-    lines = [f"{'name':<{name_width}}  {'kind':<{kind_width}}  url"]
-    for name, preset in zip(names, presets, strict=True):
-        lines.append(f"{name:<{name_width}}  {preset.kind:<{kind_width}}  {preset.url}")
+    by_width = max(len(by) for by in [*confirmed, _CONFIRMED])
+    lines = [f"{'name':<{name_width}}  {'kind':<{kind_width}}  {_CONFIRMED:<{by_width}}  url"]
+    for name, by, preset in zip(names, confirmed, presets, strict=True):
+        lines.append(f"{name:<{name_width}}  {preset.kind:<{kind_width}}  {by:<{by_width}}  {preset.url}")
         if notes and preset.note:
             lines.append(f"{'':<{name_width}}  note: {preset.note}")
+        if sources and preset.evidence is not None:
+            lines.append(f"{'':<{name_width}}  source: {preset.evidence.source}")
     if any(preset.note for preset in presets):
         hint = "" if notes else ": --notes shows it"
         lines.append(f"{_NOTE_MARK} has a note (a platform or address to check, or a caveat){hint}")
     return lines
+
+
+_CONFIRMED = "confirmed"  # the column saying how each preset's platform and address were confirmed
+
+
+def _confirmed(preset: Preset) -> str:
+    """capture, config, customers or docs; "detect" for a page detected at its first poll; "-" unconfirmed."""
+    if preset.evidence is not None:
+        return preset.evidence.by
+    return "detect" if preset.kind == AUTO_KIND else "-"
+
+
+# ---------------------------------------------------------------- add
+
+
+def _add(args: argparse.Namespace) -> int:
+    address = args.url.strip()
+    if "://" not in address:  # a bare host, as status pages are written: https is the default
+        address = f"https://{address}"
+    if http_url(address) is None:
+        print(f"statusbot: not a valid http(s) URL: {_typed(args.url)}", file=sys.stderr)
+        return EXIT_CONFIG
+    name = args.name.strip() if args.name is not None else page_name(address)
+    if not name:
+        print("statusbot: --name is empty", file=sys.stderr)
+        return EXIT_CONFIG
+
+    async def detect() -> Discovery:
+        fetcher = Fetcher()
+        try:
+            return await discover(address, fetcher, root.FORMATS)
+        finally:
+            await fetcher.aclose()
+
+    try:
+        found = asyncio.run(detect())
+    except FetchError as exc:
+        print(f"statusbot: cannot reach the page: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except ParseError as exc:
+        print(f"statusbot: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    print(f"# detected: {found.account}")
+    preset = _preset_of(found.kind, found.url, root.PRESETS)
+    if preset is not None:
+        print(f'# the catalog\'s preset "{preset.name}" is this page: name = "{preset.name}" alone is enough')
+    print("[[providers]]")
+    for key, value in (("name", name), ("kind", found.kind), ("url", found.url)):
+        print(f"{key} = {json.dumps(value)}")  # a JSON string is a TOML basic string
+    return EXIT_OK
+
+
+def _preset_of(kind: str, url: str, presets: Mapping[str, Preset]) -> Preset | None:
+    """The catalog's preset of the page of `kind` at `url`, if it has one."""
+    return next((p for p in presets.values() if (p.kind, p.url.rstrip("/")) == (kind, url.rstrip("/"))), None)
+
+
+# Host labels that name no service: "status.acme.com" is acme's, "www.stripestatus.com" stripe's.
+_GENERIC_LABELS = frozenset({"www", "status", "statuspage", "app"})
+_SECOND_LEVEL = frozenset({"co", "com", "org", "net", "ac", "gov", "edu"})  # status.acme.co.uk
+
+
+def page_name(address: str) -> str:
+    """A provider name for the page at `address`, from its host: "status.acme.com" -> "acme".
+    A local address (an IP, localhost) is named by its path's last segment, else "status"."""
+    parts = http_url(address)
+    host = (parts.hostname or "") if parts else ""
+    try:
+        ipaddress.ip_address(host)
+        local = True
+    except ValueError:
+        local = host == "localhost"
+    if local:
+        word = (parts.path.rstrip("/").rsplit("/", 1)[-1] if parts else "")
+    else:
+        labels = [label for label in host.split(".") if label not in _GENERIC_LABELS][:-1]  # no TLD
+        while len(labels) > 1 and labels[-1] in _SECOND_LEVEL:
+            labels.pop()
+        word = labels[-1].removesuffix("status").removesuffix("-") if labels else ""
+    return re.sub(r"[^a-z0-9]+", "-", word.lower()).strip("-") or "status"
+
+
+def _typed(text: str) -> str:
+    """What was typed, fit for one line and without a password or query values when it parses."""
+    shown = redacted(text)
+    return shown if shown != "(not a valid URL)" else repr(one_line(text)[:200])
 
 
 def _migrate(args: argparse.Namespace) -> int:
@@ -260,10 +358,12 @@ def _parser() -> argparse.ArgumentParser:
     move.add_argument("--from", dest="source", type=Path, required=True, metavar="FILE",
                       help="the SQLite database of the bot being moved (its [bot] database, e.g. statusbot.db)")
 
-    kinds = sorted(root.FORMATS)
+    kinds = sorted([*root.FORMATS, AUTO_KIND])
     listing = command(
         "providers", "list the catalog of preset status pages",
-        f"List the preset status pages; a {_NOTE_MARK} after a name marks a preset with a note.",
+        f"List the preset status pages and how each was confirmed (a public capture of its documents, "
+        f"public configuration, the platform's customer list, the service's docs; detect: its platform "
+        f"is detected at the first poll); a {_NOTE_MARK} after a name marks a preset with a note.",
         _providers, config=False)
     listing.add_argument("text", nargs="?", metavar="TEXT",
                          help="only presets whose name, title or URL contains TEXT (any case)")
@@ -271,6 +371,16 @@ def _parser() -> argparse.ArgumentParser:
     listing.add_argument("--kind", choices=kinds, metavar="KIND",
                          help=f"only presets of this kind: {', '.join(kinds)}")
     listing.add_argument("--notes", action="store_true", help="also print each preset's note")
+    listing.add_argument("--sources", action="store_true",
+                         help="also print where each preset's platform and address were confirmed")
+    add = command(
+        "add", "detect a status page's platform and print its [[providers]] table",
+        "Detect which platform the status page at URL runs on (Statuspage, incident.io, Instatus, "
+        "Better Stack, status.io, Cachet, an RSS or Atom feed, ...) and print the [[providers]] "
+        "table to paste into the configuration. Exit status 1 when the platform is unknown or the "
+        "page cannot be reached, 2 when URL is not a valid http(s) URL.", _add, config=False)
+    add.add_argument("url", metavar="URL", help="the status page's address, e.g. https://status.acme.com")
+    add.add_argument("--name", metavar="NAME", help="the provider's name (default: from the host, e.g. acme)")
     return parser
 
 

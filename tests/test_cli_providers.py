@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.model import AUTO_KIND, Preset
 from providers import catalog
 from tests.bot_process import BotProcess
 
 NOTED = {preset.name for preset in catalog.PRESETS if preset.note}
-KINDS = ("feed", "gcp", "incidentio", "slack", "statuspage", "statusio")
+KINDS = ("feed", "gcp", "incidentio", "slack", "statuspage", "statusio", AUTO_KIND)
 
 
 def providers(tmp_path: Path, *args: str) -> tuple[int, list[str], str]:
@@ -19,22 +20,33 @@ def providers(tmp_path: Path, *args: str) -> tuple[int, list[str], str]:
 
 
 def rows(lines: list[str]) -> dict[str, tuple[bool, str, str]]:
-    """Table rows by name: (marked as having a note, kind, URL); header, note and footer skipped."""
-    table: dict[str, tuple[bool, str, str]] = {}
+    """Table rows by name: (marked as having a note, kind, URL); header, note, source and footer skipped."""
+    return {name: (marked, kind, url) for name, (marked, kind, _, url) in confirmed_rows(lines).items()}
+
+
+def confirmed_rows(lines: list[str]) -> dict[str, tuple[bool, str, str, str]]:
+    """Table rows by name: (marked as having a note, kind, how it was confirmed, URL)."""
+    table: dict[str, tuple[bool, str, str, str]] = {}
     for line in lines[1:]:
         if line.startswith((" ", "*")):
             continue
         name, *rest = line.split()
         marked = rest[0] == "*"
-        kind, url = rest[1:] if marked else rest
-        table[name] = (marked, kind, url)
+        kind, confirmed, url = rest[1:] if marked else rest
+        table[name] = (marked, kind, confirmed, url)
     return table
+
+
+def confirmed(preset: Preset) -> str:
+    if preset.evidence is not None:
+        return preset.evidence.by
+    return "detect" if preset.kind == AUTO_KIND else "-"
 
 
 def test_lists_every_preset_with_its_kind_url_and_note_marker(tmp_path):
     code, lines, stderr = providers(tmp_path)
     assert code == 0 and stderr == ""
-    assert lines[0].split() == ["name", "kind", "url"]
+    assert lines[0].split() == ["name", "kind", "confirmed", "url"]
     table = rows(lines)
     assert table == {p.name: (p.name in NOTED, p.kind, p.url) for p in catalog.PRESETS}
     assert list(table) == sorted(table)
@@ -45,7 +57,7 @@ def test_a_kind_filter_keeps_that_kind_only(tmp_path):
     code, lines, _ = providers(tmp_path, "--kind", "feed")
     assert code == 0
     table = rows(lines)
-    assert {"aws", "azure", "heroku", "stripe"} <= set(table)
+    assert set(table) == {p.name for p in catalog.PRESETS if p.kind == "feed"} and "aws" in table
     assert {kind for _, kind, _ in table.values()} == {"feed"}
 
 
@@ -53,9 +65,11 @@ def test_the_exact_layout(tmp_path):
     code, lines, _ = providers(tmp_path, "--kind", "slack")
     assert code == 0
     assert lines == [
-        "name   kind   url",
-        "slack  slack  https://slack-status.com",
+        "name   kind   confirmed  url",
+        "slack  slack  config     https://slack-status.com",
     ]
+    _, with_source, _ = providers(tmp_path, "--kind", "slack", "--sources")
+    assert with_source == [*lines, "       source: samuraicode/statuswall server/config.js"]
 
 
 def test_free_text_matches_name_title_or_url_in_any_case(tmp_path):
@@ -76,12 +90,24 @@ def test_filters_combine(tmp_path):
 def test_notes_are_printed_under_their_preset(tmp_path):
     code, lines, _ = providers(tmp_path, "--notes", "--kind", "statusio")
     assert code == 0
-    notes = {p.name: p.note for p in catalog.PRESETS if p.kind == "statusio"}
+    notes = {p.name: p.note for p in catalog.PRESETS if p.kind == "statusio" and p.note}
     for name, note in notes.items():
         row = next(i for i, line in enumerate(lines) if line.split()[0] == name)
         assert lines[row + 1].split(maxsplit=1) == ["note:", note]
     _, plain, _ = providers(tmp_path, "--notes", "--kind", "slack")
     assert not any("note:" in line for line in plain)
+
+
+def test_how_each_preset_was_confirmed_is_a_column_and_its_source_a_line_below(tmp_path):
+    code, lines, _ = providers(tmp_path, "--sources")
+    assert code == 0
+    assert {name: by for name, (_, _, by, _) in confirmed_rows(lines).items()} == {
+        p.name: confirmed(p) for p in catalog.PRESETS}
+    for preset in (p for p in catalog.PRESETS if p.evidence is not None):
+        row = next(i for i, line in enumerate(lines) if line.split()[0] == preset.name)
+        assert lines[row + 1].split(maxsplit=1) == ["source:", preset.evidence.source]
+    _, plain, _ = providers(tmp_path)
+    assert not any(line.lstrip().startswith("source:") for line in plain)
 
 
 def test_no_match_is_said_and_is_not_an_error(tmp_path):
