@@ -8,8 +8,11 @@ from __future__ import annotations
 from bot.model import Evidence, Preset
 
 # The sources cited most: a 2026 index of vendor status endpoints (each probed, decoys noted), a
-# status-bar app that files each service under the platform it runs on, and a 2020-2022 client.
+# 2026 status board whose worker names the platform of each page it polls (separate readers for
+# Instatus, Better Stack, incident.io and status.io pages), a status-bar app that files each service
+# under the platform it runs on, and a 2020-2022 client.
 _W6W = "segevsh/w6w-apps HEALTHCHECKS.md (2026)"
+_STATUSSY = "SmartScaleAI/statussy worker/src/index.ts (2026)"
 
 
 def _stts(path: str) -> Evidence:
@@ -21,7 +24,12 @@ def _w6w() -> Evidence:
     return Evidence("config", _W6W)
 
 
+def _statussy() -> Evidence:
+    return Evidence("config", _STATUSSY)
+
+
 PRESETS: tuple[Preset, ...] = (
+    Preset("airbrake", "Airbrake", "statuspage", "https://status.airbrake.io", evidence=_statussy()),
     Preset("airbyte", "Airbyte Cloud", "statuspage", "https://status.airbyte.com", evidence=_w6w()),
     Preset("amplitude", "Amplitude", "statuspage", "https://status.amplitude.com", evidence=_w6w()),
     Preset("apify", "Apify", "statuspage", "https://status.apify.com", evidence=_w6w()),
@@ -32,6 +40,7 @@ PRESETS: tuple[Preset, ...] = (
         "https://developer.status.atlassian.com",
         evidence=_stts("StatusPage/AtlassianDeveloper"),
     ),
+    Preset("axiom", "Axiom", "statuspage", "https://status.axiom.co", evidence=_statussy()),
     Preset("balena", "balenaCloud", "statuspage", "https://status.balena.io", evidence=_w6w()),
     Preset(
         "bitbucket",
@@ -49,7 +58,10 @@ PRESETS: tuple[Preset, ...] = (
         "https://www.buildkitestatus.com",
         evidence=_stts("StatusPage/Buildkite"),
     ),
+    Preset("chef", "Chef (Progress)", "statuspage", "https://status.chef.io", evidence=_statussy()),
     Preset("circleci", "CircleCI", "statuspage", "https://status.circleci.com", evidence=_w6w()),
+    Preset("cloudinary", "Cloudinary", "statuspage", "https://status.cloudinary.com", evidence=_w6w()),
+    Preset("cloudsmith", "Cloudsmith", "statuspage", "https://status.cloudsmith.com", evidence=_statussy()),
     Preset(
         "cocoapods",
         "CocoaPods",
@@ -65,6 +77,7 @@ PRESETS: tuple[Preset, ...] = (
         evidence=_stts("StatusPage/CodeClimate"),
     ),
     Preset("codecov", "Codecov", "statuspage", "https://status.codecov.io", evidence=_stts("StatusPage/Codecov")),
+    Preset("codefresh", "Codefresh", "statuspage", "https://status.codefresh.io", evidence=_statussy()),
     Preset(
         "compass",
         "Atlassian Compass",
@@ -73,6 +86,8 @@ PRESETS: tuple[Preset, ...] = (
         evidence=_stts("StatusPage/Compass"),
     ),
     Preset("contentful", "Contentful", "statuspage", "https://www.contentfulstatus.com", evidence=_w6w()),
+    Preset("contentstack", "Contentstack", "statuspage", "https://status.contentstack.com", evidence=_w6w()),
+    Preset("coralogix", "Coralogix", "statuspage", "https://status.coralogix.com", evidence=_statussy()),
     Preset(
         "coveralls",
         "Coveralls",
@@ -80,6 +95,8 @@ PRESETS: tuple[Preset, ...] = (
         "https://status.coveralls.io",
         evidence=_stts("StatusPage/Coveralls"),
     ),
+    Preset("crates-io", "crates.io", "statuspage", "https://status.crates.io", evidence=_statussy()),
+    Preset("cribl", "Cribl.Cloud", "statuspage", "https://status.cribl.cloud", evidence=_statussy()),
     Preset(
         "cypress",
         "Cypress Cloud",
@@ -110,7 +127,9 @@ PRESETS: tuple[Preset, ...] = (
         "The page lists no components: only its overall status and incidents.",
         evidence=_w6w(),
     ),
+    Preset("dockerhub", "Docker Hub", "statuspage", "https://www.dockerstatus.com", evidence=_statussy()),
     Preset("doppler", "Doppler", "statuspage", "https://www.dopplerstatus.com", evidence=_stts("StatusPage/Doppler")),
+    Preset("expo", "Expo (EAS)", "statuspage", "https://status.expo.dev", evidence=_statussy()),
     Preset(
         "filestack",
         "Filestack",
@@ -118,6 +137,8 @@ PRESETS: tuple[Preset, ...] = (
         "https://status.filestack.com",
         evidence=_stts("StatusPage/Filestack"),
     ),
+    Preset("flagsmith", "Flagsmith", "statuspage", "https://status.flagsmith.com", evidence=_statussy()),
+    Preset("gitguardian", "GitGuardian", "statuspage", "https://status.gitguardian.com", evidence=_statussy()),
     Preset("github", "GitHub", "statuspage", "https://www.githubstatus.com", evidence=_w6w()),
     Preset(
         "gitlab",
@@ -126,6 +147,8 @@ PRESETS: tuple[Preset, ...] = (
         "https://api.status.io/1.0/status/5b36dc6502d06804c08349f7",
         evidence=_w6w(),
     ),
+    Preset("grafana", "Grafana Cloud", "statuspage", "https://status.grafana.com", evidence=_statussy()),
+    Preset("harness", "Harness", "statuspage", "https://status.harness.io", evidence=_statussy()),
     Preset(
         "hashicorp",
         "HashiCorp (HCP, Terraform)",
@@ -133,6 +156,9 @@ PRESETS: tuple[Preset, ...] = (
         "https://status.hashicorp.com",
         evidence=_stts("IncidentIO/HashiCorp"),
     ),
+    Preset("heap", "Heap", "statuspage", "https://status.heap.io", evidence=_statussy()),
+    Preset("honeycomb", "Honeycomb", "statuspage", "https://status.honeycomb.io", evidence=_statussy()),
+    Preset("infisical", "Infisical Cloud", "statuspage", "https://status.infisical.com", evidence=_statussy()),
     Preset(
         "intuit-developer",
         "Intuit Developer (QuickBooks API)",
@@ -166,8 +192,10 @@ PRESETS: tuple[Preset, ...] = (
         evidence=_w6w(),
     ),
     Preset("loggly", "Loggly", "statuspage", "https://status.loggly.com", evidence=_stts("StatusPage/Loggly")),
+    Preset("logzio", "Logz.io", "statuspage", "https://status.logz.io", evidence=_statussy()),
     Preset("lokalise", "Lokalise", "statuspage", "https://status.lokalise.com", evidence=_w6w()),
     Preset("mapbox", "Mapbox", "statuspage", "https://status.mapbox.com", evidence=_stts("StatusPage/Mapbox")),
+    Preset("maven-central", "Maven Central", "statuspage", "https://status.maven.org", evidence=_statussy()),
     Preset(
         "meilisearch",
         "Meilisearch Cloud",
@@ -177,6 +205,8 @@ PRESETS: tuple[Preset, ...] = (
         evidence=_w6w(),
     ),
     Preset("metabase", "Metabase Cloud", "statuspage", "https://status.metabase.com", evidence=_w6w()),
+    Preset("mezmo", "Mezmo", "statuspage", "https://status.mezmo.com", evidence=_statussy()),
+    Preset("mintlify", "Mintlify", "statuspage", "https://status.mintlify.com", evidence=_statussy()),
     Preset("mixpanel", "Mixpanel", "statuspage", "https://www.mixpanelstatus.com", evidence=_w6w()),
     Preset("mux", "Mux", "statuspage", "https://status.mux.com", evidence=_w6w()),
     Preset("newrelic", "New Relic", "statuspage", "https://status.newrelic.com", evidence=_w6w()),
@@ -188,6 +218,7 @@ PRESETS: tuple[Preset, ...] = (
         "https://opsgenie.status.atlassian.com",
         evidence=_stts("StatusPage/Opsgenie"),
     ),
+    Preset("optimizely", "Optimizely", "statuspage", "https://status.optimizely.com", evidence=_statussy()),
     Preset(
         "papertrail",
         "Papertrail",
@@ -197,6 +228,10 @@ PRESETS: tuple[Preset, ...] = (
     ),
     Preset("particle", "Particle", "statuspage", "https://status.particle.io", evidence=_w6w()),
     Preset("pendo", "Pendo", "statuspage", "https://status.pendo.io", evidence=_w6w()),
+    Preset("phrase", "Phrase", "statuspage", "https://status.phrase.com", evidence=_w6w()),
+    Preset("postman", "Postman", "statuspage", "https://status.postman.com", evidence=_statussy()),
+    Preset("prisma", "Prisma Data Platform", "statuspage", "https://www.prisma-status.com", evidence=_statussy()),
+    Preset("pulumi", "Pulumi Cloud", "statuspage", "https://status.pulumi.com", evidence=_statussy()),
     Preset(
         "pypi",
         "PyPI",
@@ -204,6 +239,7 @@ PRESETS: tuple[Preset, ...] = (
         "https://status.python.org",
         evidence=Evidence("config", "amureki/statuscheck statuscheck/services/pypi.py (2020)"),
     ),
+    Preset("readme", "ReadMe", "statuspage", "https://www.readmestatus.com", evidence=_statussy()),
     Preset(
         "rollbar",
         "Rollbar",
@@ -218,6 +254,7 @@ PRESETS: tuple[Preset, ...] = (
         "https://status.rubygems.org",
         evidence=_stts("StatusPage/RubyGems"),
     ),
+    Preset("rudderstack", "RudderStack", "statuspage", "https://status.rudderstack.com", evidence=_statussy()),
     Preset("sanity", "Sanity", "statuspage", "https://www.sanity-status.com", evidence=_w6w()),
     Preset(
         "saucelabs",
@@ -234,11 +271,19 @@ PRESETS: tuple[Preset, ...] = (
         "https://status.semaphoreci.com",
         evidence=_stts("StatusPage/SemaphoreCI"),
     ),
+    Preset("semgrep", "Semgrep", "statuspage", "https://status.semgrep.dev", evidence=_statussy()),
     Preset("sentry", "Sentry", "statuspage", "https://status.sentry.io", evidence=_w6w()),
     Preset("snyk", "Snyk", "statuspage", "https://status.snyk.io", evidence=_w6w()),
+    Preset("socket", "Socket", "statuspage", "https://status.socket.dev", evidence=_statussy()),
+    Preset("sonarqube-cloud", "SonarQube Cloud", "statuspage", "https://status.sonarqube.com", evidence=_statussy()),
+    Preset("sourcegraph", "Sourcegraph", "statuspage", "https://sourcegraphstatus.com", evidence=_statussy()),
+    Preset("spacelift", "Spacelift", "statuspage", "https://spacelift.statuspage.io", evidence=_statussy()),
     Preset("splunk-cloud", "Splunk Cloud Platform", "statuspage", "https://status.splunkcloud.com", evidence=_w6w()),
+    Preset("statsig", "Statsig", "statuspage", "https://status.statsig.com", evidence=_statussy()),
     Preset("statuspage", "Atlassian Statuspage", "statuspage", "https://metastatuspage.com", evidence=_w6w()),
+    Preset("sumo-logic", "Sumo Logic", "statuspage", "https://status.sumologic.com", evidence=_statussy()),
     Preset("tailscale", "Tailscale", "statuspage", "https://status.tailscale.com", evidence=_w6w()),
+    Preset("teleport", "Teleport Cloud", "statuspage", "https://status.goteleport.com", evidence=_statussy()),
     Preset(
         "travis-ci",
         "Travis CI",
@@ -246,4 +291,6 @@ PRESETS: tuple[Preset, ...] = (
         "https://www.traviscistatus.com",
         evidence=_stts("StatusPage/TravisCI"),
     ),
+    Preset("warp", "Warp", "statuspage", "https://status.warp.dev", evidence=_statussy()),
+    Preset("workos", "WorkOS", "statuspage", "https://status.workos.com", evidence=_w6w()),
 )
