@@ -18,10 +18,20 @@ def _cloud_dashboard(provider: str) -> Evidence:
     return Evidence("config", f"dmitryporotnikov/cloud-status-dashboard lib/status/providers/{provider}.ts (2026)")
 
 
+def _stts(platform: str, service: str) -> Evidence:
+    """stts, a status menu-bar app, reads each service from a file in a folder named for its platform."""
+    return Evidence("config", f"inket/stts stts/Services/{platform}/{service}.swift")
+
+
+# An index of the vendor status endpoints an integrations pack probes, each checked live (2026).
+_W6W = Evidence("config", "segevsh/w6w-apps HEALTHCHECKS.md (2026)")
+
 # A list of the status pages and feeds of public clouds and CDNs, one row a provider.
 _STATUS_LINKS = Evidence("config", "talonx/service-provider-status-links README.md")
 
 PRESETS: tuple[Preset, ...] = (
+    Preset("acquia", "Acquia", "statuspage", "https://status.acquia.com", evidence=_stts("StatusPage", "Acquia")),
+    Preset("aiven", "Aiven", "incidentio", "https://status.aiven.io", evidence=_stts("IncidentIO", "Aiven")),
     Preset("akamai", "Akamai", "statuspage", "https://www.akamaistatus.com", evidence=_is_it_down("akamai")),
     Preset(
         "aws",
@@ -39,6 +49,8 @@ PRESETS: tuple[Preset, ...] = (
         "Lists only current Azure incidents; usually empty while all is well.",
         Evidence("config", "bentleypark/aiwatch worker/src/services.ts (2026)"),
     ),
+    Preset("bunny", "bunny.net", "statuspage", "https://status.bunny.net", evidence=_stts("StatusPage", "Bunnynet")),
+    Preset("clickhouse", "ClickHouse Cloud", "statuspage", "https://status.clickhouse.com", evidence=_W6W),
     Preset(
         "cloudamqp",
         "CloudAMQP",
@@ -58,6 +70,13 @@ PRESETS: tuple[Preset, ...] = (
     ),
     Preset("cloudways", "Cloudways", "statuspage", "https://status.cloudways.com", evidence=_is_it_down("cloudways")),
     Preset(
+        "cockroachdb",
+        "CockroachDB Cloud",
+        "statuspage",
+        "https://status.cockroachlabs.cloud",
+        evidence=Evidence("docs", "https://www.cockroachlabs.com/docs/cockroachcloud/frequently-asked-questions"),
+    ),
+    Preset(
         "confluent",
         "Confluent Cloud",
         "statuspage",
@@ -70,6 +89,9 @@ PRESETS: tuple[Preset, ...] = (
         "statuspage",
         "https://status.digitalocean.com",
         evidence=_cloud_dashboard("digitalocean"),
+    ),
+    Preset(
+        "dnsimple", "DNSimple", "statuspage", "https://dnsimple.statuspage.io", evidence=_stts("StatusPage", "DNSimple")
     ),
     Preset("elastic", "Elastic Cloud", "statuspage", "https://status.elastic.co", evidence=_is_it_down("elasticcloud")),
     Preset(
@@ -89,6 +111,7 @@ PRESETS: tuple[Preset, ...] = (
         Evidence("config", "inket/stts stts/Services/Firebase/Firebase.swift"),
     ),
     Preset("flyio", "Fly.io", "statuspage", "https://status.flyio.net", evidence=_is_it_down("flyio")),
+    Preset("gandi", "Gandi", "statuspage", "https://status.gandi.net", evidence=_stts("StatusPage", "Gandi")),
     Preset(
         "gcp",
         "Google Cloud",
@@ -147,6 +170,9 @@ PRESETS: tuple[Preset, ...] = (
         _cloud_dashboard("ovh"),
     ),
     Preset(
+        "pantheon", "Pantheon", "statuspage", "https://status.pantheon.io", evidence=_stts("StatusPage", "Pantheon")
+    ),
+    Preset(
         "planetscale",
         "PlanetScale",
         "statuspage",
@@ -154,9 +180,13 @@ PRESETS: tuple[Preset, ...] = (
         evidence=_is_it_down("planetscale"),
     ),
     Preset("render", "Render", "statuspage", "https://status.render.com", evidence=_is_it_down("render")),
+    Preset(
+        "scaleway", "Scaleway", "statuspage", "https://status.scaleway.com", evidence=_stts("StatusPage", "Scaleway")
+    ),
     Preset("snowflake", "Snowflake", "statuspage", "https://status.snowflake.com", evidence=_is_it_down("snowflake")),
     Preset("supabase", "Supabase", "statuspage", "https://status.supabase.com", evidence=_is_it_down("supabase")),
     Preset("upcloud", "UpCloud", "statuspage", "https://status.upcloud.com", evidence=_cloud_dashboard("upcloud")),
     Preset("upstash", "Upstash", "statuspage", "https://status.upstash.com", evidence=_is_it_down("upstash")),
     Preset("vercel", "Vercel", "statuspage", "https://www.vercel-status.com", evidence=_cloud_dashboard("vercel")),
+    Preset("wasabi", "Wasabi", "statuspage", "https://status.wasabi.com", evidence=_stts("StatusPage", "Wasabi")),
 )
