@@ -33,6 +33,7 @@ PRESETS: tuple[Preset, ...] = (
     Preset("acquia", "Acquia", "statuspage", "https://status.acquia.com", evidence=_stts("StatusPage", "Acquia")),
     Preset("aiven", "Aiven", "incidentio", "https://status.aiven.io", evidence=_stts("IncidentIO", "Aiven")),
     Preset("akamai", "Akamai", "statuspage", "https://www.akamaistatus.com", evidence=_is_it_down("akamai")),
+    Preset("aptible", "Aptible", "statuspage", "https://status.aptible.com", evidence=_stts("StatusPage", "Aptible")),
     Preset(
         "aws",
         "AWS (EC2, us-east-1)",
@@ -51,6 +52,7 @@ PRESETS: tuple[Preset, ...] = (
     ),
     Preset("bunny", "bunny.net", "statuspage", "https://status.bunny.net", evidence=_stts("StatusPage", "Bunnynet")),
     Preset("clickhouse", "ClickHouse Cloud", "statuspage", "https://status.clickhouse.com", evidence=_W6W),
+    Preset("cloud66", "Cloud 66", "statuspage", "https://status.cloud66.com", evidence=_stts("StatusPage", "Cloud66")),
     Preset(
         "cloudamqp",
         "CloudAMQP",
@@ -133,6 +135,14 @@ PRESETS: tuple[Preset, ...] = (
         "feed",
         "https://cloud.ibm.com/status/api/notifications/feed.rss",
         evidence=_cloud_dashboard("ibm"),
+    ),
+    Preset("imgix", "imgix", "statuspage", "https://status.imgix.com", evidence=_stts("StatusPage", "Imgix")),
+    Preset(
+        "influxdb-cloud",
+        "InfluxDB Cloud",
+        "statuspage",
+        "https://status.influxdata.com",
+        evidence=Evidence("docs", "https://docs.influxdata.com/influxdb/cloud/reference/regions/"),
     ),
     Preset(
         "linode",
