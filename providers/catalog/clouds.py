@@ -129,6 +129,7 @@ PRESETS: tuple[Preset, ...] = (
         "Heroku's own JSON API (/api/v4/current-status) is not a supported kind, so this is its feed.",
         Evidence("config", "heroku/heroku lib/heroku/command/status.rb (2012)"),
     ),
+    Preset("hex", "Hex", "statuspage", "https://status.hex.tech", evidence=_W6W),
     Preset(
         "ibm-cloud",
         "IBM Cloud",
