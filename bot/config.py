@@ -18,7 +18,7 @@ from bot.config_env import env_tables, idle_variables, ignored_variables
 from bot.config_file import file_tables
 from bot.config_tables import Table, Tables, Where, check_keys, check_unique, unknown, validate
 from bot.database import INSTALL_HINT, is_postgres, password, postgres_missing
-from bot.model import ConfigError, Destination, Format, Frozen, Preset
+from bot.model import AUTO_KIND, ConfigError, Destination, Format, Frozen, Preset
 from bot.noise.calendar import DAY
 from bot.noise.config_keys import Duration, Period, parse_clock, parse_window, time_zone
 from bot.noise.settings import NoiseSettings
@@ -241,7 +241,8 @@ def _provider(
     paths: Mapping[str, frozenset[str]],
     warnings: list[str],
 ) -> ProviderConfig:
-    """A preset (kind and url from the catalog, url overridable), or with `kind` a page of one's own."""
+    """A preset (kind and url from the catalog, url overridable), or a page of one's own: its url,
+    and its kind or "auto" (the default), detected at the first poll."""
     where = table.where
     check_keys(table.values, ProviderTable.model_fields, where)
     raw = validate(ProviderTable, table.values, where)
@@ -249,18 +250,15 @@ def _provider(
     url: str | None
     if preset is not None:
         kind, url = preset.kind, raw.url or preset.url
-    elif raw.kind is not None:
-        kind, url = raw.kind, raw.url
     elif raw.url is not None:
-        problem = f"{raw.name!r} is not a preset, so a page of your own needs kind and url"
-        raise ConfigError(f"{where.key('kind')}: missing; {problem}")
+        kind, url = raw.kind or AUTO_KIND, raw.url
+    elif raw.kind is not None:
+        raise ConfigError(f"{where.key('url')}: missing; a page of your own needs its url")
     else:
         known = unknown("preset", raw.name, presets)
-        raise ConfigError(f"{where.key('name')}: {known} (or set kind and url for a page of your own)")
-    if kind not in formats:
-        raise ConfigError(f"{where.key('kind')}: {unknown('kind', str(kind), formats)}")
-    if url is None:
-        raise ConfigError(f"{where.key('url')}: missing; a page of your own needs kind and url")
+        raise ConfigError(f"{where.key('name')}: {known} (or set url for a page of your own)")
+    if kind not in formats and kind != AUTO_KIND:
+        raise ConfigError(f"{where.key('kind')}: {unknown('kind', str(kind), [*formats, AUTO_KIND])}")
     page = page_url(url, kind, paths, where.key("url"), table.from_env.get("url"))
     if page.warning:
         warnings.append(page.warning)

@@ -1,7 +1,8 @@
 """A provider's `url`: a valid web URL, and a pasted document URL understood or rejected.
 
 A kind appends the paths it reads to a page's base URL; a URL that already ends in one of them
-(`https://status.acme.com/api/v2/summary.json`) is reduced to the base URL, with a warning. The
+(`https://status.acme.com/api/v2/summary.json`) is reduced to the base URL, with a warning; so is
+one of a page whose kind is detected ("auto"), as detection starts from the base URL. The
 paths come from each format's own `documents()`, so a new format needs nothing here.
 """
 
@@ -11,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlunsplit
 
-from bot.model import ConfigError, Format
+from bot.model import AUTO_KIND, ConfigError, Format
 from bot.urls import http_url, masked, redacted
 
 # A base URL no page has, to learn which paths each format appends to one.
@@ -47,7 +48,9 @@ def page_url(url: str, kind: str, paths: Mapping[str, frozenset[str]], key: str,
         return PageUrl(url)
     suffix = max((s for s, _ in matches), key=len)
     kinds = sorted(k for s, k in matches if s == suffix)
-    if kind not in kinds:
+    if kind == AUTO_KIND:  # a document's URL tells the platform detection should start from
+        kind = kinds[0]
+    elif kind not in kinds:
         raise ConfigError(
             f"{key}: ends in {suffix}, a document of kind {' or '.join(kinds)}, not {kind}: "
             "set that kind, and url to the page's base URL (without the document's path)"

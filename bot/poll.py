@@ -14,12 +14,13 @@ import math
 import time
 import zlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import cast
 
 from prometheus_client import Counter
 
+from bot.autodetect import AutoPlatform, Platform
 from bot.budget import ChangeBudget
 from bot.fetch import Fetcher, FetchResult
 from bot.metrics import Metrics
@@ -69,10 +70,12 @@ class PollOutcome:
 
 
 class ProviderPoller:
+    """Polls one page. `page_format` None: the page's kind is "auto", and `platform` detects it."""
+
     def __init__(
         self,
         target: PollTarget,
-        page_format: Format,
+        page_format: Format | None,
         fetcher: Fetcher,
         store: SqlStore,
         channels: Sequence[ChannelFilter],
@@ -81,9 +84,9 @@ class ProviderPoller:
         metrics: Metrics | None = None,
         changes: ChangeBudget | None = None,
         noise: NoiseWorker | None = None,
+        platform: AutoPlatform | None = None,
     ):
         self.target = target
-        self.format = page_format
         self.fetcher = fetcher
         self.store = store
         self.channels = channels
@@ -97,16 +100,9 @@ class ProviderPoller:
         # so more would not be faster; a first start, where every page has changed, would hold
         # dozens of pages, and a few large pages changing every poll their bodies many times over.
         self._changes = changes or ChangeBudget(pages=1, body_bytes=1)  # alone: one page at a time
-        self.documents = page_format.documents(target.url)
         self._told_cut: set[tuple[str, CutItems]] = set()  # (document URL, items) a limit cut, as warned this run
-        self._urls = [doc.url for doc in self.documents]
         self.consecutive_errors = 0
         self.polls = 0  # polls started by this poller
-        # Documents read every n-th poll are read at a phase of each page's own: ten thousand pages
-        # started together must not all read their history in the same minute. The phase comes from
-        # the page's name, not chance, so that a poller behaves the same on every run.
-        cycle = math.lcm(*(doc.every for doc in self.documents))
-        self._phase = zlib.crc32(target.name.encode()) % cycle
         self.last_poll_at: float | None = None  # unix time of the last successful poll
         # Only the validators stay in memory (snapshots are read from the database when something
         # changed): ten thousand pages' snapshots would cost far more memory than their polls.
@@ -114,9 +110,33 @@ class ProviderPoller:
         self._lease: int | None = None  # the lease epoch under which they were loaded
         self._components_checked = not target.components  # the configured names, against the page's
         self._told_absent: set[str] = set()  # documents the page does not serve, as warned
-        # Each poll counts itself: its series are looked up once, not on every poll (a lock each).
-        self._duration = self.metrics.poll_duration.labels(page_format.kind)
         self._counted: dict[str, Counter] = {}  # result -> this provider's series, made when first seen
+        # A detected platform is detected again when the page answers 404 (once in a row of failures).
+        self._platform = platform
+        self._may_detect_again = False
+        self._read_as: Platform | None = None
+        if page_format is not None:
+            self._use(Platform(page_format, target.url))
+
+    @property
+    def format(self) -> Format:
+        assert self._read_as is not None, "a page of kind auto is read only after its platform is detected"
+        return self._read_as.format
+
+    def _use(self, platform: Platform) -> None:
+        """Read the page as `platform` from now on (at start, or once its kind is detected)."""
+        self._read_as = platform
+        self.target = replace(self.target, url=platform.url)
+        self.documents = platform.format.documents(platform.url)
+        self._urls = [doc.url for doc in self.documents]
+        # Documents read every n-th poll are read at a phase of each page's own: ten thousand pages
+        # started together must not all read their history in the same minute. The phase comes from
+        # the page's name, not chance, so that a poller behaves the same on every run.
+        cycle = math.lcm(*(doc.every for doc in self.documents))
+        self._phase = zlib.crc32(self.target.name.encode()) % cycle
+        self._validators = None
+        # Each poll counts itself: its series are looked up once, not on every poll (a lock each).
+        self._duration = self.metrics.poll_duration.labels(platform.format.kind)
 
     async def poll(self) -> PollOutcome:
         """Poll once, for the scheduler: a broken page is recorded and returned, not raised. Only
@@ -156,7 +176,7 @@ class ProviderPoller:
         name = self.target.name
         started = time.perf_counter()
         try:
-            result = await self._poll()
+            result = await self._poll_detected()
         except FetchError as exc:
             self._count_error(exc.reason)
             raise
@@ -164,7 +184,9 @@ class ProviderPoller:
             self._count_error("unreadable")
             raise
         finally:
-            self._duration.observe(time.perf_counter() - started)
+            if self._read_as is not None:
+                self._duration.observe(time.perf_counter() - started)
+        self._may_detect_again = self._platform is not None
         self._count(result.result)
         if self.last_poll_at is None:
             log.info("provider %s: first poll of this run succeeded", name)
@@ -180,6 +202,30 @@ class ProviderPoller:
     def _count_error(self, reason: str) -> None:
         self._count("error")
         self.metrics.fetch_errors.labels(self.target.name, reason).inc()
+
+    async def _poll_detected(self) -> PollResult:
+        """A poll of a page whose platform is known; for kind "auto", detected first if it is not,
+        and again if a page that worked answers 404 or 410 (it may have moved platforms)."""
+        if self._platform is None:
+            return await self._poll()
+        if self._read_as is None:
+            self._use(await self._platform.current(self.store.lease(self.target.name)))
+            self._may_detect_again = True
+        try:
+            return await self._poll()
+        except FetchError as exc:
+            if not (self._may_detect_again and exc.reason in _ABSENT_REASONS and self._read_as is not None):
+                raise
+            self._may_detect_again = False  # once a row of failures: a broken page is not detected every poll
+            moved = await self._platform.again(self._read_as, f"it answers {exc.reason}",
+                                               self.store.lease(self.target.name))
+            if moved is None:
+                raise
+            # The new platform's documents are a first sight: its open incidents are announced
+            # (under its own ids, which the old platform's seen keys do not know), not its history.
+            self.first_run = "active" if self.first_run == "all" else self.first_run
+            self._use(moved)
+            return await self._poll()
 
     async def _poll(self) -> PollResult:
         lease = self.store.lease(self.target.name)

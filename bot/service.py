@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from bot.activity import report_activity
+from bot.autodetect import AutoPlatform
 from bot.budget import ChangeBudget
 from bot.clock import Clock, LoopClock
 from bot.config import Config
@@ -19,7 +20,7 @@ from bot.deliver import DeliveryWorker
 from bot.fetch import Fetcher
 from bot.logs import name_replica
 from bot.metrics import Metrics
-from bot.model import Destination, FetchError, Format, Limits, Notifier, ParseError, StatusbotError
+from bot.model import AUTO_KIND, Destination, FetchError, Format, Limits, Notifier, ParseError, StatusbotError
 from bot.noise.stage import NoiseStage
 from bot.noise.worker import NoiseWorker
 from bot.plan import PollTarget
@@ -152,7 +153,10 @@ class Service:
     def _connections(self) -> int:
         """Enough connections for every document of every poll in flight: a fetch never queues
         for one behind another poll (queueing costs CPU, and the deadline starts only after it)."""
-        most = max((len(self.formats[p.kind].documents(p.url)) for p in self.config.providers), default=1)
+        # A page of kind "auto" may turn out to be of any format.
+        kinds = {p.kind for p in self.config.providers}
+        formats = self.formats.values() if AUTO_KIND in kinds else [self.formats[kind] for kind in kinds]
+        most = max((len(fmt.documents(p.url)) for fmt in formats for p in self.config.providers), default=1)
         return POLLS_IN_FLIGHT * most
 
     def _poller(self, provider, fetcher: Fetcher, store: SqlStore, noise: NoiseWorker,
@@ -161,9 +165,11 @@ class Service:
         limits = Limits(settings.max_incidents, settings.max_components, settings.max_updates)
         target = PollTarget(provider.name, provider.title, provider.url, provider.interval, provider.components,
                             secrets=self.config.secrets, limits=limits, max_events_per_poll=settings.max_events_per_poll)
+        auto = provider.kind == AUTO_KIND
         return ProviderPoller(
-            target, self.formats[provider.kind], fetcher, store, self.config.channels, self.config.bot.first_run,
-            noise.on_outbox, metrics=self.metrics, changes=changes, noise=noise,
+            target, None if auto else self.formats[provider.kind], fetcher, store, self.config.channels,
+            self.config.bot.first_run, noise.on_outbox, metrics=self.metrics, changes=changes, noise=noise,
+            platform=AutoPlatform(target, self.formats, fetcher, store) if auto else None,
         )
 
     async def _run_once(self, pollers: list[ProviderPoller], noise: NoiseWorker,

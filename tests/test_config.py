@@ -340,7 +340,7 @@ ERRORS = [
     (
         "unknown kind",
         '[[providers]]\nname = "acme"\nkind = "statuspag"\nurl = "https://status.acme.com"\n' + CONSOLE,
-        "providers[0] (acme).kind: unknown kind 'statuspag'; did you mean 'statuspage'? known: feed, incidentio, statuspage",
+        "providers[0] (acme).kind: unknown kind 'statuspag'; did you mean 'statuspage'? known: auto, feed, incidentio, statuspage",
     ),
     (
         "unknown preset",
@@ -350,9 +350,8 @@ ERRORS = [
     (
         "neither preset nor kind and url",
         '[[providers]]\nname = "acme"\n' + CONSOLE,
-        "providers[0] (acme).name: unknown preset 'acme'; known: github, openai (or set kind and url for a page of your own)",
+        "providers[0] (acme).name: unknown preset 'acme'; known: github, openai (or set url for a page of your own)",
     ),
-    ("url without kind", '[[providers]]\nname = "acme"\nurl = "https://status.acme.com"\n' + CONSOLE, "providers[0] (acme).kind: missing;"),
     ("kind without url", '[[providers]]\nname = "acme"\nkind = "statuspage"\n' + CONSOLE, "providers[0] (acme).url: missing;"),
     ("no name", '[[providers]]\nkind = "statuspage"\nurl = "https://status.acme.com"\n' + CONSOLE, "providers[0].name: required key is missing"),
     ("empty name", '[[providers]]\nname = " "\n' + CONSOLE, "providers[0] ( ).name: String should have at least 1 character"),
