@@ -328,6 +328,7 @@ PRESETS: tuple[Preset, ...] = (
         "https://status.plivo.com",
         evidence=Evidence("config", "yash492/statusy resources/services/services.yaml"),
     ),
+    Preset("proton", "Proton (Mail, Drive, VPN)", "cachet", "https://protonstatus.com", evidence=stts("Cachet/ProtonMail.swift")),
     Preset("pusher", "Pusher", "statuspage", "https://status.pusher.com", evidence=stts("StatusPage/Pusher.swift")),
     Preset(
         "quickbooks",
@@ -364,6 +365,7 @@ PRESETS: tuple[Preset, ...] = (
         "https://www.shopifystatus.com",
         evidence=stts("StatusPage/Shopify.swift"),
     ),
+    Preset("sketch", "Sketch", "instatus", "https://status.sketch.com", evidence=stts("Instatus/Sketch.swift")),
     Preset("slack", "Slack", "slack", "https://slack-status.com", evidence=STATUSWALL),
     Preset(
         "squarespace",
@@ -402,6 +404,7 @@ PRESETS: tuple[Preset, ...] = (
         "https://status.typeform.com",
         evidence=stts("StatusPage/Typeform.swift"),
     ),
+    Preset("whereby", "Whereby", "instatus", "https://wherebystatus.com", evidence=stts("Instatus/Whereby.swift")),
     Preset(
         "xero",
         "Xero",
