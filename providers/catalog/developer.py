@@ -144,6 +144,13 @@ PRESETS: tuple[Preset, ...] = (
     ),
     Preset("dockerhub", "Docker Hub", "statuspage", "https://www.dockerstatus.com", evidence=_statussy()),
     Preset("doppler", "Doppler", "statuspage", "https://www.dopplerstatus.com", evidence=_stts("StatusPage/Doppler")),
+    Preset(
+        "dynatrace",
+        "Dynatrace",
+        "statusio",
+        "https://api.status.io/1.0/status/546d8cb6af8407b6730000cb",
+        evidence=Evidence("config", "dynatrace-wwse/enablement-workflow-essentials docs/03_workflow_essentials.md"),
+    ),
     Preset("expo", "Expo (EAS)", "statuspage", "https://status.expo.dev", evidence=_statussy()),
     Preset(
         "filestack",
