@@ -75,6 +75,7 @@ PRESETS: tuple[Preset, ...] = (
     Preset("chainguard", "Chainguard", "betterstack", "https://status.chainguard.dev", evidence=_statussy()),
     Preset("chef", "Chef (Progress)", "statuspage", "https://status.chef.io", evidence=_statussy()),
     Preset("circleci", "CircleCI", "statuspage", "https://status.circleci.com", evidence=_w6w()),
+    Preset("cloudbees", "CloudBees", "statuspage", "https://www.cloudbeesstatus.com", evidence=_statussy()),
     Preset("cloudinary", "Cloudinary", "statuspage", "https://status.cloudinary.com", evidence=_w6w()),
     Preset("cloudsmith", "Cloudsmith", "statuspage", "https://status.cloudsmith.com", evidence=_statussy()),
     Preset(
@@ -160,6 +161,7 @@ PRESETS: tuple[Preset, ...] = (
         evidence=_stts("StatusPage/Filestack"),
     ),
     Preset("flagsmith", "Flagsmith", "statuspage", "https://status.flagsmith.com", evidence=_statussy()),
+    Preset("fossa", "FOSSA", "statuspage", "https://status.fossa.com", evidence=_statussy()),
     Preset("gitguardian", "GitGuardian", "statuspage", "https://status.gitguardian.com", evidence=_statussy()),
     Preset("github", "GitHub", "statuspage", "https://www.githubstatus.com", evidence=_w6w()),
     Preset(
@@ -227,11 +229,13 @@ PRESETS: tuple[Preset, ...] = (
         "Meilisearch Cloud only, not self-hosted instances.",
         evidence=_w6w(),
     ),
+    Preset("mend", "Mend.io", "statuspage", "https://status.mend.io", evidence=_statussy()),
     Preset("metabase", "Metabase Cloud", "statuspage", "https://status.metabase.com", evidence=_w6w()),
     Preset("mezmo", "Mezmo", "statuspage", "https://status.mezmo.com", evidence=_statussy()),
     Preset("mintlify", "Mintlify", "statuspage", "https://status.mintlify.com", evidence=_statussy()),
     Preset("mixpanel", "Mixpanel", "statuspage", "https://www.mixpanelstatus.com", evidence=_w6w()),
     Preset("mux", "Mux", "statuspage", "https://status.mux.com", evidence=_w6w()),
+    Preset("netdata", "Netdata Cloud", "statuspage", "https://status.netdata.cloud", evidence=_statussy()),
     Preset("newrelic", "New Relic", "statuspage", "https://status.newrelic.com", evidence=_w6w()),
     Preset("npm", "npm", "statuspage", "https://status.npmjs.org", evidence=_stts("StatusPage/NPM")),
     Preset(
@@ -256,6 +260,7 @@ PRESETS: tuple[Preset, ...] = (
     Preset("postman", "Postman", "statuspage", "https://status.postman.com", evidence=_statussy()),
     Preset("prisma", "Prisma Data Platform", "statuspage", "https://www.prisma-status.com", evidence=_statussy()),
     Preset("pulumi", "Pulumi Cloud", "statuspage", "https://status.pulumi.com", evidence=_statussy()),
+    Preset("puppet", "Puppet", "statuspage", "https://puppet.statuspage.io", evidence=_statussy()),
     Preset(
         "pypi",
         "PyPI",
@@ -306,6 +311,7 @@ PRESETS: tuple[Preset, ...] = (
     Preset("statsig", "Statsig", "statuspage", "https://status.statsig.com", evidence=_statussy()),
     Preset("statuspage", "Atlassian Statuspage", "statuspage", "https://metastatuspage.com", evidence=_w6w()),
     Preset("sumo-logic", "Sumo Logic", "statuspage", "https://status.sumologic.com", evidence=_statussy()),
+    Preset("sysdig", "Sysdig", "statuspage", "https://status.sysdigcloud.com", evidence=_statussy()),
     Preset("tailscale", "Tailscale", "statuspage", "https://status.tailscale.com", evidence=_w6w()),
     Preset("teleport", "Teleport Cloud", "statuspage", "https://status.goteleport.com", evidence=_statussy()),
     Preset(
@@ -323,6 +329,8 @@ PRESETS: tuple[Preset, ...] = (
         "Typesense Cloud only, not self-hosted clusters.",
         evidence=_w6w(),
     ),
+    Preset("upbound", "Upbound (Crossplane)", "statuspage", "https://status.upbound.io", evidence=_statussy()),
+    Preset("veracode", "Veracode", "statuspage", "https://status.veracode.com", evidence=_statussy()),
     Preset("warp", "Warp", "statuspage", "https://status.warp.dev", evidence=_statussy()),
     Preset("workos", "WorkOS", "statuspage", "https://status.workos.com", evidence=_w6w()),
     Preset("zed", "Zed", "instatus", "https://status.zed.dev", evidence=_statussy()),
