@@ -9,14 +9,14 @@ from urllib.parse import urlsplit
 import pytest
 
 import providers
-from bot.model import Preset
+from bot.model import AUTO_KIND, EVIDENCE_KINDS, Preset
 from providers import FORMATS, PRESETS, catalog
 
-# The kinds a preset may have: the formats registered now or being written for this release.
-KINDS = {"statuspage", "incidentio", "feed", "gcp", "slack", "statusio"}
+# The kinds a preset may have: every registered format, or detection at the first poll.
+KINDS = {*FORMATS, AUTO_KIND}
 
-# Kinds whose URL is a base URL: the format appends its own paths.
-BASE_URL_KINDS = {"statuspage", "incidentio", "gcp", "slack"}
+# Kinds whose URL is a base URL: the format appends its own paths (detection starts from one).
+BASE_URL_KINDS = {"statuspage", "incidentio", "instatus", "betterstack", "cachet", "gcp", "slack", AUTO_KIND}
 
 NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 STATUSIO_API = re.compile(r"/1\.0/status/[0-9a-f]{24}")
@@ -29,7 +29,7 @@ REQUIRED_NAMES = {
     # clouds, hosting, CDNs
     "aws", "azure", "cloudflare", "digitalocean", "fastly", "gcp", "heroku", "netlify", "vercel",
     # developer tools and registries
-    "circleci", "datadog", "dockerhub", "github", "gitlab", "linear", "npm", "pagerduty", "pypi", "sentry",
+    "circleci", "datadog", "github", "gitlab", "linear", "npm", "pypi", "sentry",
     # data
     "mongodb", "supabase",
     # communication, email, apps
@@ -73,8 +73,38 @@ REFERENCE_URLS = {
 BY_NAME = {preset.name: preset for preset in catalog.PRESETS}
 
 
-def test_the_catalog_is_large_enough() -> None:
-    assert len(catalog.PRESETS) >= 80
+def test_the_catalog_is_large_enough_and_confirmed() -> None:
+    assert sum(preset.evidence is not None for preset in catalog.PRESETS) >= 250
+
+
+@pytest.mark.parametrize("preset", catalog.PRESETS, ids=lambda preset: preset.name)
+def test_every_preset_says_what_confirmed_it_or_is_detected(preset: Preset) -> None:
+    if preset.kind == AUTO_KIND:
+        assert preset.evidence is None, "a confirmed platform is a kind, not auto"
+        return
+    assert preset.evidence is not None, "an unconfirmed platform is detected (kind auto), not guessed"
+    assert preset.evidence.by in EVIDENCE_KINDS
+    source = preset.evidence.source
+    assert source.strip() == source != "" and "\n" not in source and len(source) <= 200
+
+
+# Presets a check against public sources found on another platform or address than listed.
+MOVED = {
+    "notion": ("statuspage", "https://www.notion-status.com"),
+    "stripe": ("statuspage", "https://www.stripestatus.com"),
+    "intercom": ("incidentio", "https://www.finstatus.com"),
+    "fastly": ("feed", "https://www.fastlystatus.com/rss/"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MOVED))
+def test_presets_found_on_another_platform_were_moved(name: str) -> None:
+    assert (BY_NAME[name].kind, BY_NAME[name].url) == MOVED[name]
+
+
+def test_pages_that_cannot_work_as_listed_are_not_presets() -> None:
+    # PagerDuty's own status product has no Statuspage API (its /api/v2 answers 404).
+    assert "pagerduty" not in BY_NAME
 
 
 def test_every_required_preset_exists() -> None:
@@ -144,7 +174,7 @@ def test_the_registry_keeps_the_catalog_order() -> None:
 
 
 def test_every_format_has_a_preset() -> None:
-    assert {p.kind for p in catalog.PRESETS} == set(FORMATS)
+    assert {p.kind for p in catalog.PRESETS} - {AUTO_KIND} == set(FORMATS)
 
 
 def test_a_duplicate_name_fails_fast() -> None:

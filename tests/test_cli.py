@@ -67,7 +67,7 @@ url = "{receiver.url}/hook/{TOKEN}"
         in "".join(unknown.stderr)
 
 
-COMMANDS = ("run", "check", "status", "demo", "send-test", "providers", "migrate")
+COMMANDS = ("run", "check", "status", "demo", "send-test", "providers", "migrate", "add")
 
 
 def test_every_command_has_a_description(capsys):
