@@ -1,6 +1,8 @@
 """A page configured with kind "auto": its platform detected at the first poll, remembered in the
 store, and detected again when a page that worked starts answering 404 or 410 for its documents
-(platforms move: OpenAI left Atlassian for incident.io, Stripe its own page for Statuspage).
+(platforms move: OpenAI left Atlassian for incident.io, Stripe its own page for Statuspage). A
+page of a configured kind (a preset's, or one set by the operator) is detected again too, but
+only to say in the log where it went.
 
 What was detected is remembered for the address it was detected at: a restart reads the page at
 once, and an operator who changes the address gets a new detection. The URL to read is stored
@@ -34,13 +36,16 @@ class Platform:
 
 
 class AutoPlatform:
-    """The platform of one page whose kind is detected."""
+    """The platform of one page: detected (kind "auto"), or as configured (`follows` false: a page
+    that moves is then only named in the log, with the kind and url to set; the operator chose)."""
 
-    def __init__(self, target: PollTarget, formats: Mapping[str, Format], fetcher: Fetcher, store: SqlStore):
+    def __init__(self, target: PollTarget, formats: Mapping[str, Format], fetcher: Fetcher, store: SqlStore,
+                 follows: bool = True):
         self.target = target  # as configured: `url` is the address detection starts from
         self.formats = formats
         self.fetcher = fetcher
         self.store = store
+        self.follows = follows
 
     async def current(self, lease: int | None) -> Platform:
         """The platform to read: as stored for this address, else detected now and stored."""
@@ -62,6 +67,11 @@ class AutoPlatform:
             return None
         if (found.kind, found.url) == (was.format.kind, was.url):
             log.warning("provider %s: %s; detected again, it is still %s", name, why, self._shown(found.account))
+            return None
+        if not self.follows:
+            log.warning("provider %s: %s; the page now looks like %s: set kind = %r and url = %r (or leave kind"
+                        " out to have it detected)", name, why, self._shown(found.account), found.kind,
+                        self._shown(redacted(found.url)))
             return None
         log.warning("provider %s: %s; detected again, its platform changed: now %s (was %s at %s)", name, why,
                     self._shown(found.account), was.format.kind, self._shown(redacted(was.url)))

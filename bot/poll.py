@@ -70,7 +70,8 @@ class PollOutcome:
 
 
 class ProviderPoller:
-    """Polls one page. `page_format` None: the page's kind is "auto", and `platform` detects it."""
+    """Polls one page. `page_format` None: the page's kind is "auto", and `platform` detects it;
+    `platform` also detects where a page that answers 404 went."""
 
     def __init__(
         self,
@@ -204,8 +205,9 @@ class ProviderPoller:
         self.metrics.fetch_errors.labels(self.target.name, reason).inc()
 
     async def _poll_detected(self) -> PollResult:
-        """A poll of a page whose platform is known; for kind "auto", detected first if it is not,
-        and again if a page that worked answers 404 or 410 (it may have moved platforms)."""
+        """A poll of a page whose platform is known; for kind "auto", detected first if it is not.
+        A page that worked and answers 404 or 410 may have moved platforms: it is detected again
+        (kind "auto": and read as its new platform; a configured kind: named in the log)."""
         if self._platform is None:
             return await self._poll()
         if self._read_as is None:

@@ -169,7 +169,7 @@ class Service:
         return ProviderPoller(
             target, None if auto else self.formats[provider.kind], fetcher, store, self.config.channels,
             self.config.bot.first_run, noise.on_outbox, metrics=self.metrics, changes=changes, noise=noise,
-            platform=AutoPlatform(target, self.formats, fetcher, store) if auto else None,
+            platform=AutoPlatform(target, self.formats, fetcher, store, follows=auto),
         )
 
     async def _run_once(self, pollers: list[ProviderPoller], noise: NoiseWorker,

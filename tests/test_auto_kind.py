@@ -114,6 +114,23 @@ async def test_a_page_that_moves_platform_is_detected_again_and_read_as_its_new_
     assert await announced(store) == []
 
 
+async def test_a_page_of_a_configured_kind_that_moves_is_named_in_the_log_not_switched(pages, rig, caplog):
+    store, fetcher = rig
+    address = pages.instatus("/acme")
+    target = PollTarget("acme", "Acme", address, interval=10.0, components=())
+    platform = AutoPlatform(target, FORMATS, fetcher, store, follows=False)
+    poller = ProviderPoller(target, FORMATS["instatus"], fetcher, store, [Channel()], "active", lambda _: None,
+                            platform=platform)
+    await poller.poll_once()
+    pages.serve("/acme/summary.json", NOT_FOUND)
+    pages.statuspage("/acme")
+    with caplog.at_level(logging.WARNING, logger="statusbot.poll"), pytest.raises(FetchError, match="HTTP 404"):
+        await poller.poll_once()
+    assert (f"provider acme: it answers HTTP 404; the page now looks like Statuspage at {address}: set kind ="
+            f" 'statuspage' and url = '{address}' (or leave kind out to have it detected)") in caplog.messages
+    assert await store.platform("acme") is None and poller.format is FORMATS["instatus"]
+
+
 async def test_a_404_is_detected_again_once_in_a_row_of_failures(pages, rig, caplog):
     store, _ = rig
     address = pages.cachet("/acme")
