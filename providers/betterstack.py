@@ -48,7 +48,6 @@ report's aggregate_state "resolved", link `/incident/<id>`).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import datetime
 from urllib.parse import quote
@@ -72,6 +71,7 @@ from bot.model import (
 )
 from bot.text import one_line, tidy
 from providers._parse import Caps, chronological, ident, load_object, mapping, objects, text, timestamp
+from providers._signs import json_object
 
 INDEX = "index.json"
 
@@ -286,13 +286,8 @@ def _ask(address: str) -> str:
 def _read_sign(address: str, answer: Answer) -> str | None:
     """The page's base URL when the answer is a Better Stack index.json: status 200, JSON, and
     `data` a status page with an `aggregate_state` (a hosted page answers any path with its HTML)."""
-    if answer.status != 200 or answer.content_type not in _JSON_TYPES:
-        return None
-    try:
-        document = json.loads(answer.body.decode("utf-8-sig"))
-    except (ValueError, RecursionError):
-        return None
-    page = _page(document) if isinstance(document, dict) else None
+    document = json_object(answer) if answer.content_type in _JSON_TYPES else None
+    page = _page(document) if document is not None else None
     if page is None or not isinstance(mapping(page, "attributes").get("aggregate_state"), str):
         return None
     url = answer.url.split("?", 1)[0].split("#", 1)[0]

@@ -65,6 +65,7 @@ from bot.model import (
 from bot.text import one_line, tidy
 from bot.urls import is_web_link
 from providers._parse import Caps, chronological, ident, load_object, mapping, objects, text, timestamp
+from providers._signs import json_object
 
 API = "/api/v1"
 PING = f"{API}/ping"
@@ -244,12 +245,7 @@ def _ping(address: str) -> str:
 
 def _pong(address: str, answer: Answer) -> str | None:
     """The base URL when the answer is Cachet's ping, `{"data": "Pong!"}`, wherever it redirected."""
-    if answer.status != 200:
-        return None
-    try:
-        document = load_object(answer.body)
-    except ParseError:
-        return None
+    document = json_object(answer)
     parts = urlsplit(answer.url)
     path = parts.path.rstrip("/")
     if document != {"data": "Pong!"} or not path.endswith(PING):
