@@ -26,19 +26,6 @@ from bot.model import DEFAULT_LIMITS, Answer, FetchError, Format, ParseError
 from bot.urls import http_url, redacted
 from providers._parse import describe
 
-# How the account names each platform; a format not listed here is named by its kind.
-PLATFORM_NAMES = {
-    "incidentio": "incident.io",
-    "statuspage": "Statuspage",
-    "instatus": "Instatus",
-    "betterstack": "Better Stack",
-    "statusio": "status.io",
-    "cachet": "Cachet",
-    "feed": "RSS/Atom",
-    "gcp": "Google Cloud",
-    "slack": "Slack",
-}
-
 # What a format looked for in the page's own HTML, for the account of an HTML page it refused.
 _LOOKED_FOR_IN_HTML = {"feed": "without a feed link", "statusio": "naming no status.io page"}
 
@@ -81,9 +68,9 @@ async def discover(address: str, fetcher: Fetcher, formats: Mapping[str, Format]
         problem = await _unreadable(fmt, proposal, asked)
         if problem is None:
             assert isinstance(outcome, Answer)  # a sign proposes only from an answer
-            return Discovery(kind, proposal, _account(kind, proposal, address, url, outcome))
+            return Discovery(kind, proposal, _account(fmt, proposal, address, url, outcome))
         tried.setdefault(kind, []).append(_at(asked.shown(url), f"looked like it, but {problem}"))
-    accounts = ", ".join(f"{PLATFORM_NAMES.get(kind, kind)} ({'; '.join(whats)})" for kind, whats in tried.items())
+    accounts = ", ".join(f"{formats[kind].platform} ({'; '.join(whats)})" for kind, whats in tried.items())
     raise UnknownPlatform(f"no known status page platform at {redacted(address)}: {accounts or 'no format to try'}")
 
 
@@ -102,8 +89,8 @@ async def _unreadable(fmt: Format, url: str, asked: _Answers) -> str | None:
     return None
 
 
-def _account(kind: str, url: str, address: str, asked: str, answer: Answer) -> str:
-    found = f"{PLATFORM_NAMES.get(kind, kind)} at {redacted(url)}"
+def _account(fmt: Format, url: str, address: str, asked: str, answer: Answer) -> str:
+    found = f"{fmt.platform} at {redacted(url)}"
     if answer.url != asked:
         return f"{found} (redirected from {redacted(address)})"
     if url.rstrip("/") != address.rstrip("/"):

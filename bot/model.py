@@ -339,6 +339,7 @@ class Format:
     """A status-page format: which documents to fetch and how to read each of them."""
 
     kind: str
+    platform: str  # how people name the platform ("Statuspage", "incident.io"): detection's messages say it
     description: str
     documents: Callable[[str], list[Document]]  # base URL -> documents
     read: Callable[[str, bytes, str, Limits], Reading]  # (role, body, base URL, limits) -> partial snapshot

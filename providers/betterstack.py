@@ -296,6 +296,7 @@ def _read_sign(address: str, answer: Answer) -> str | None:
 
 FORMAT = Format(
     kind="betterstack",
+    platform="Better Stack",
     description="Better Stack (Better Uptime) hosted status pages (/index.json)",
     documents=documents,
     read=read,

@@ -255,6 +255,7 @@ def _pong(address: str, answer: Answer) -> str | None:
 
 FORMAT = Format(
     kind="cachet",
+    platform="Cachet",
     description="Cachet 2.x self-hosted status page API (url: the page's address, e.g. https://status.example.com)",
     documents=documents,
     read=read,

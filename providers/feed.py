@@ -381,6 +381,7 @@ def linked_feed(html: str, page_url: str) -> str | None:
 
 FORMAT = Format(
     kind="feed",
+    platform="RSS/Atom",
     description="RSS or Atom status feed (Statuspage history.atom, AWS, Azure, Better Stack, ...)",
     documents=documents,
     read=read,

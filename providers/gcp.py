@@ -152,6 +152,7 @@ def _google_sign(address: str, answer: Answer) -> str | None:
 
 FORMAT = Format(
     kind="gcp",
+    platform="Google Cloud",
     description="Google Cloud status (/incidents.json: every incident, updates keyed by time)",
     documents=documents,
     read=read,

@@ -26,6 +26,7 @@ def _incident_io(address: str, answer: Answer) -> str | None:
 
 FORMAT = Format(
     kind="incidentio",
+    platform="incident.io",
     description="incident.io status pages (Statuspage-compatible /api/v2 summary and incidents)",
     documents=statuspage.compatible_documents,
     read=statuspage.read,

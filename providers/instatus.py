@@ -269,6 +269,7 @@ def _recognise(address: str, answer: Answer) -> str | None:
 
 FORMAT = Format(
     kind="instatus",
+    platform="Instatus",
     description="Instatus status page (url: the page's address, e.g. https://status.example.com)",
     documents=documents,
     read=read,

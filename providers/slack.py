@@ -162,6 +162,7 @@ def _slack_sign(address: str, answer: Answer) -> str | None:
 
 FORMAT = Format(
     kind="slack",
+    platform="Slack",
     description="Slack's own status (/api/v2.0.0/current and /api/v2.0.0/history)",
     documents=documents,
     read=read,

@@ -248,6 +248,7 @@ def _statusio_sign(address: str, answer: Answer) -> str | None:
 
 FORMAT = Format(
     kind="statusio",
+    platform="status.io",
     description="status.io public status API (url: https://api.status.io/1.0/status/<page id>)",
     documents=documents,
     read=read,

@@ -299,6 +299,7 @@ def _atlassian(address: str, answer: Answer) -> str | None:
 
 FORMAT = Format(
     kind="statuspage",
+    platform="Statuspage",
     description="Atlassian Statuspage (/api/v2/summary.json, incidents.json, scheduled-maintenances.json)",
     documents=documents,
     read=read,

@@ -76,7 +76,7 @@ def _parse(role: str, body: bytes, url: str) -> Snapshot:
     return Snapshot()
 
 
-FORMATS = {kind: Format(kind, kind, lambda url: [], _parse) for kind in ("statuspage", "incidentio", "feed")}
+FORMATS = {kind: Format(kind, kind, kind, lambda url: [], _parse) for kind in ("statuspage", "incidentio", "feed")}
 DESTINATIONS = {
     "console": Destination("console", ConsoleSettings, _create, from_env=(EnvChannel("console"),)),
     "slack": Destination("slack", ChatSettings, _create, ("token", "webhook_url"), from_env=(
