@@ -15,7 +15,7 @@ from bot.activity import report_activity
 from bot.autodetect import AutoPlatform
 from bot.budget import ChangeBudget
 from bot.clock import Clock, LoopClock
-from bot.config import Config
+from bot.config import Config, ProviderConfig
 from bot.deliver import DeliveryWorker
 from bot.fetch import Fetcher
 from bot.logs import name_replica
@@ -153,10 +153,12 @@ class Service:
     def _connections(self) -> int:
         """Enough connections for every document of every poll in flight: a fetch never queues
         for one behind another poll (queueing costs CPU, and the deadline starts only after it)."""
-        # A page of kind "auto" may turn out to be of any format.
-        kinds = {p.kind for p in self.config.providers}
-        formats = self.formats.values() if AUTO_KIND in kinds else [self.formats[kind] for kind in kinds]
-        most = max((len(fmt.documents(p.url)) for fmt in formats for p in self.config.providers), default=1)
+        def documents(provider: ProviderConfig) -> int:
+            # A page of kind "auto" may turn out to be of any format.
+            kinds = self.formats.values() if provider.kind == AUTO_KIND else [self.formats[provider.kind]]
+            return max(len(fmt.documents(provider.url)) for fmt in kinds)
+
+        most = max(map(documents, self.config.providers), default=1)
         return POLLS_IN_FLIGHT * most
 
     def _poller(self, provider, fetcher: Fetcher, store: SqlStore, noise: NoiseWorker,
