@@ -6,9 +6,8 @@ Alphabetical by name. Each records what confirmed its platform and address (`Evi
 from __future__ import annotations
 
 from bot.model import Evidence, Preset
+from providers.catalog.sources import AIWATCH
 
-# AIWatch polls these pages every five minutes and records each one's platform beside its address.
-AIWATCH = Evidence("config", "bentleypark/aiwatch worker/src/services.ts (2026)")
 # AIWatch's registry of candidate pages, each platform checked live (2026).
 AIWATCH_CANDIDATES = Evidence("config", "bentleypark/aiwatch docs/reference/service-candidates.md (2026)")
 # DownForAI's status endpoints, probed from its servers (2026).

@@ -6,6 +6,7 @@ Alphabetical by name. Each records what confirmed its platform and address (`Evi
 from __future__ import annotations
 
 from bot.model import Evidence, Preset
+from providers.catalog.sources import stts
 
 # statuswall polls each of these pages and names its platform beside the address (2025-2026).
 STATUSWALL = Evidence("config", "samuraicode/statuswall server/config.js")
@@ -16,18 +17,13 @@ def statusops(path: str) -> Evidence:
     return Evidence("config", f"statusops/statusops src/providers/{path}")
 
 
-def stts(path: str) -> Evidence:
-    """A page in the stts menu-bar app, whose service files sit in one folder per platform."""
-    return Evidence("config", f"inket/stts stts/Services/{path}")
-
-
 PRESETS: tuple[Preset, ...] = (
     Preset(
         "1password",
         "1Password",
         "statuspage",
         "https://1password.statuspage.io",
-        evidence=stts("StatusPage/OnePassword.swift"),
+        evidence=stts("StatusPage/OnePassword"),
     ),
     Preset(
         "airtable",
@@ -41,29 +37,29 @@ PRESETS: tuple[Preset, ...] = (
         "Asana",
         "statuspage",
         "https://trust.asana.com",
-        evidence=stts("StatusPage/Asana.swift"),
+        evidence=stts("StatusPage/Asana"),
     ),
     Preset(
         "atlassian",
         "Atlassian",
         "statuspage",
         "https://status.atlassian.com",
-        evidence=stts("StatusPage/Atlassian.swift"),
+        evidence=stts("StatusPage/Atlassian"),
     ),
-    Preset("auth0", "Auth0", "statuspage", "https://status.auth0.com", evidence=stts("StatusPage/Auth0.swift")),
+    Preset("auth0", "Auth0", "statuspage", "https://status.auth0.com", evidence=stts("StatusPage/Auth0")),
     Preset(
         "authorize-net",
         "Authorize.Net",
         "statuspage",
         "https://status.authorize.net",
-        evidence=stts("StatusPage/AuthorizeNet.swift"),
+        evidence=stts("StatusPage/AuthorizeNet"),
     ),
     Preset(
         "avalara",
         "Avalara",
         "statuspage",
         "https://status.avalara.com",
-        evidence=stts("StatusPage/Avalara.swift"),
+        evidence=stts("StatusPage/Avalara"),
     ),
     Preset(
         "bamboohr",
@@ -77,31 +73,31 @@ PRESETS: tuple[Preset, ...] = (
         "Basecamp",
         "statuspage",
         "https://www.basecampstatus.com",
-        evidence=stts("StatusPage/Basecamp.swift"),
+        evidence=stts("StatusPage/Basecamp"),
     ),
     Preset(
         "bigcommerce",
         "BigCommerce",
         "statuspage",
         "https://status.bigcommerce.com",
-        evidence=stts("StatusPage/BigCommerce.swift"),
+        evidence=stts("StatusPage/BigCommerce"),
     ),
-    Preset("bolt", "Bolt (checkout)", "statuspage", "https://status.bolt.com", evidence=stts("StatusPage/Bolt.swift")),
-    Preset("box", "Box", "statuspage", "https://status.box.com", evidence=stts("StatusPage/Box.swift")),
+    Preset("bolt", "Bolt (checkout)", "statuspage", "https://status.bolt.com", evidence=stts("StatusPage/Bolt")),
+    Preset("box", "Box", "statuspage", "https://status.box.com", evidence=stts("StatusPage/Box")),
     Preset(
         "braintree",
         "Braintree",
         "statuspage",
         "https://status.braintreepayments.com",
-        evidence=stts("StatusPage/Braintree.swift"),
+        evidence=stts("StatusPage/Braintree"),
     ),
-    Preset("brevo", "Brevo", "incidentio", "https://status.brevo.com", evidence=stts("IncidentIO/Brevo.swift")),
+    Preset("brevo", "Brevo", "incidentio", "https://status.brevo.com", evidence=stts("IncidentIO/Brevo")),
     Preset(
         "campaign-monitor",
         "Campaign Monitor",
         "statuspage",
         "https://status.campaignmonitor.com",
-        evidence=stts("StatusPage/CampaignMonitor.swift"),
+        evidence=stts("StatusPage/CampaignMonitor"),
     ),
     Preset(
         "canva",
@@ -115,7 +111,7 @@ PRESETS: tuple[Preset, ...] = (
         "Chargebee",
         "statuspage",
         "https://status.chargebee.com",
-        evidence=stts("StatusPage/Chargebee.swift"),
+        evidence=stts("StatusPage/Chargebee"),
     ),
     Preset(
         "clerk",
@@ -129,49 +125,49 @@ PRESETS: tuple[Preset, ...] = (
         "ClickUp",
         "statusio",
         "https://api.status.io/1.0/status/5b6e0963c662144d00913a09",
-        evidence=stts("Status.ioV1/ClickUp.swift"),
+        evidence=stts("Status.ioV1/ClickUp"),
     ),
     Preset(
         "coinbase",
         "Coinbase",
         "statuspage",
         "https://status.coinbase.com",
-        evidence=stts("StatusPage/Coinbase.swift"),
+        evidence=stts("StatusPage/Coinbase"),
     ),
     Preset(
         "confluence",
         "Confluence",
         "statuspage",
         "https://confluence.status.atlassian.com",
-        evidence=stts("StatusPage/Confluence.swift"),
+        evidence=stts("StatusPage/Confluence"),
     ),
     Preset(
         "customer-io",
         "Customer.io",
         "statuspage",
         "https://status.customerio.com",
-        evidence=stts("StatusPage/Customerio.swift"),
+        evidence=stts("StatusPage/Customerio"),
     ),
     Preset(
         "cybersource",
         "Cybersource",
         "statuspage",
         "https://status.cybersource.com",
-        evidence=stts("StatusPage/Cybersource.swift"),
+        evidence=stts("StatusPage/Cybersource"),
     ),
     Preset(
         "dashlane",
         "Dashlane",
         "statusio",
         "https://api.status.io/1.0/status/5aabcb89fccc4b04d3774443",
-        evidence=stts("Status.ioV1/Dashlane.swift"),
+        evidence=stts("Status.ioV1/Dashlane"),
     ),
     Preset(
         "dialpad",
         "Dialpad",
         "statuspage",
         "https://status.dialpad.com",
-        evidence=stts("StatusPage/Dialpad.swift"),
+        evidence=stts("StatusPage/Dialpad"),
     ),
     Preset("discord", "Discord", "statuspage", "https://discordstatus.com", evidence=STATUSWALL),
     Preset(
@@ -186,18 +182,18 @@ PRESETS: tuple[Preset, ...] = (
         "Dropbox",
         "statuspage",
         "https://status.dropbox.com",
-        evidence=stts("StatusPage/Dropbox.swift"),
+        evidence=stts("StatusPage/Dropbox"),
     ),
-    Preset("duo", "Duo Security", "statuspage", "https://status.duo.com", evidence=stts("StatusPage/Duo.swift")),
-    Preset("dwolla", "Dwolla", "statuspage", "https://status.dwolla.com", evidence=stts("StatusPage/Dwolla.swift")),
+    Preset("duo", "Duo Security", "statuspage", "https://status.duo.com", evidence=stts("StatusPage/Duo")),
+    Preset("dwolla", "Dwolla", "statuspage", "https://status.dwolla.com", evidence=stts("StatusPage/Dwolla")),
     Preset(
         "easypost",
         "EasyPost",
         "statuspage",
         "https://www.easypoststatus.com",
-        evidence=stts("StatusPage/EasyPost.swift"),
+        evidence=stts("StatusPage/EasyPost"),
     ),
-    Preset("egnyte", "Egnyte", "statuspage", "https://status.egnyte.com", evidence=stts("StatusPage/Egnyte.swift")),
+    Preset("egnyte", "Egnyte", "statuspage", "https://status.egnyte.com", evidence=stts("StatusPage/Egnyte")),
     Preset(
         "epicgames",
         "Epic Games",
@@ -212,13 +208,13 @@ PRESETS: tuple[Preset, ...] = (
         "https://status.expensify.com",
         evidence=statusops("statuspage.yml"),
     ),
-    Preset("figma", "Figma", "statuspage", "https://status.figma.com", evidence=stts("StatusPage/Figma.swift")),
+    Preset("figma", "Figma", "statuspage", "https://status.figma.com", evidence=stts("StatusPage/Figma")),
     Preset(
         "files-com",
         "Files.com",
         "statuspage",
         "https://status.files.com",
-        evidence=stts("StatusPage/FilesCom.swift"),
+        evidence=stts("StatusPage/FilesCom"),
     ),
     Preset(
         "flutterwave",
@@ -239,7 +235,7 @@ PRESETS: tuple[Preset, ...] = (
         "HubSpot",
         "statuspage",
         "https://status.hubspot.com",
-        evidence=stts("StatusPage/HubSpot.swift"),
+        evidence=stts("StatusPage/HubSpot"),
     ),
     Preset(
         "intercom",
@@ -247,14 +243,14 @@ PRESETS: tuple[Preset, ...] = (
         "incidentio",
         "https://www.finstatus.com",
         "www.intercomstatus.com now redirects here (Fin's page); US, EU and AU hosting are sub-pages of it.",
-        stts("IncidentIO/IntercomUS.swift"),
+        stts("IncidentIO/IntercomUS"),
     ),
     Preset(
         "jumpcloud",
         "JumpCloud",
         "statuspage",
         "https://status.jumpcloud.com",
-        evidence=stts("StatusPage/JumpCloud.swift"),
+        evidence=stts("StatusPage/JumpCloud"),
     ),
     Preset(
         "keeper",
@@ -268,16 +264,16 @@ PRESETS: tuple[Preset, ...] = (
         "LastPass",
         "statuspage",
         "https://status.lastpass.com",
-        evidence=stts("StatusPage/LastPass.swift"),
+        evidence=stts("StatusPage/LastPass"),
     ),
     Preset(
         "mailgun",
         "Mailgun",
         "statuspage",
         "https://status.mailgun.com",
-        evidence=stts("StatusPage/Mailgun.swift"),
+        evidence=stts("StatusPage/Mailgun"),
     ),
-    Preset("miro", "Miro", "incidentio", "https://status.miro.com", evidence=stts("IncidentIO/Miro.swift")),
+    Preset("miro", "Miro", "incidentio", "https://status.miro.com", evidence=stts("IncidentIO/Miro")),
     Preset(
         "modern-treasury",
         "Modern Treasury",
@@ -298,14 +294,14 @@ PRESETS: tuple[Preset, ...] = (
         "OneLogin (US)",
         "statusio",
         "https://api.status.io/1.0/status/538511e2ce5cb97537000144",
-        evidence=stts("Status.ioV1/OneLoginUS.swift"),
+        evidence=stts("Status.ioV1/OneLoginUS"),
     ),
     Preset(
         "onesignal",
         "OneSignal",
         "incidentio",
         "https://status.onesignal.com",
-        evidence=stts("IncidentIO/OneSignal.swift"),
+        evidence=stts("IncidentIO/OneSignal"),
     ),
     Preset(
         "paypal",
@@ -328,8 +324,8 @@ PRESETS: tuple[Preset, ...] = (
         "https://status.plivo.com",
         evidence=Evidence("config", "yash492/statusy resources/services/services.yaml"),
     ),
-    Preset("proton", "Proton (Mail, Drive, VPN)", "cachet", "https://protonstatus.com", evidence=stts("Cachet/ProtonMail.swift")),
-    Preset("pusher", "Pusher", "statuspage", "https://status.pusher.com", evidence=stts("StatusPage/Pusher.swift")),
+    Preset("proton", "Proton (Mail, Drive, VPN)", "cachet", "https://protonstatus.com", evidence=stts("Cachet/ProtonMail")),
+    Preset("pusher", "Pusher", "statuspage", "https://status.pusher.com", evidence=stts("StatusPage/Pusher")),
     Preset(
         "quickbooks",
         "QuickBooks (Intuit)",
@@ -342,37 +338,37 @@ PRESETS: tuple[Preset, ...] = (
         "Recurly",
         "statuspage",
         "https://status.recurly.com",
-        evidence=stts("StatusPage/Recurly.swift"),
+        evidence=stts("StatusPage/Recurly"),
     ),
     Preset(
         "reddit",
         "Reddit",
         "statuspage",
         "https://www.redditstatus.com",
-        evidence=stts("StatusPage/Reddit.swift"),
+        evidence=stts("StatusPage/Reddit"),
     ),
     Preset(
         "sendgrid",
         "SendGrid",
         "statuspage",
         "https://status.sendgrid.com",
-        evidence=stts("StatusPage/SendGrid.swift"),
+        evidence=stts("StatusPage/SendGrid"),
     ),
     Preset(
         "shopify",
         "Shopify",
         "statuspage",
         "https://www.shopifystatus.com",
-        evidence=stts("StatusPage/Shopify.swift"),
+        evidence=stts("StatusPage/Shopify"),
     ),
-    Preset("sketch", "Sketch", "instatus", "https://status.sketch.com", evidence=stts("Instatus/Sketch.swift")),
+    Preset("sketch", "Sketch", "instatus", "https://status.sketch.com", evidence=stts("Instatus/Sketch")),
     Preset("slack", "Slack", "slack", "https://slack-status.com", evidence=STATUSWALL),
     Preset(
         "squarespace",
         "Squarespace",
         "statuspage",
         "https://status.squarespace.com",
-        evidence=stts("StatusPage/Squarespace.swift"),
+        evidence=stts("StatusPage/Squarespace"),
     ),
     Preset("stripe", "Stripe", "statuspage", "https://www.stripestatus.com", evidence=STATUSWALL),
     Preset(
@@ -387,7 +383,7 @@ PRESETS: tuple[Preset, ...] = (
         "Trello",
         "statuspage",
         "https://trello.status.atlassian.com",
-        evidence=stts("StatusPage/Trello.swift"),
+        evidence=stts("StatusPage/Trello"),
     ),
     Preset(
         "twilio",
@@ -396,15 +392,15 @@ PRESETS: tuple[Preset, ...] = (
         "https://status.twilio.com",
         evidence=Evidence("capture", "amureki/statuscheck tests/test_services/test_data/twilio_incident.json (2020)"),
     ),
-    Preset("twitch", "Twitch", "statuspage", "https://status.twitch.tv", evidence=stts("StatusPage/Twitch.swift")),
+    Preset("twitch", "Twitch", "statuspage", "https://status.twitch.tv", evidence=stts("StatusPage/Twitch")),
     Preset(
         "typeform",
         "Typeform",
         "statuspage",
         "https://status.typeform.com",
-        evidence=stts("StatusPage/Typeform.swift"),
+        evidence=stts("StatusPage/Typeform"),
     ),
-    Preset("whereby", "Whereby", "instatus", "https://wherebystatus.com", evidence=stts("Instatus/Whereby.swift")),
+    Preset("whereby", "Whereby", "instatus", "https://wherebystatus.com", evidence=stts("Instatus/Whereby")),
     Preset(
         "xero",
         "Xero",
@@ -412,6 +408,6 @@ PRESETS: tuple[Preset, ...] = (
         "https://status.xero.com",
         evidence=statusops("statuspage.yml"),
     ),
-    Preset("zapier", "Zapier", "incidentio", "https://status.zapier.com", evidence=stts("IncidentIO/Zapier.swift")),
-    Preset("zoom", "Zoom", "statuspage", "https://status.zoom.us", evidence=stts("StatusPage/Zoom.swift")),
+    Preset("zapier", "Zapier", "incidentio", "https://status.zapier.com", evidence=stts("IncidentIO/Zapier")),
+    Preset("zoom", "Zoom", "statuspage", "https://status.zoom.us", evidence=stts("StatusPage/Zoom")),
 )

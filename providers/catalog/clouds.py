@@ -6,6 +6,7 @@ Alphabetical by name. Each records what confirmed its platform and address (`Evi
 from __future__ import annotations
 
 from bot.model import Evidence, Preset
+from providers.catalog.sources import AIWATCH, W6W, stts
 
 
 def _is_it_down(service: str) -> Evidence:
@@ -18,22 +19,15 @@ def _cloud_dashboard(provider: str) -> Evidence:
     return Evidence("config", f"dmitryporotnikov/cloud-status-dashboard lib/status/providers/{provider}.ts (2026)")
 
 
-def _stts(platform: str, service: str) -> Evidence:
-    """stts, a status menu-bar app, reads each service from a file in a folder named for its platform."""
-    return Evidence("config", f"inket/stts stts/Services/{platform}/{service}.swift")
-
-
-# An index of the vendor status endpoints an integrations pack probes, each checked live (2026).
-_W6W = Evidence("config", "segevsh/w6w-apps HEALTHCHECKS.md (2026)")
 
 # A list of the status pages and feeds of public clouds and CDNs, one row a provider.
 _STATUS_LINKS = Evidence("config", "talonx/service-provider-status-links README.md")
 
 PRESETS: tuple[Preset, ...] = (
-    Preset("acquia", "Acquia", "statuspage", "https://status.acquia.com", evidence=_stts("StatusPage", "Acquia")),
-    Preset("aiven", "Aiven", "incidentio", "https://status.aiven.io", evidence=_stts("IncidentIO", "Aiven")),
+    Preset("acquia", "Acquia", "statuspage", "https://status.acquia.com", evidence=stts("StatusPage/Acquia")),
+    Preset("aiven", "Aiven", "incidentio", "https://status.aiven.io", evidence=stts("IncidentIO/Aiven")),
     Preset("akamai", "Akamai", "statuspage", "https://www.akamaistatus.com", evidence=_is_it_down("akamai")),
-    Preset("aptible", "Aptible", "statuspage", "https://status.aptible.com", evidence=_stts("StatusPage", "Aptible")),
+    Preset("aptible", "Aptible", "statuspage", "https://status.aptible.com", evidence=stts("StatusPage/Aptible")),
     Preset(
         "aws",
         "AWS (EC2, us-east-1)",
@@ -48,11 +42,11 @@ PRESETS: tuple[Preset, ...] = (
         "feed",
         "https://rssfeed.azure.status.microsoft/en-us/status/feed/",
         "Lists only current Azure incidents; usually empty while all is well.",
-        Evidence("config", "bentleypark/aiwatch worker/src/services.ts (2026)"),
+        AIWATCH,
     ),
-    Preset("bunny", "bunny.net", "statuspage", "https://status.bunny.net", evidence=_stts("StatusPage", "Bunnynet")),
-    Preset("clickhouse", "ClickHouse Cloud", "statuspage", "https://status.clickhouse.com", evidence=_W6W),
-    Preset("cloud66", "Cloud 66", "statuspage", "https://status.cloud66.com", evidence=_stts("StatusPage", "Cloud66")),
+    Preset("bunny", "bunny.net", "statuspage", "https://status.bunny.net", evidence=stts("StatusPage/Bunnynet")),
+    Preset("clickhouse", "ClickHouse Cloud", "statuspage", "https://status.clickhouse.com", evidence=W6W),
+    Preset("cloud66", "Cloud 66", "statuspage", "https://status.cloud66.com", evidence=stts("StatusPage/Cloud66")),
     Preset(
         "cloudamqp",
         "CloudAMQP",
@@ -93,7 +87,7 @@ PRESETS: tuple[Preset, ...] = (
         evidence=_cloud_dashboard("digitalocean"),
     ),
     Preset(
-        "dnsimple", "DNSimple", "statuspage", "https://dnsimple.statuspage.io", evidence=_stts("StatusPage", "DNSimple")
+        "dnsimple", "DNSimple", "statuspage", "https://dnsimple.statuspage.io", evidence=stts("StatusPage/DNSimple")
     ),
     Preset("elastic", "Elastic Cloud", "statuspage", "https://status.elastic.co", evidence=_is_it_down("elasticcloud")),
     Preset(
@@ -110,10 +104,10 @@ PRESETS: tuple[Preset, ...] = (
         "gcp",
         "https://status.firebase.google.com",
         "Google's status dashboard, as for Google Cloud: its /incidents.json.",
-        Evidence("config", "inket/stts stts/Services/Firebase/Firebase.swift"),
+        stts("Firebase/Firebase"),
     ),
     Preset("flyio", "Fly.io", "statuspage", "https://status.flyio.net", evidence=_is_it_down("flyio")),
-    Preset("gandi", "Gandi", "statuspage", "https://status.gandi.net", evidence=_stts("StatusPage", "Gandi")),
+    Preset("gandi", "Gandi", "statuspage", "https://status.gandi.net", evidence=stts("StatusPage/Gandi")),
     Preset(
         "gcp",
         "Google Cloud",
@@ -129,7 +123,7 @@ PRESETS: tuple[Preset, ...] = (
         "Heroku's own JSON API (/api/v4/current-status) is not a supported kind, so this is its feed.",
         Evidence("config", "heroku/heroku lib/heroku/command/status.rb (2012)"),
     ),
-    Preset("hex", "Hex", "statuspage", "https://status.hex.tech", evidence=_W6W),
+    Preset("hex", "Hex", "statuspage", "https://status.hex.tech", evidence=W6W),
     Preset(
         "ibm-cloud",
         "IBM Cloud",
@@ -137,7 +131,7 @@ PRESETS: tuple[Preset, ...] = (
         "https://cloud.ibm.com/status/api/notifications/feed.rss",
         evidence=_cloud_dashboard("ibm"),
     ),
-    Preset("imgix", "imgix", "statuspage", "https://status.imgix.com", evidence=_stts("StatusPage", "Imgix")),
+    Preset("imgix", "imgix", "statuspage", "https://status.imgix.com", evidence=stts("StatusPage/Imgix")),
     Preset(
         "influxdb-cloud",
         "InfluxDB Cloud",
@@ -181,7 +175,7 @@ PRESETS: tuple[Preset, ...] = (
         _cloud_dashboard("ovh"),
     ),
     Preset(
-        "pantheon", "Pantheon", "statuspage", "https://status.pantheon.io", evidence=_stts("StatusPage", "Pantheon")
+        "pantheon", "Pantheon", "statuspage", "https://status.pantheon.io", evidence=stts("StatusPage/Pantheon")
     ),
     Preset(
         "planetscale",
@@ -192,12 +186,12 @@ PRESETS: tuple[Preset, ...] = (
     ),
     Preset("render", "Render", "statuspage", "https://status.render.com", evidence=_is_it_down("render")),
     Preset(
-        "scaleway", "Scaleway", "statuspage", "https://status.scaleway.com", evidence=_stts("StatusPage", "Scaleway")
+        "scaleway", "Scaleway", "statuspage", "https://status.scaleway.com", evidence=stts("StatusPage/Scaleway")
     ),
     Preset("snowflake", "Snowflake", "statuspage", "https://status.snowflake.com", evidence=_is_it_down("snowflake")),
     Preset("supabase", "Supabase", "statuspage", "https://status.supabase.com", evidence=_is_it_down("supabase")),
     Preset("upcloud", "UpCloud", "statuspage", "https://status.upcloud.com", evidence=_cloud_dashboard("upcloud")),
     Preset("upstash", "Upstash", "statuspage", "https://status.upstash.com", evidence=_is_it_down("upstash")),
     Preset("vercel", "Vercel", "statuspage", "https://www.vercel-status.com", evidence=_cloud_dashboard("vercel")),
-    Preset("wasabi", "Wasabi", "statuspage", "https://status.wasabi.com", evidence=_stts("StatusPage", "Wasabi")),
+    Preset("wasabi", "Wasabi", "statuspage", "https://status.wasabi.com", evidence=stts("StatusPage/Wasabi")),
 )
