@@ -7,6 +7,7 @@ would do nothing are not errors: they are the configuration's `warnings`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -54,6 +55,20 @@ Seconds = Annotated[float, BeforeValidator(_not_bool), Field(gt=0, allow_inf_nan
 Switch = Annotated[bool, BeforeValidator(_only_bool)]
 Count = Annotated[int, BeforeValidator(_not_bool), Field(gt=0)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+# A bearer token (RFC 6750's b64token, which also goes into a ?token= link unescaped), long
+# enough that guessing it is hopeless.
+HTTP_TOKEN_MIN_LENGTH = 16
+_B64TOKEN = re.compile(r"[A-Za-z0-9._~+/-]+=*")
+
+
+def _http_token(value: str) -> str:
+    if len(value) < HTTP_TOKEN_MIN_LENGTH or not _B64TOKEN.fullmatch(value):
+        raise ValueError(f"must be at least {HTTP_TOKEN_MIN_LENGTH} characters of letters, digits and -._~+/ "
+                         "(e.g. the output of: python3 -c 'import secrets; print(secrets.token_urlsafe(32))')")
+    return value
+
+
+HttpToken = Annotated[str, AfterValidator(_http_token)]
 
 
 def _host_port(value: str) -> str:
@@ -87,7 +102,8 @@ class BotSettings(Frozen):
     # This bot's name among replicas sharing a PostgreSQL database (logs, `status`, /metrics);
     # unset: its host and process id.
     replica: Name | None = None
-    http: HostPort | None = None  # where to serve /healthz and /metrics; off when unset
+    http: HostPort | None = None  # where to serve the board, its feeds, /healthz and /metrics; off when unset
+    http_token: HttpToken | None = None  # when set, every path but /healthz asks for it (a secret)
     # What one page may cost: events announced per poll (the rest become one summary event), and
     # items read per document (beyond these a page is cut, and the cut logged).
     max_events_per_poll: Count = 25
@@ -169,6 +185,8 @@ def _resolve(
     if is_postgres(bot.database) and postgres_missing():
         raise ConfigError(f"{tables.bot.where.key('database')}: {INSTALL_HINT}")
     bot_secret_keys = frozenset(tables.bot.from_env)
+    if bot.http_token and not bot.http:
+        warnings.append(f"{tables.bot.where.key('http_token')}: ignored: [bot] http is not set, so nothing is served")
     providers = _providers(tables.providers, bot, bot_secret_keys, formats, presets, warnings)
     built = _channels(tables.channels, [p.name for p in providers], destinations, warnings)
     # Where each table is, and its secrets by key.
@@ -181,7 +199,7 @@ def _resolve(
         channels=tuple(channel for channel, _ in built),
         source=tables.source,
         secrets=frozenset[str]().union(*(values for _, found in secrets for values in found.values()),
-                                       filter(None, [password(bot.database)])),
+                                       filter(None, [password(bot.database), bot.http_token])),
         warnings=tuple(warnings),
         bot_secret_keys=bot_secret_keys,
         literal_secrets=tuple(

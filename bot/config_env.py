@@ -26,6 +26,7 @@ BOT_VARIABLES = {  # [bot] key -> variable
     "interval": "STATUSBOT_INTERVAL",
     "first_run": "STATUSBOT_FIRST_RUN",
     "http": "STATUSBOT_HTTP",
+    "http_token": "STATUSBOT_HTTP_TOKEN",
     "replica": "STATUSBOT_REPLICA",
 }
 

@@ -42,6 +42,7 @@ def describe(config: Config) -> str:
             ("max_body_bytes", str(bot.max_body_bytes)),
             ("lock_timeout", _seconds(bot.lock_timeout)),
             ("http", bot.http or "off"),
+            ("http_token", MASK if bot.http_token else "unset"),
             ("max_events_per_poll", str(bot.max_events_per_poll)),
             ("max_incidents", str(bot.max_incidents)),
             ("max_components", str(bot.max_components)),

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -21,6 +20,7 @@ from bot.clock import Clock, LoopClock
 from bot.endpoint_connections import ConnectionLimits, Connections
 from bot.metrics import Metrics
 from bot.model import StatusbotError
+from bot.reused import Reused
 
 log = logging.getLogger("statusbot.endpoint")
 
@@ -41,35 +41,12 @@ MAX_HEADERS = 32
 BACKLOG = 1024
 
 
+def _health_kept_for(problem: str | None) -> float:
+    return HEALTHY_FOR if problem is None else UNHEALTHY_FOR
+
+
 class EndpointError(StatusbotError):
     """The endpoint cannot listen where it was told to."""
-
-
-class HealthCache:
-    """The last health result, reused for a few seconds; callers meanwhile share one check."""
-
-    def __init__(self, check: HealthCheck, clock: Clock):
-        self.check = check
-        self.clock = clock
-        self._result: str | None = None
-        self._until = -math.inf
-        self._running: asyncio.Future[str | None] | None = None
-
-    async def __call__(self) -> str | None:
-        if self.clock.now() < self._until:
-            return self._result
-        if self._running is None:
-            self._running = asyncio.ensure_future(self._refresh())
-        # Shielded: a client that goes away must not cancel the check the others wait for.
-        return await asyncio.shield(self._running)
-
-    async def _refresh(self) -> str | None:
-        try:
-            self._result = await self.check()
-        finally:
-            self._running = None
-        self._until = self.clock.now() + (HEALTHY_FOR if self._result is None else UNHEALTHY_FOR)
-        return self._result
 
 
 class _NoClientBytes(logging.Filter):
@@ -92,7 +69,7 @@ class Endpoint:
         self.host = self.host or "127.0.0.1"
         self.port = int(port)
         self.metrics = metrics
-        self.health = HealthCache(health, clock or LoopClock())
+        self.health = Reused(health, clock or LoopClock(), _health_kept_for)
         self.limits = limits or ConnectionLimits()
         self._runner: web.AppRunner | None = None
         self._server: asyncio.Server | None = None

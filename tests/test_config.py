@@ -5,6 +5,7 @@ Stand-in formats, destinations and presets keep these tests independent of the r
 
 from __future__ import annotations
 
+import json
 import traceback
 from pathlib import Path
 from typing import get_args
@@ -641,7 +642,7 @@ def test_describe_defaults_redacts_every_value_from_the_environment():
     assert shown.splitlines()[:3] == [
         "source: built-in defaults",
         "database: statusbot.db",
-        "bot: interval=60s first_run=active timeout=20s max_body_bytes=5000000 lock_timeout=10s http=off max_events_per_poll=25 max_incidents=500 max_components=1000 max_updates=100",
+        "bot: interval=60s first_run=active timeout=20s max_body_bytes=5000000 lock_timeout=10s http=off http_token=unset max_events_per_poll=25 max_incidents=500 max_components=1000 max_updates=100",
     ]
     assert "url=https://hooks.example.com/*** secret=***" in shown
     for secret in (*SECRETS, "#ops-private"):
@@ -798,3 +799,33 @@ url = "{pages.url}/acme/api/v2/summary.json"
     assert f"provider acme: title=acme kind=statuspage url={pages.url}/acme " in "".join(check.stdout)
     assert any(f"| WARNING | configuration: {warning}" in line for line in run.stderr)
     assert any("API down" in line for line in run.stdout), "the page was read at its base URL"
+
+
+# ---------------------------------------------------------------- [bot] http_token
+
+HTTP_TOKEN = "board-token-0123456789abcdef"
+
+
+def test_an_http_token_is_a_secret_from_a_file_or_the_environment(tmp_path):
+    from_file = load(tmp_path, f'[bot]\nhttp = "127.0.0.1:9108"\nhttp_token = "{HTTP_TOKEN}"\n' + PROVIDER + CONSOLE, {})
+    from_env = defaults({"STATUSBOT_HTTP": "127.0.0.1:9108", "STATUSBOT_HTTP_TOKEN": HTTP_TOKEN})
+    for config in (from_file, from_env):
+        assert config.bot.http_token == HTTP_TOKEN
+        assert HTTP_TOKEN in config.secrets
+        assert HTTP_TOKEN not in describe(config)
+        assert " http_token=*** " in describe(config)
+        assert not config.warnings
+
+
+@pytest.mark.parametrize("token", ["too-short-token", "has a space in it, long", "quote\"and-long-enough", "é" * 20])
+def test_a_weak_or_malformed_http_token_is_one_line_naming_the_key_without_the_value(tmp_path, token):
+    error = load_error(tmp_path, f'[bot]\nhttp = "127.0.0.1:9108"\nhttp_token = {json.dumps(token)}\n' + PROVIDER + CONSOLE, {})
+    assert error.startswith("bot.http_token: must be at least 16 characters")
+    assert token not in error
+
+
+def test_an_http_token_without_an_endpoint_is_a_warning_naming_the_key(tmp_path):
+    config = load(tmp_path, f'[bot]\nhttp_token = "{HTTP_TOKEN}"\n' + PROVIDER + CONSOLE, {})
+    assert config.warnings == ("bot.http_token: ignored: [bot] http is not set, so nothing is served",)
+    env = defaults({"STATUSBOT_HTTP_TOKEN": HTTP_TOKEN})
+    assert env.warnings == ("STATUSBOT_HTTP_TOKEN: ignored: [bot] http is not set, so nothing is served",)
