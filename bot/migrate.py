@@ -48,14 +48,17 @@ TABLES = (
     Table("dead_letters", ("id",), ("channel", "event", "error", "failed_at")),
     Table("threads", ("channel", "thread_key"), ("ref",)),
     Table("channels", ("name",), ("disabled_reason", "delivered", "last_delivery_at", "suppressed")),
-    Table("providers", ("name",), ("last_poll_at", "last_change_at", "consecutive_errors", "last_error")),
+    Table("providers", ("name",), ("last_poll_at", "last_change_at", "consecutive_errors", "last_error",
+                                   "last_success_at")),
     Table("waiting", ("id",), ("channel", "provider", "thread_key", "reason", "due_at", "event", "created_at")),
     Table("reminders", ("channel", "thread_key"), ("provider", "due_at", "event")),
     Table("platforms", ("provider",), ("address_digest", "kind", "url", "detected_at")),
+    Table("events", ("seq",), ("event_id", "found_at", "provider", "provider_title", "type", "impact", "title",
+                               "status", "text", "url")),
 )
 
-# The tables whose ids PostgreSQL numbers itself (BIGSERIAL).
-NUMBERED = ("outbox", "waiting")
+# The tables whose ids PostgreSQL numbers itself (BIGSERIAL), and the name of each one's id column.
+NUMBERED = {"outbox": "id", "waiting": "id", "events": "seq"}
 
 Counts = dict[str, int]  # table -> rows copied, in the order of TABLES
 
@@ -116,7 +119,7 @@ async def _copy(source: Store, target: PostgresStore) -> Counts:
         # a dead letter keeps the id of the outbox row it was, which a new row must not take.
         for name, last in await source._all("SELECT name, seq FROM sqlite_sequence"):
             if name in NUMBERED and last > 0:
-                await target._run(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), ?)", (last,))
+                await target._run(f"SELECT setval(pg_get_serial_sequence('{name}', '{NUMBERED[name]}'), ?)", (last,))
     return counts
 
 

@@ -321,7 +321,8 @@ class ProviderPoller:
         plan = plan_commit(detection, seen_before, self.channels)
         stage = self.noise.stage if self.noise else None
         decisions = await self.store.commit_poll(self.target.name, plan.documents, plan.seen, plan.deliveries,
-                                                 changed=True, noise=stage, tied=plan.tied, lease=self._lease)
+                                                 changed=True, noise=stage, tied=plan.tied, lease=self._lease,
+                                                 events=plan.events)
         self._validators = {document.url: document.validators for document in plan.documents}
         if self.noise is not None:
             self.noise.note(decisions.items())

@@ -148,6 +148,27 @@ MIGRATIONS: tuple[Migration, ...] = (
         detected_at REAL NOT NULL
     );
     """,
+    # The status board: the events log (every event a poll announced, before routing, as the board
+    # shows it; bounded, see store_base.EVENTS_KEPT), and each page's last successful poll beside its
+    # last poll, failed or not. Before this version the last success is known only where the last
+    # poll succeeded, else as the last change at least.
+    """
+    CREATE TABLE events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        event_id TEXT NOT NULL,
+        found_at REAL NOT NULL,
+        provider TEXT NOT NULL,
+        provider_title TEXT NOT NULL,
+        type TEXT NOT NULL,
+        impact TEXT NOT NULL,
+        title TEXT NOT NULL,
+        status TEXT NOT NULL,
+        text TEXT NOT NULL,
+        url TEXT NOT NULL
+    );
+    ALTER TABLE providers ADD COLUMN last_success_at REAL;
+    UPDATE providers SET last_success_at = CASE WHEN consecutive_errors = 0 THEN last_poll_at ELSE last_change_at END;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -116,6 +116,24 @@ MIGRATIONS: tuple[str, ...] = (
         detected_at DOUBLE PRECISION NOT NULL
     );
     """,
+    # The SQLite schema's version 6: the status board's events log and last successful polls.
+    """
+    CREATE TABLE events (
+        seq BIGSERIAL PRIMARY KEY,
+        event_id TEXT NOT NULL,
+        found_at DOUBLE PRECISION NOT NULL,
+        provider TEXT NOT NULL,
+        provider_title TEXT NOT NULL,
+        type TEXT NOT NULL,
+        impact TEXT NOT NULL,
+        title TEXT NOT NULL,
+        status TEXT NOT NULL,
+        text TEXT NOT NULL,
+        url TEXT NOT NULL
+    );
+    ALTER TABLE providers ADD COLUMN last_success_at DOUBLE PRECISION;
+    UPDATE providers SET last_success_at = CASE WHEN consecutive_errors = 0 THEN last_poll_at ELSE last_change_at END;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -22,7 +22,9 @@ async def render_status(config: Config, store: SqlStore, clock: Callable[[], flo
     providers = {row[0]: row for row in await store.provider_rows()}
     provider_table = [("PROVIDER", "LAST POLL", "LAST CHANGE", "NOW", "ERRORS")]
     for provider in config.providers:
-        _, polled, changed, errors, last_error = providers.get(provider.name, (provider.name, None, None, 0, None))
+        row = providers.get(provider.name)
+        polled, changed = (row.last_poll_at, row.last_change_at) if row else (None, None)
+        errors, last_error = (row.consecutive_errors, row.last_error) if row else (0, None)
         indicator = _indicator(await store.page(provider.name), polled is not None)
         failing = f"{errors} ({last_error})" if errors else "0"
         provider_table.append((provider.name, _ago(polled, now), _ago(changed, now), indicator, failing))

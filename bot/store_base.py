@@ -13,15 +13,26 @@ import hashlib
 import json
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import NamedTuple
 
+from bot.board_model import BoardEvent
+from bot.message import compose
 from bot.model import Event, Snapshot, StatusbotError, ThreadRef, Validators
 from bot.noise.group import Ties, ties
 from bot.noise.rows import Decision, Reason, Reminder, Waiting
 from bot.noise.stage import NoiseStage
 from bot.redaction import scrub
+from bot.text import truncate
+from bot.urls import is_web_link
+
+# The events log keeps the newest EVENTS_KEPT events (the board's timeline and the Atom feed read
+# it), each update's text cut to EVENT_TEXT characters: a busy page cannot grow the database.
+EVENTS_KEPT = 1000
+EVENT_TEXT = 500
 
 
 class StateError(StatusbotError):
@@ -82,6 +93,29 @@ class PendingDelivery:
     created_at: float  # unix time the event was queued: delivery latency starts here
 
 
+class ProviderRow(NamedTuple):
+    """One provider as the database knows it (times in unix seconds)."""
+
+    name: str
+    last_poll_at: float | None  # the last poll, failed or not
+    last_success_at: float | None  # the last poll that read the page (changed, unchanged or 304)
+    last_change_at: float | None
+    consecutive_errors: int
+    last_error: str | None
+
+
+class ChannelRow(NamedTuple):
+    """One channel's figures as the database knows them."""
+
+    name: str
+    delivered: int
+    last_delivery_at: float | None
+    disabled_reason: str | None
+    backlog: int  # waiting in the outbox
+    given_up: int  # dead letters
+    suppressed: int
+
+
 @dataclass(frozen=True)
 class ReplicaRow:
     """One replica as `statusbot status` shows it."""
@@ -99,6 +133,9 @@ class SqlStore(ABC):
         self.path = path  # what logs and errors call the database (never with a password)
         self._hidden = frozenset(hidden)  # secrets that no error text written here may carry
         self._served: dict[str, str] = {}  # channel -> the provider whose message went out last
+        # The pages read by the last call of `pages`, parsed, by their documents' stored text: a
+        # page unchanged since is not parsed again.
+        self._parsed: dict[tuple[str, ...], Snapshot] = {}
 
     # ------------------------------------------------------------ the primitives of a database
 
@@ -185,6 +222,25 @@ class SqlStore(ABC):
         rows = await self._all("SELECT snapshot FROM documents WHERE provider = ?", (provider,))
         return _merged(Snapshot.model_validate_json(snapshot) for (snapshot,) in rows) if rows else None
 
+    async def pages(self, providers: Collection[str]) -> dict[str, Snapshot]:
+        """What each of `providers` that was ever read showed when last read (as `page`), in one
+        query. A page whose documents are stored as at the last call is not parsed again."""
+        texts: dict[str, list[str]] = {}
+        for provider, snapshot in await self._all("SELECT provider, snapshot FROM documents"
+                                                  " ORDER BY provider, url_digest"):
+            if provider in providers:
+                texts.setdefault(provider, []).append(snapshot)
+        parsed: dict[tuple[str, ...], Snapshot] = {}
+        pages: dict[str, Snapshot] = {}
+        for provider, documents in texts.items():
+            key = tuple(documents)
+            page = parsed.get(key) or self._parsed.get(key)
+            if page is None:
+                page = _merged(Snapshot.model_validate_json(text) for text in documents)
+            pages[provider] = parsed[key] = page
+        self._parsed = parsed  # only what was read now: the cache never outgrows the pages
+        return pages
+
     async def validators(self, provider: str, urls: Iterable[str]) -> dict[str, Validators]:
         """Only what conditional requests need, without the (large) snapshots."""
         by_digest = {url_digest(url): url for url in urls}
@@ -220,10 +276,12 @@ class SqlStore(ABC):
         noise: NoiseStage | None = None,
         tied: Ties | None = None,
         lease: int | None = None,
+        events: Sequence[Event] = (),
     ) -> dict[str, Decision]:
-        """Persist one poll atomically: documents, seen keys and what its deliveries become, or none
-        of them. Without `noise`, every delivery is an outbox row; with it, each channel's noise rules
-        decide, on what its threads keep back as of this transaction. Returns their decisions.
+        """Persist one poll atomically: documents, seen keys, what its deliveries become and the
+        `events` it announced (before routing: the events log), or none of them. Without `noise`,
+        every delivery is an outbox row; with it, each channel's noise rules decide, on what its
+        threads keep back as of this transaction. Returns their decisions.
         `lease` is the epoch of the lease under which the page was read (`lease(provider)` when
         the poll started): if the page changed hands since, even to come back, the poll raises
         LeaseLost and writes nothing."""
@@ -250,12 +308,35 @@ class SqlStore(ABC):
                 by_channel = _by_channel(deliveries)
                 if by_channel:
                     await self._exclude_release()
-                for channel, events in by_channel.items():
-                    kept = await self._kept(channel, {event.thread_key for event in events})
-                    decisions[channel] = noise.admit(channel, events, kept, tied or {})
+                for channel, routed in by_channel.items():
+                    kept = await self._kept(channel, {event.thread_key for event in routed})
+                    decisions[channel] = noise.admit(channel, routed, kept, tied or {})
                     await self._write(channel, decisions[channel], noise.now())
+            await self._log(events, now)
             await self._record_poll(provider, now, changed, None)
         return decisions
+
+    async def _log(self, events: Sequence[Event], now: float) -> None:
+        """Add `events` to the events log, and forget what is beyond its newest EVENTS_KEPT (a
+        range of its key: cheap)."""
+        if not events:
+            return
+        await self._run_many(
+            "INSERT INTO events (event_id, found_at, provider, provider_title, type, impact, title, status, text, url)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [_logged(event, now) for event in events],
+        )
+        await self._run("DELETE FROM events WHERE seq <= (SELECT max(seq) FROM events) - ?", (EVENTS_KEPT,))
+
+    async def recent_events(self, limit: int) -> list[BoardEvent]:
+        """The newest `limit` events of the log, newest first."""
+        rows = await self._all(
+            "SELECT event_id, found_at, provider, provider_title, type, impact, title, status, text, url"
+            " FROM events ORDER BY seq DESC LIMIT ?", (limit,))
+        return [BoardEvent(id=event_id, at=datetime.fromtimestamp(found_at, UTC), provider=provider,
+                           provider_title=provider_title, type=kind, impact=impact, title=title, status=status,
+                           text=text, url=url)
+                for event_id, found_at, provider, provider_title, kind, impact, title, status, text, url in rows]
 
     async def record_poll(self, provider: str, error: str | None = None) -> None:
         """Note a poll that changed nothing, or failed with `error`."""
@@ -269,22 +350,27 @@ class SqlStore(ABC):
         async with self._transaction():
             # Only newer times are written: a row rewritten with its own value still costs a write
             # (and, on PostgreSQL, a new row version), and replicas report pages they polled before.
+            # A failed poll since may have written a later last_poll_at, which stays.
             await self._run_many(
-                "INSERT INTO providers (name, last_poll_at) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET"
-                " last_poll_at = excluded.last_poll_at"
-                " WHERE excluded.last_poll_at > coalesce(providers.last_poll_at, 0)",
-                polled,
+                "INSERT INTO providers (name, last_poll_at, last_success_at) VALUES (?, ?, ?) ON CONFLICT (name)"
+                " DO UPDATE SET last_success_at = excluded.last_success_at, last_poll_at = CASE"
+                " WHEN excluded.last_poll_at > coalesce(providers.last_poll_at, 0) THEN excluded.last_poll_at"
+                " ELSE providers.last_poll_at END"
+                " WHERE excluded.last_success_at > coalesce(providers.last_success_at, 0)",
+                [(name, at, at) for name, at in polled],
             )
 
     async def _record_poll(self, provider: str, now: float, changed: bool, error: str | None) -> None:
         await self._run(
-            "INSERT INTO providers (name, last_poll_at, last_change_at, consecutive_errors, last_error)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET last_poll_at = excluded.last_poll_at,"
+            "INSERT INTO providers (name, last_poll_at, last_success_at, last_change_at, consecutive_errors,"
+            " last_error) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET last_poll_at = excluded.last_poll_at,"
+            " last_success_at = coalesce(excluded.last_success_at, providers.last_success_at),"
             " last_change_at = coalesce(excluded.last_change_at, providers.last_change_at),"
             " consecutive_errors = CASE WHEN excluded.last_error IS NULL THEN 0"
             " ELSE providers.consecutive_errors + 1 END,"
             " last_error = excluded.last_error",
-            (provider, now, now if changed else None, 0 if error is None else 1, self._scrubbed(error)),
+            (provider, now, now if error is None else None, now if changed else None, 0 if error is None else 1,
+             self._scrubbed(error)),
         )
 
     # ------------------------------------------------------------ platform detection
@@ -293,6 +379,11 @@ class SqlStore(ABC):
         """The platform last detected for a page configured with kind "auto"."""
         rows = await self._all("SELECT kind, url, address_digest FROM platforms WHERE provider = ?", (provider,))
         return StoredPlatform(*rows[0]) if rows else None
+
+    async def platforms(self) -> dict[str, StoredPlatform]:
+        """Every page's detected platform, by provider."""
+        rows = await self._all("SELECT provider, kind, url, address_digest FROM platforms")
+        return {provider: StoredPlatform(kind, url, digest) for provider, kind, url, digest in rows}
 
     async def record_platform(self, provider: str, address: str, kind: str, url: str | None,
                               keep: Iterable[str], lease: int | None = None) -> None:
@@ -491,24 +582,25 @@ class SqlStore(ABC):
 
     # ------------------------------------------------------------ for `statusbot status`
 
-    async def provider_rows(self) -> list[tuple[str, float | None, float | None, int, str | None]]:
-        """(name, last poll, last change, consecutive errors, last error) of every provider seen."""
-        return await self._all(
-            "SELECT name, last_poll_at, last_change_at, consecutive_errors, last_error FROM providers ORDER BY name"
-        )
+    async def provider_rows(self) -> list[ProviderRow]:
+        """Every provider seen, by name."""
+        return [ProviderRow(*row) for row in await self._all(
+            "SELECT name, last_poll_at, last_success_at, last_change_at, consecutive_errors, last_error FROM providers"
+            " ORDER BY name"
+        )]
 
-    async def channel_rows(self) -> list[tuple[str, int, float | None, str | None, int, int, int]]:
-        """(name, delivered, last delivery, disabled reason, backlog, dead letters, suppressed) of
-        every channel seen."""
-        return await self._all(
-            "SELECT name, max(delivered), max(last_delivery_at), max(disabled_reason), sum(backlog), sum(dead),"
+    async def channel_rows(self) -> list[ChannelRow]:
+        """Every channel seen, by name."""
+        return [ChannelRow(*row) for row in await self._all(
+            "SELECT name, max(delivered), max(last_delivery_at), max(disabled_reason), CAST(sum(backlog) AS BIGINT),"
+            " CAST(sum(dead) AS BIGINT),"
             " max(suppressed) FROM ("
             " SELECT name, delivered, last_delivery_at, disabled_reason, 0 AS backlog, 0 AS dead, suppressed"
             " FROM channels"
             " UNION ALL SELECT channel, 0, NULL, NULL, COUNT(*), 0, 0 FROM outbox GROUP BY channel"
             " UNION ALL SELECT channel, 0, NULL, NULL, 0, COUNT(*), 0 FROM dead_letters GROUP BY channel"
             ") AS counts GROUP BY name ORDER BY name"
-        )
+        )]
 
     # ------------------------------------------------------------ helpers
 
@@ -527,6 +619,14 @@ class SqlStore(ABC):
     async def _scalar(self, sql: str, params: Sequence[object] = ()) -> int:
         rows = await self._all(sql, params)
         return int(rows[0][0])
+
+
+def _logged(event: Event, found_at: float) -> tuple[object, ...]:
+    """The events log's row of `event`: what its message says of it (a summary's count, a component's
+    change, an update's text), cut short, and its link only when it is a web link."""
+    message = compose(event)
+    return (event.id, found_at, event.provider, event.provider_title, event.type, event.impact, message.title,
+            event.status, truncate(message.text, EVENT_TEXT), message.url if is_web_link(message.url) else "")
 
 
 def _by_channel(deliveries: Iterable[tuple[str, Event]]) -> dict[str, list[Event]]:

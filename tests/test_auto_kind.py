@@ -152,8 +152,8 @@ async def test_an_unknown_platform_fails_the_poll_naming_what_was_tried(pages, r
     poller = auto_poller(rig, pages.page("/acme", {"": HTML_PAGE}))
     outcome = await poller.poll()
     assert isinstance(outcome.error, UnknownPlatform)
-    (row,) = [row for row in await store.provider_rows() if row[0] == "acme"]
-    assert "no known status page platform at" in str(row[4]) and "Statuspage" in str(row[4])
+    (row,) = [row for row in await store.provider_rows() if row.name == "acme"]
+    assert "no known status page platform at" in str(row.last_error) and "Statuspage" in str(row.last_error)
     assert await store.platform("acme") is None
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.board_model import BoardEvent
 from bot.cli import main
 from bot.migrate import TABLES, MigrateError, migrate
 from bot.model import Event, Snapshot, ThreadRef, Validators
@@ -43,6 +44,7 @@ class OldState:
     providers: list[tuple]
     next_due: float | None
     waiting: dict[tuple[str, str], int]
+    events: list[BoardEvent]
 
 
 async def build_old_state(path: Path) -> OldState:
@@ -55,7 +57,8 @@ async def build_old_state(path: Path) -> OldState:
         documents = [DocumentState(URLS[0], Validators('"e1"', "Tue, 03 Nov 2026 12:00:00 GMT", "h1"),
                                    Snapshot(components={"api": component_event("api", None, "operational").component})),
                      DocumentState(URLS[1], Validators(None, None, "h2"), Snapshot())]
-        await store.commit_poll("acme", documents, SEEN, [("slack", update_event(1)), ("slack", update_event(2))], True)
+        await store.commit_poll("acme", documents, SEEN, [("slack", update_event(1)), ("slack", update_event(2))], True,
+                                events=[update_event(1), update_event(2)])
         await store.mark_delivered(await next_of(store, "slack"), {"channel": "C024BE91L", "ts": "1730635200.000100"})
         await store.mark_attempt(await next_of(store, "slack"), "HTTP 503 from slack.com")
         await store.commit_poll("beta", [], ["comp:db:major_outage"],
@@ -73,7 +76,7 @@ async def build_old_state(path: Path) -> OldState:
         return OldState(await store.documents("acme", URLS), await store.seen_among("acme", SEEN),
                         await store.thread("slack", "acme:incident:i1"), await store.dead_letters("hooks"),
                         await store.channel_rows(), await store.provider_rows(), await store.next_due(),
-                        await store.waiting_counts())
+                        await store.waiting_counts(), await store.recent_events(10))
     finally:
         await store.close()
 
@@ -113,7 +116,8 @@ async def test_the_moved_state_is_the_same_state_on_postgresql(tmp_path, target)
     old = await build_old_state(tmp_path / "statusbot.db")
     counts = await migrate(tmp_path / "statusbot.db", target)
     assert counts == {"seen": len(SEEN) + 4, "documents": 2, "outbox": 4, "dead_letters": 1, "threads": 1,
-                      "channels": 2, "providers": 3, "waiting": 1, "reminders": 1, "platforms": 1}
+                      "channels": 2, "providers": 3, "waiting": 1, "reminders": 1, "platforms": 1,
+                      "events": 2}
     assert await target.documents("acme", URLS) == old.documents
     assert await target.validators("acme", URLS) == {url: state.validators for url, state in old.documents.items()}
     assert await target.seen_among("acme", SEEN) == old.seen == set(SEEN)
@@ -122,6 +126,7 @@ async def test_the_moved_state_is_the_same_state_on_postgresql(tmp_path, target)
     assert await target.dead_letters("hooks") == old.dead
     assert await target.channel_rows() == old.channels
     assert await target.provider_rows() == old.providers
+    assert await target.recent_events(10) == old.events and [e.id for e in old.events] == ["evt_2", "evt_1"]
     assert await target.platform("delta") == StoredPlatform("statuspage", None, url_digest("https://status.delta.test"))
     assert await target.next_due() == old.next_due == START + 60
     assert await target.waiting_counts() == old.waiting == {("chat", "hold"): 1}
@@ -153,7 +158,7 @@ async def test_new_rows_are_numbered_past_every_id_sqlite_gave(tmp_path, target,
     stage = NoiseStage(NOISE, lambda: START)
     await target.commit_poll("acme", [], [], [("hooks", update_event(4)),
                                               ("chat", component_event("web", "operational", "major_outage"))],
-                             True, noise=stage)
+                             True, noise=stage, events=[update_event(4)])
     new = await next_of(target, "hooks", "incident.updated")
     assert new.event.key == "upd:i1:u4" and new.id == last["outbox"] + 1
     # The newest id SQLite gave is a dead letter's: a failure of the new row goes beside it.
@@ -162,6 +167,7 @@ async def test_new_rows_are_numbered_past_every_id_sqlite_gave(tmp_path, target,
     with psycopg.connect(postgres_url) as db:
         assert db.execute("SELECT id FROM waiting WHERE thread_key = 'acme:component:web'").fetchall() == [
             (last["waiting"] + 1,)]
+        assert db.execute("SELECT seq FROM events WHERE event_id = 'evt_4'").fetchall() == [(last["events"] + 1,)]
 
 
 async def test_a_database_already_in_use_is_refused_and_nothing_is_written(tmp_path, target):
@@ -175,7 +181,7 @@ async def test_a_database_already_in_use_is_refused_and_nothing_is_written(tmp_p
         await migrate(tmp_path / "other.db", target)
     assert str(refused.value) == (
         f"database {target.path} already holds a bot's state (rows in seen, documents, outbox, dead_letters,"
-        " threads, channels, providers, waiting, reminders, platforms): migrate copies only into a database no bot has"
+        " threads, channels, providers, waiting, reminders, platforms, events): migrate copies only into a database no bot has"
         " used; nothing was written")
     assert await target.seen_among("delta", ["inc:x"]) == set()
     assert await target.pending_count() == 4 and "delta" not in [row[0] for row in await target.provider_rows()]
@@ -265,7 +271,7 @@ async def test_the_command_moves_a_bot_once_and_never_shows_the_password(tmp_pat
     assert moved.run() == 0, moved.stderr
     assert moved.stdout == [
         f"copied statusbot.db into {postgres_url}: {len(SEEN) + 4} seen, 2 documents, 4 outbox, 1 dead_letters,"
-        " 1 threads, 2 channels, 3 providers, 1 waiting, 1 reminders, 1 platforms\n"]
+        " 1 threads, 2 channels, 3 providers, 1 waiting, 1 reminders, 1 platforms, 2 events\n"]
     again = BotProcess("migrate", "--from", "statusbot.db", "--config", str(config), cwd=tmp_path)
     assert again.run() == 1 and again.stdout == []
     [line] = again.stderr

@@ -141,7 +141,7 @@ async def test_a_failing_page_is_counted_recorded_and_recovers(rig, caplog):
     assert all(str(o.error).startswith("HTTP 503") for o in outcomes)
     rig.pages.serve("/acme/api/v2/summary.json", b"slow down", status=429, headers={"Retry-After": "3000"})
     assert (await rig.poller.poll()).retry_after == 3000.0
-    last_error = {row[0]: row[4] for row in await rig.store.provider_rows()}["acme"]
+    last_error = {row.name: row.last_error for row in await rig.store.provider_rows()}["acme"]
     assert last_error and last_error.startswith("HTTP 429"), "`statusbot status` shows why"
     rig.publish()
     with caplog.at_level(logging.INFO, logger="statusbot.poll"):
