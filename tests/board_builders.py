@@ -138,7 +138,8 @@ def sample_board() -> Board:
                 channel("old", "teams", "disabled", disabled_reason="HTTP 410: the webhook is gone")]
     events = [event(1, "p-outage", "Site down", impact="critical"),
               event(2, "p-degraded", "API", "component.status", "degraded_performance", "", 12, "", "minor"),
-              event(3, "p-maintenance", "Database upgrade", "maintenance.status", "in_progress", "", 20)]
+              event(3, "p-maintenance", "Database upgrade", "maintenance.status", "in_progress", "", 20, "",
+                    "maintenance")]
     return board(providers, channels, events)
 
 
