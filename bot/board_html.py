@@ -51,7 +51,7 @@ SYMBOLS: dict[State, str] = {
 }
 CHANNEL_STATES: dict[ChannelState, tuple[str, str]] = {  # symbol, words
     "disabled": ("⊘", "Disabled"),
-    "backlog": ("⧗", "Backlog"),
+    "backlog": ("◷", "Backlog"),
     "ok": ("✔", "OK"),
 }
 # A component's status as the board's state of the same colour.
@@ -337,7 +337,7 @@ class _Page:
             ("Delivered", c.delivered), ("Given up", c.given_up)))
         last = "never" if c.last_delivery_at is None else self.time(c.last_delivery_at)
         return (f'<tr class="c-{c.state}"><th scope="row" dir="auto">{_text(c.name)}</th>'
-                f'<td data-l="Type">{_text(c.type)}</td><td data-l="State">{_symbol(symbol)} {words}</td>'
+                f'<td data-l="Type">{_text(c.type)}</td><td data-l="State"><span>{_symbol(symbol)} {words}</span></td>'
                 f'{numbers}<td data-l="Last delivery">{last}</td></tr>')
 
     def events(self, events: list[BoardEvent]) -> str:

@@ -200,7 +200,7 @@ def test_channels_show_their_state_backlog_held_and_deferred() -> None:
 
     assert cells == [
         ["old", "teams", "⊘ Disabled: HTTP 410: the webhook is gone", "0", "0", "0", "0", "10", "0", "3 min ago"],
-        ["pager", "webhook", "⧗ Backlog", "4", "1", "2", "0", "10", "0", "3 min ago"],
+        ["pager", "webhook", "◷ Backlog", "4", "1", "2", "0", "10", "0", "3 min ago"],
         ["ops", "slack", "✔ OK", "0", "0", "0", "0", "10", "0", "3 min ago"],
     ]
     assert [row.attrs["class"] for row in rows] == ["c-disabled", "c-backlog", "c-ok"]
