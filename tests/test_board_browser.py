@@ -237,6 +237,10 @@ def test_filter_refresh_and_offline_in_place(board_server: BoardServer, browser:
     page.wait_for_selector("#offline:not([hidden])")
     assert (page.text_content("#offline") or "").startswith("Offline since")
     assert len(_shown_providers(page)) == 120
+    # Meanwhile the ages count on from the last board received (here, three minutes ago).
+    page.clock.run_for(180_000)
+    expect(page.locator(".asof time")).to_have_text("3 min ago")
+    assert page.get_attribute(".asof time", "title")  # the exact time, in the reader's zone
     board_server.failing = False
     page.clock.run_for(16_000)
     page.wait_for_selector("#offline", state="hidden")
