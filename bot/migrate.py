@@ -43,7 +43,8 @@ class Table:
 # Every table of the SQLite schema (bot/state.py), with every column.
 TABLES = (
     Table("seen", ("provider", "key"), ()),
-    Table("documents", ("provider", "url_digest"), ("etag", "last_modified", "body_hash", "snapshot")),
+    Table("documents", ("provider", "url_digest"), ("etag", "last_modified", "body_hash", "snapshot",
+                                                    "snapshot_digest")),
     Table("outbox", ("id",), ("channel", "provider", "thread_key", "event", "created_at", "attempts", "last_error")),
     Table("dead_letters", ("id",), ("channel", "event", "error", "failed_at")),
     Table("threads", ("channel", "thread_key"), ("ref",)),

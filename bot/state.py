@@ -18,7 +18,7 @@ from pathlib import Path
 
 import aiosqlite
 
-from bot.store_base import SqlStore, StateError, url_digest
+from bot.store_base import SqlStore, StateError, snapshot_digest, url_digest
 
 log = logging.getLogger("statusbot.state")
 
@@ -48,6 +48,40 @@ async def _digest_document_urls(db: aiosqlite.Connection) -> None:
         rows = list(await cursor.fetchall())
     await db.executemany("UPDATE documents SET url = ? WHERE rowid = ?", [(url_digest(url), rowid) for rowid, url in rows])
     await db.execute("ALTER TABLE documents RENAME COLUMN url TO url_digest")
+
+
+# The status board: the events log (every event a poll announced, before routing, as the board
+# shows it; bounded, see store_base.EVENTS_KEPT); each page's last successful poll beside its last
+# poll, failed or not (before this version the last success is known only where the last poll
+# succeeded, else as the last change at least); and each document's snapshot digest, so that the
+# board reads and parses again only the pages that changed.
+_BOARD_TABLES = """
+    CREATE TABLE events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        event_id TEXT NOT NULL,
+        found_at REAL NOT NULL,
+        provider TEXT NOT NULL,
+        provider_title TEXT NOT NULL,
+        type TEXT NOT NULL,
+        impact TEXT NOT NULL,
+        title TEXT NOT NULL,
+        status TEXT NOT NULL,
+        text TEXT NOT NULL,
+        url TEXT NOT NULL
+    );
+    ALTER TABLE providers ADD COLUMN last_success_at REAL;
+    UPDATE providers SET last_success_at = CASE WHEN consecutive_errors = 0 THEN last_poll_at ELSE last_change_at END;
+    ALTER TABLE documents ADD COLUMN snapshot_digest TEXT NOT NULL DEFAULT ''
+"""
+
+
+async def _board_state(db: aiosqlite.Connection) -> None:
+    for statement in filter(str.strip, _BOARD_TABLES.split(";")):
+        await db.execute(statement)
+    async with db.execute("SELECT rowid, snapshot FROM documents") as cursor:
+        rows = list(await cursor.fetchall())
+    await db.executemany("UPDATE documents SET snapshot_digest = ? WHERE rowid = ?",
+                         [(snapshot_digest(snapshot), rowid) for rowid, snapshot in rows])
 
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -148,29 +182,8 @@ MIGRATIONS: tuple[Migration, ...] = (
         detected_at REAL NOT NULL
     );
     """,
-    # The status board: the events log (every event a poll announced, before routing, as the board
-    # shows it; bounded, see store_base.EVENTS_KEPT), and each page's last successful poll beside its
-    # last poll, failed or not. Before this version the last success is known only where the last
-    # poll succeeded, else as the last change at least.
-    """
-    CREATE TABLE events (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        event_id TEXT NOT NULL,
-        found_at REAL NOT NULL,
-        provider TEXT NOT NULL,
-        provider_title TEXT NOT NULL,
-        type TEXT NOT NULL,
-        impact TEXT NOT NULL,
-        title TEXT NOT NULL,
-        status TEXT NOT NULL,
-        text TEXT NOT NULL,
-        url TEXT NOT NULL
-    );
-    ALTER TABLE providers ADD COLUMN last_success_at REAL;
-    UPDATE providers SET last_success_at = CASE WHEN consecutive_errors = 0 THEN last_poll_at ELSE last_change_at END;
-    """,
+    _board_state,
 )
-
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -116,7 +116,7 @@ MIGRATIONS: tuple[str, ...] = (
         detected_at DOUBLE PRECISION NOT NULL
     );
     """,
-    # The SQLite schema's version 6: the status board's events log and last successful polls.
+    # The SQLite schema's version 6: the status board's events log, last successful polls and snapshot digests.
     """
     CREATE TABLE events (
         seq BIGSERIAL PRIMARY KEY,
@@ -133,6 +133,8 @@ MIGRATIONS: tuple[str, ...] = (
     );
     ALTER TABLE providers ADD COLUMN last_success_at DOUBLE PRECISION;
     UPDATE providers SET last_success_at = CASE WHEN consecutive_errors = 0 THEN last_poll_at ELSE last_change_at END;
+    ALTER TABLE documents ADD COLUMN snapshot_digest TEXT NOT NULL DEFAULT '';
+    UPDATE documents SET snapshot_digest = encode(sha256(convert_to(snapshot, 'UTF8')), 'hex');
     """,
 )
 

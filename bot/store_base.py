@@ -54,6 +54,11 @@ def url_digest(url: str) -> str:
     return hashlib.sha256(url.encode()).hexdigest()
 
 
+def snapshot_digest(snapshot: str) -> str:
+    """What tells a stored snapshot (its JSON) from another without reading it: its SHA-256."""
+    return hashlib.sha256(snapshot.encode()).hexdigest()
+
+
 @dataclass(frozen=True)
 class DocumentState:
     url: str
@@ -133,8 +138,8 @@ class SqlStore(ABC):
         self.path = path  # what logs and errors call the database (never with a password)
         self._hidden = frozenset(hidden)  # secrets that no error text written here may carry
         self._served: dict[str, str] = {}  # channel -> the provider whose message went out last
-        # The pages read by the last call of `pages`, parsed, by their documents' stored text: a
-        # page unchanged since is not parsed again.
+        # The pages read by the last call of `pages`, parsed, by their documents' snapshot digests:
+        # a page unchanged since is not read nor parsed again.
         self._parsed: dict[tuple[str, ...], Snapshot] = {}
 
     # ------------------------------------------------------------ the primitives of a database
@@ -223,23 +228,29 @@ class SqlStore(ABC):
         return _merged(Snapshot.model_validate_json(snapshot) for (snapshot,) in rows) if rows else None
 
     async def pages(self, providers: Collection[str]) -> dict[str, Snapshot]:
-        """What each of `providers` that was ever read showed when last read (as `page`), in one
-        query. A page whose documents are stored as at the last call is not parsed again."""
-        texts: dict[str, list[str]] = {}
-        for provider, snapshot in await self._all("SELECT provider, snapshot FROM documents"
-                                                  " ORDER BY provider, url_digest"):
+        """What each of `providers` that was ever read showed when last read (as `page`). The
+        documents' digests are read first: only pages whose documents changed since the last call
+        are read and parsed (a history can weigh 100 kB a page, a thousand pages a second)."""
+        digests: dict[str, list[str]] = {}
+        for provider, digest in await self._all("SELECT provider, snapshot_digest FROM documents"
+                                                " ORDER BY provider, url_digest"):
             if provider in providers:
-                texts.setdefault(provider, []).append(snapshot)
-        parsed: dict[tuple[str, ...], Snapshot] = {}
-        pages: dict[str, Snapshot] = {}
-        for provider, documents in texts.items():
-            key = tuple(documents)
-            page = parsed.get(key) or self._parsed.get(key)
-            if page is None:
-                page = _merged(Snapshot.model_validate_json(text) for text in documents)
-            pages[provider] = parsed[key] = page
+                digests.setdefault(provider, []).append(digest)
+        keys = {provider: tuple(page) for provider, page in digests.items()}
+        changed = [provider for provider, key in keys.items() if key not in self._parsed]
+        texts: dict[str, list[tuple[str, str]]] = {}
+        for provider, digest, snapshot in await self._all_among(
+                "SELECT provider, snapshot_digest, snapshot FROM documents WHERE provider IN ({marks})"
+                " ORDER BY provider, url_digest", changed):
+            texts.setdefault(provider, []).append((digest, snapshot))
+        parsed = {key: self._parsed[key] for key in keys.values() if key in self._parsed}
+        for provider, documents in texts.items():  # as they are now: a poll may have changed them since the digests
+            key = tuple(digest for digest, _ in documents)
+            keys[provider] = key
+            if key not in parsed:
+                parsed[key] = _merged(Snapshot.model_validate_json(snapshot) for _, snapshot in documents)
         self._parsed = parsed  # only what was read now: the cache never outgrows the pages
-        return pages
+        return {provider: parsed[key] for provider, key in keys.items() if key in parsed}
 
     async def validators(self, provider: str, urls: Iterable[str]) -> dict[str, Validators]:
         """Only what conditional requests need, without the (large) snapshots."""
@@ -263,7 +274,7 @@ class SqlStore(ABC):
 
     async def seen_among(self, provider: str, keys: Sequence[str]) -> set[str]:
         """Which of `keys` were seen before: an indexed lookup of just these keys."""
-        rows = await self._all_among("SELECT key FROM seen WHERE provider = ? AND key IN ({marks})", provider, keys)
+        rows = await self._all_among("SELECT key FROM seen WHERE provider = ? AND key IN ({marks})", keys, (provider,))
         return {row[0] for row in rows}
 
     async def commit_poll(
@@ -290,14 +301,11 @@ class SqlStore(ABC):
         async with self._transaction():
             await self._fence(provider, lease)
             await self._run_many(
-                "INSERT INTO documents (provider, url_digest, etag, last_modified, body_hash, snapshot)"
-                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (provider, url_digest) DO UPDATE SET etag = excluded.etag,"
-                " last_modified = excluded.last_modified, body_hash = excluded.body_hash, snapshot = excluded.snapshot",
-                [
-                    (provider, url_digest(d.url), d.validators.etag, d.validators.last_modified, d.validators.body_hash,
-                     d.snapshot.model_dump_json())
-                    for d in documents
-                ],
+                "INSERT INTO documents (provider, url_digest, etag, last_modified, body_hash, snapshot, snapshot_digest)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (provider, url_digest) DO UPDATE SET etag = excluded.etag,"
+                " last_modified = excluded.last_modified, body_hash = excluded.body_hash, snapshot = excluded.snapshot,"
+                " snapshot_digest = excluded.snapshot_digest",
+                [_document_row(provider, document) for document in documents],
             )
             await self._run_many(
                 "INSERT INTO seen (provider, key) VALUES (?, ?) ON CONFLICT DO NOTHING", [(provider, key) for key in seen]
@@ -455,7 +463,8 @@ class SqlStore(ABC):
         """For each of `threads` with waiting rows on `channel`: when each reason's rows are due."""
         kept: dict[str, dict[Reason, float]] = {}
         rows = await self._all_among("SELECT thread_key, reason, min(due_at) FROM waiting WHERE channel = ?"
-                                     " AND thread_key IN ({marks}) GROUP BY thread_key, reason", channel, list(threads))
+                                     " AND thread_key IN ({marks}) GROUP BY thread_key, reason", list(threads),
+                                     (channel,))
         for thread_key, reason, due_at in rows:
             kept.setdefault(thread_key, {})[reason] = due_at
         return kept
@@ -607,18 +616,25 @@ class SqlStore(ABC):
     def _scrubbed(self, text: str | None) -> str | None:
         return None if text is None else scrub(text, self._hidden)
 
-    async def _all_among(self, sql: str, first: object, values: Sequence[object]) -> list[tuple]:
-        """The rows of `sql` (parameters: `first`, then `values` where it says `{marks}`), asked
+    async def _all_among(self, sql: str, values: Sequence[object], before: Sequence[object] = ()) -> list[tuple]:
+        """The rows of `sql` (parameters: `before`, then `values` where it says `{marks}`), asked
         for at most 500 values at a time, under SQLite's bound-parameter limit."""
         rows: list[tuple] = []
         for start in range(0, len(values), 500):
             chunk = values[start : start + 500]
-            rows += await self._all(sql.format(marks=",".join("?" * len(chunk))), (first, *chunk))
+            rows += await self._all(sql.format(marks=",".join("?" * len(chunk))), (*before, *chunk))
         return rows
 
     async def _scalar(self, sql: str, params: Sequence[object] = ()) -> int:
         rows = await self._all(sql, params)
         return int(rows[0][0])
+
+
+def _document_row(provider: str, document: DocumentState) -> tuple[object, ...]:
+    snapshot = document.snapshot.model_dump_json()
+    validators = document.validators
+    return (provider, url_digest(document.url), validators.etag, validators.last_modified, validators.body_hash,
+            snapshot, snapshot_digest(snapshot))
 
 
 def _logged(event: Event, found_at: float) -> tuple[object, ...]:

@@ -16,7 +16,7 @@ from bot.model import Component, Incident, Snapshot, Update, Validators
 from bot.plan import PollTarget
 from bot.poll import ProviderPoller
 from bot.state import Store
-from bot.store_base import EVENT_TEXT, EVENTS_KEPT, DocumentState, SqlStore, StateError
+from bot.store_base import EVENT_TEXT, EVENTS_KEPT, DocumentState, SqlStore, StateError, snapshot_digest
 from providers import FORMATS
 from tests.builders import component_event, incident_event, update_event
 from tests.fakes.status_page import PageScript
@@ -24,6 +24,8 @@ from tests.test_poll import Channel
 from tests.test_state_failures import migrate
 
 URL = "https://acme.example/api/v2/summary.json"
+# A document as an earlier version stored it, with a character UTF-8 writes in more than one byte.
+STORED = Snapshot(components={"api": Component(id="api", name="API — Zürich", status="major_outage")}).model_dump_json()
 
 
 def document(snapshot: Snapshot, url: str = URL) -> DocumentState:
@@ -176,6 +178,8 @@ async def test_a_version_5_sqlite_database_gains_the_log_and_the_last_successes(
     path = tmp_path / "state.db"
     await migrate(path, 5)
     with sqlite3.connect(path) as db:
+        db.execute("INSERT INTO documents (provider, url_digest, body_hash, snapshot) VALUES ('well', 'u', 'h', ?)",
+                   (STORED,))
         db.executemany("INSERT INTO providers (name, last_poll_at, last_change_at, consecutive_errors, last_error)"
                        " VALUES (?, ?, ?, ?, ?)", [("well", 200.0, 100.0, 0, None), ("failing", 300.0, 100.0, 2, "HTTP 503"),
                                                    ("never", 300.0, None, 1, "HTTP 503")])
@@ -185,6 +189,9 @@ async def test_a_version_5_sqlite_database_gains_the_log_and_the_last_successes(
         await assert_upgraded(store)
     finally:
         await store.close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT snapshot_digest FROM documents").fetchall() == [(snapshot_digest(STORED),)]
+    db.close()
 
 
 async def test_a_postgresql_database_of_the_schema_before_is_upgraded(postgres_url):
@@ -198,6 +205,8 @@ async def test_a_postgresql_database_of_the_schema_before_is_upgraded(postgres_u
         for migration in MIGRATIONS[:2]:
             for statement in filter(str.strip, migration.split(";")):
                 db.execute(statement)
+        db.execute("INSERT INTO documents (provider, url_digest, body_hash, snapshot) VALUES ('well', 'u', 'h', %s)",
+                   (STORED,))
         for row in [("well", 200.0, 100.0, 0, None), ("failing", 300.0, 100.0, 2, "HTTP 503"),
                     ("never", 300.0, None, 1, "HTTP 503")]:
             db.execute("INSERT INTO providers (name, last_poll_at, last_change_at, consecutive_errors, last_error)"
@@ -208,10 +217,13 @@ async def test_a_postgresql_database_of_the_schema_before_is_upgraded(postgres_u
         await assert_upgraded(store)
     finally:
         await store.close()
+    with psycopg.connect(postgres_url) as db:
+        assert db.execute("SELECT snapshot_digest FROM documents").fetchall() == [(snapshot_digest(STORED),)]
 
 
 async def assert_upgraded(store: SqlStore) -> None:
     """The providers' last successes as known before the log existed, and a log that works."""
+    assert await store.pages({"well", "failing"}) == {"well": Snapshot.model_validate_json(STORED)}
     rows = {row.name: row.last_success_at for row in await store.provider_rows()}
     # The last poll if it succeeded; else the last change, which only a successful poll writes.
     assert rows == {"well": 200.0, "failing": 100.0, "never": None}
