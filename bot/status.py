@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from datetime import datetime
 
+from bot.board import build_board
+from bot.board_model import BoardProvider
 from bot.config import Config
-from bot.model import COMPONENT_IMPACT, COMPONENT_OK, IMPACTS, Snapshot
 from bot.store_base import ReplicaRow, SqlStore
-from bot.text import one_line
+from bot.text import counted, one_line
 
 # A replica beats every 10 seconds at most: one silent for a minute has stopped or lost the
 # database, and its pages go to the others as their leases expire.
@@ -17,30 +19,27 @@ SILENT_AFTER = 60.0
 
 
 async def render_status(config: Config, store: SqlStore, clock: Callable[[], float] = time.time) -> str:
-    """The tables; times are shown relative to `clock()` (seconds since the epoch)."""
+    """The tables; times are shown relative to `clock()` (seconds since the epoch). Each page's
+    state is the status board's (bot/board_provider.py), in its words."""
     now = clock()
-    providers = {row[0]: row for row in await store.provider_rows()}
-    provider_table = [("PROVIDER", "LAST POLL", "LAST CHANGE", "NOW", "ERRORS")]
-    for provider in config.providers:
-        row = providers.get(provider.name)
-        polled, changed = (row.last_poll_at, row.last_change_at) if row else (None, None)
-        errors, last_error = (row.consecutive_errors, row.last_error) if row else (0, None)
-        indicator = _indicator(await store.page(provider.name), polled is not None)
-        failing = f"{errors} ({last_error})" if errors else "0"
-        provider_table.append((provider.name, _ago(polled, now), _ago(changed, now), indicator, failing))
-    channels = {row[0]: row for row in await store.channel_rows()}
-    waiting = await store.waiting_counts()
+    board = await build_board(config, store, now)
+    shown = {provider.name: provider for provider in board.providers}
+    changes = {row.name: row.last_change_at for row in await store.provider_rows()}
+    provider_table = [("PROVIDER", "LAST POLL", "LAST SUCCESS", "LAST CHANGE", "NOW", "ERRORS")]
+    for name in (provider.name for provider in config.providers):
+        provider = shown[name]
+        failing = f"{provider.consecutive_errors} ({provider.error})" if provider.consecutive_errors else "0"
+        provider_table.append((name, _ago(_seconds(provider.last_poll_at), now),
+                               _ago(_seconds(provider.last_success_at), now), _ago(changes.get(name), now),
+                               _now(provider), failing))
     channel_table = [("CHANNEL", "TYPE", "BACKLOG", "HELD", "DEFERRED", "SUPPRESSED", "DELIVERED", "LAST DELIVERY",
                       "GIVEN UP", "STATE")]
-    for channel in config.channels:
-        _, delivered, last, disabled, backlog, dead, suppressed = channels.get(
-            channel.name, (channel.name, 0, None, None, 0, 0, 0))
-        # Deferred: kept back for the end of quiet hours or of a digest period.
-        held, deferred = waiting.get((channel.name, "hold"), 0), sum(
-            waiting.get((channel.name, reason), 0) for reason in ("quiet", "digest"))
-        state = f"disabled: {disabled}" if disabled else "ok"
-        channel_table.append((channel.name, channel.type, str(backlog or 0), str(held), str(deferred),
-                              str(suppressed or 0), str(delivered or 0), _ago(last, now), str(dead or 0), state))
+    channels = {channel.name: channel for channel in board.channels}
+    for channel in (channels[configured.name] for configured in config.channels):
+        state = f"disabled: {channel.disabled_reason}" if channel.disabled_reason else "ok"
+        channel_table.append((channel.name, channel.type, str(channel.backlog), str(channel.held),
+                              str(channel.deferred), str(channel.suppressed), str(channel.delivered),
+                              _ago(_seconds(channel.last_delivery_at), now), str(channel.given_up), state))
     tables: list[Sequence[Sequence[str]]] = [provider_table, channel_table]
     if replicas := await store.replica_rows():
         tables.append(_replica_table(replicas, now))
@@ -57,19 +56,21 @@ def _replica_table(replicas: Sequence[ReplicaRow], now: float) -> list[tuple[str
     return table
 
 
-def _indicator(snapshot: Snapshot | None, polled: bool) -> str:
-    """'ok', or the open incidents and the worst component status, from the stored snapshot."""
-    if snapshot is None:
-        # Failed polls count as polls (LAST POLL shows them), but nothing is known of the page.
-        return "unknown: page never read" if polled else "not polled yet"
-    open_incidents = sum(1 for i in snapshot.incidents.values() if i.kind == "incident" and not i.is_final)
-    broken = [c.status for c in snapshot.components.values() if c.status != COMPONENT_OK]
-    parts = []
-    if open_incidents:
-        parts.append(f"{open_incidents} open incident{'s' if open_incidents > 1 else ''}")
-    if broken:
-        parts.append(max(broken, key=lambda status: IMPACTS.index(COMPONENT_IMPACT.get(status, "minor"))))
-    return ", ".join(parts) or "ok"
+def _now(provider: BoardProvider) -> str:
+    """The page's state in the board's words, then what is behind it: 'Partial outage: 1 open
+    incident, partial_outage' (the worst component status, as the page names it)."""
+    details = []
+    if provider.incidents:
+        details.append(counted(len(provider.incidents), "open incident"))
+    if provider.components:
+        details.append(provider.components[0].status)
+    if provider.maintenances_in_progress:
+        details.append(counted(len(provider.maintenances_in_progress), "maintenance") + " in progress")
+    return ": ".join([provider.state_text, ", ".join(details)]) if details else provider.state_text
+
+
+def _seconds(moment: datetime | None) -> float | None:
+    return None if moment is None else moment.timestamp()
 
 
 def _ago(moment: float | None, now: float) -> str:

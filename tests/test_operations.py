@@ -104,8 +104,9 @@ async def test_status_tells_a_failing_page_from_one_never_polled(store):
     lines = (await render_status(config, store, clock=lambda: two_hours_on)).splitlines()
     acme = next(line for line in lines if line.startswith("acme "))
     nova = next(line for line in lines if line.startswith("nova "))
-    assert acme.split() == ["acme", "2h", "ago", "never", "unknown:", "page", "never", "read", "1", "(HTTP", "503)"]
-    assert nova.split() == ["nova", "never", "never", "not", "polled", "yet", "0"]
+    # Neither page was ever read: the one polled in vain says when and why.
+    assert acme.split() == ["acme", "2h", "ago", "never", "never", "Not", "read", "yet", "1", "(HTTP", "503)"]
+    assert nova.split() == ["nova", "never", "never", "never", "Not", "read", "yet", "0"]
 
 
 def test_status_before_any_run_says_so(tmp_path):
