@@ -1,9 +1,11 @@
-"""The optional HTTP endpoint (`[bot] http = "127.0.0.1:9108"`): /healthz and /metrics.
+"""The optional HTTP endpoint (`[bot] http = "127.0.0.1:9108"`): the status board and its feeds
+(bot/endpoint_board.py), /healthz and /metrics.
 
-It has no authentication and belongs on the host or a private network, but a hostile client
-there still must not take it down: connections are capped and timed (bot/endpoint_connections.py),
-request heads are small, a flood of /healthz costs one database write every few seconds, and
-nothing a client sends reaches the log.
+It is read-only and belongs on the host or a private network, behind `[bot] http_token` where
+others can reach it (bot/endpoint_access.py); a hostile client still must not take it down:
+connections are capped and timed (bot/endpoint_connections.py), request heads are small, a flood
+of /healthz costs one database write every few seconds, a flood of boards one board every few
+seconds, and nothing a client sends reaches the log.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from aiohttp.http_exceptions import HttpProcessingError
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from bot.clock import Clock, LoopClock
+from bot.endpoint_access import SECURITY_HEADERS, Access
+from bot.endpoint_board import BoardSource, BoardViews
 from bot.endpoint_connections import ConnectionLimits, Connections
 from bot.metrics import Metrics
 from bot.model import StatusbotError
@@ -63,13 +67,18 @@ server_log.addFilter(_NoClientBytes())
 
 class Endpoint:
     def __init__(self, address: str, metrics: Metrics, health: HealthCheck, clock: Clock | None = None,
-                 limits: ConnectionLimits | None = None):
-        """`clock` times the reuse of health results (the event loop's by default)."""
+                 limits: ConnectionLimits | None = None, *, board: BoardSource | None = None,
+                 token: str | None = None):
+        """`clock` times the reuse of health results and boards (the event loop's by default);
+        `board` builds the status board (none: no board is served); `token` is `[bot] http_token`."""
         self.host, _, port = address.rpartition(":")
         self.host = self.host or "127.0.0.1"
         self.port = int(port)
         self.metrics = metrics
-        self.health = Reused(health, clock or LoopClock(), _health_kept_for)
+        clock = clock or LoopClock()
+        self.health = Reused(health, clock, _health_kept_for)
+        self.access = Access(token)
+        self.views = BoardViews(board, clock, self.access.guarded) if board is not None else None
         self.limits = limits or ConnectionLimits()
         self._runner: web.AppRunner | None = None
         self._server: asyncio.Server | None = None
@@ -79,6 +88,8 @@ class Endpoint:
         app = web.Application(middlewares=[self._answering])
         app.router.add_get("/healthz", self._healthz)
         app.router.add_get("/metrics", self._metrics)
+        if self.views is not None:
+            self.views.add_routes(app)
         runner = self._runner = web.AppRunner(app, access_log=None, logger=server_log, max_line_size=MAX_LINE,
                                               max_field_size=MAX_FIELD, max_headers=MAX_HEADERS)
         await runner.setup()
@@ -90,7 +101,9 @@ class Endpoint:
         except OSError as exc:
             await runner.cleanup()
             raise EndpointError(f"cannot serve http on {self.host}:{self.port}: {exc.strerror or exc}") from None
-        log.info("serving /healthz and /metrics on http://%s:%d", self.host, self.port)
+        served = "/healthz, /metrics and the status board" if self.views else "/healthz and /metrics"
+        guarded = ", behind [bot] http_token" if self.access.guarded else ""
+        log.info("serving %s on http://%s:%d%s", served, self.host, self.port, guarded)
 
     async def stop(self) -> None:
         if self._server is not None:
@@ -108,10 +121,12 @@ class Endpoint:
         if self._connections is not None and request.transport is not None:
             self._connections.answering(request.transport)
         try:
-            response = await handler(request)
+            response = self.access.refusal() if not self.access.allows(request) else await handler(request)
         except web.HTTPException as exc:  # 404, 405: answers too
+            exc.headers.update(SECURITY_HEADERS)
             exc.force_close()
             raise
+        response.headers.update(SECURITY_HEADERS)
         response.force_close()
         return response
 

@@ -6,6 +6,7 @@ import asyncio
 import functools
 import logging
 import signal
+import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -33,7 +34,8 @@ from bot.store_base import DatabaseUnavailable, SqlStore, StateError
 from bot.store_open import open_store
 
 if TYPE_CHECKING:
-    from bot.endpoint import Endpoint, HealthCheck
+    from bot.board_model import Board
+    from bot.endpoint import Endpoint
 
 log = logging.getLogger("statusbot")
 
@@ -69,7 +71,7 @@ class Service:
             name_replica(store.replica)
         fetcher = Fetcher(self.config.bot.timeout, self.config.bot.max_body_bytes, self._connections())
         http = self.http
-        endpoint = _endpoint(self.config.bot.http, self.metrics, self.health) if self.config.bot.http else None
+        endpoint = self._endpoint(self.config.bot.http, store) if self.config.bot.http else None
         notifiers: dict[str, Notifier] = {}
         joined, beating = None, asyncio.Event()
         try:
@@ -127,6 +129,17 @@ class Service:
         if not task.cancelled() and task.exception() is not None:
             self._report_failures({task}, set())
             self.stop.set()
+
+    def _endpoint(self, address: str, store: SqlStore) -> Endpoint:
+        """The HTTP endpoint, whose server (aiohttp, about 10 MB resident) is loaded only when configured;
+        its board reads the database, so with replicas it shows every page, whoever polls it."""
+        from bot.board import build_board
+        from bot.endpoint import Endpoint
+
+        async def board() -> Board:
+            return await build_board(self.config, store, time.time())
+
+        return Endpoint(address, self.metrics, self.health, board=board, token=self.config.bot.http_token)
 
     async def health(self) -> str | None:
         """None while polls, deliveries and the database all work; else what does not."""
@@ -296,10 +309,3 @@ def _wake(workers: Mapping[str, DeliveryWorker], channels: set[str]) -> None:
     for name in channels:
         if name in workers:
             workers[name].wake.set()
-
-
-def _endpoint(address: str, metrics: Metrics, health: HealthCheck) -> Endpoint:
-    """The HTTP endpoint, whose server (aiohttp, about 10 MB resident) is loaded only when configured."""
-    from bot.endpoint import Endpoint
-
-    return Endpoint(address, metrics, health)
