@@ -182,6 +182,7 @@ SERVICE_URLS = {
     "MATTERMOST_WEBHOOK_URL": "https://mattermost.example.com/hooks/dummykey",
     "TELEGRAM_URL": "tgram://123456789:dummytoken/12345",
     "NTFY_URL": "ntfys://ntfy.example.com/dummy-topic",
+    "STATUSBOT_HTTP_TOKEN": "dummy-board-token-0123456789",
 }
 
 
@@ -189,7 +190,7 @@ def dummy_env(text: str) -> dict[str, str]:
     """A value for each ${VAR}, valid where that kind of variable is used."""
     env = {}
     for name in re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", text):
-        if name in SERVICE_URLS:
+        if name in SERVICE_URLS:  # and other values of a shape of their own
             env[name] = SERVICE_URLS[name]
         elif name.endswith("URL"):
             env[name] = f"https://hooks.example.com/{name.lower()}/123/token"
