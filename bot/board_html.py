@@ -13,10 +13,11 @@ neither: its look and behaviour are the two static files served beside it (`boar
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from html import escape
 from importlib import resources
+from typing import TypeVar
 from urllib.parse import quote, urlsplit
 
 from bot.board_model import (
@@ -31,7 +32,24 @@ from bot.board_model import (
     ChannelState,
     State,
 )
-from bot.text import iso_utc, one_line, plain_text
+from bot.text import iso_utc, one_line, plain_text, truncate
+
+T = TypeVar("T")
+
+# At most this many of each list on a card, then how many more: a page listing hundreds of broken
+# components keeps a small card (the status page and the JSON API have them all).
+SHOWN_INCIDENTS = 5
+SHOWN_COMPONENTS = 8
+SHOWN_MAINTENANCES = 3
+
+# The longest a line of page text (a title, a name, an error) and a body are shown: however long a
+# page writes them, a card stays a card.
+LINE = 200
+BODY = 400
+# How much of the page the cards may take (UTF-8 bytes). When many providers have much to tell, the
+# worst keep their cards and the others become tiles (their state still in words): with a thousand
+# providers the page stays under a megabyte, and the filter brings back any provider's card.
+CARDS_BUDGET = 400_000
 
 # The static files the page loads, served by the endpoint at /<name>: their content types (UTF-8).
 ASSETS = {"board.css": "text/css", "board.js": "text/javascript"}
@@ -81,7 +99,8 @@ EVENT_WORDS = {
     "provider.summary": "Many changes",
     "digest": "Digest",
 }
-LINK = 'rel="noopener noreferrer" dir="auto"'
+# A status page's link: it learns nothing of the board (board.css isolates its text's direction).
+LINK = 'rel="noopener noreferrer"'
 
 
 @functools.cache
@@ -100,12 +119,15 @@ def board_page(board: Board, filter_text: str = "", token: str | None = None) ->
     needle = one_line(filter_text).lower()
     providers = [p for p in board.providers if _matches(needle, p.name, p.title)]
     events = [e for e in board.events if _matches(needle, e.provider, e.provider_title)]
+    shown, crowded = page.providers(providers, needle)
+    # data-crowded tells board.js that a new filter must ask the server: it may bring back cards.
     return "".join([
         page.head(_title(board)),
         page.header(one_line(filter_text)),
-        f'<main id="board" data-generated="{iso_utc(board.generated_at)}" data-q="{escape(needle)}">',
+        f'<main id="board" data-generated="{iso_utc(board.generated_at)}" data-q="{escape(needle)}"'
+        f'{" data-crowded" if crowded else ""}>',
         page.summary(board, len(providers), needle),
-        page.providers(providers, needle),
+        shown,
         page.channels(board.channels),
         page.events(events),
         "</main>",
@@ -114,8 +136,13 @@ def board_page(board: Board, filter_text: str = "", token: str | None = None) ->
     ])
 
 
+def _searched(name: str, title: str) -> tuple[str, str]:
+    """What the filter searches, here and in board.js: the name, and the title as shown, in lower case."""
+    return name.lower(), truncate(one_line(title), LINE).lower()
+
+
 def _matches(needle: str, name: str, title: str) -> bool:
-    return not needle or needle in name.lower() or needle in one_line(title).lower()
+    return not needle or any(needle in key for key in _searched(name, title))
 
 
 def _title(board: Board) -> str:
@@ -128,9 +155,14 @@ def _title(board: Board) -> str:
     return f"Status board: {total - ok:,} of {total:,} not operational"
 
 
-def _text(value: str) -> str:
-    """One line of page text, escaped for an element or a quoted attribute."""
-    return escape(one_line(value), quote=True)
+def _text(value: str, limit: int = LINE) -> str:
+    """One line of page text, at most `limit` characters, escaped for an element or a quoted attribute."""
+    return escape(truncate(one_line(value), limit), quote=True)
+
+
+def _body(value: str) -> str:
+    """Text of several lines (an update, an event's text), at most BODY characters, escaped."""
+    return escape(truncate(plain_text(value), BODY), quote=True)
 
 
 def _href(url: str) -> str | None:
@@ -148,8 +180,16 @@ def _href(url: str) -> str | None:
 def _link(url: str, text: str) -> str:
     href = _href(url)
     if href is None:
-        return f'<span dir="auto">{_text(text)}</span>'
+        return f"<bdi>{_text(text)}</bdi>"
     return f'<a href="{href}" {LINK}>{_text(text)}</a>'
+
+
+def _more(count: int, url: str) -> str:
+    """What a card leaves out: counted, and a link to the status page, which shows it all."""
+    href = _href(url)
+    if href is None:
+        return f"and {count:,} more"
+    return f'<a href="{href}" {LINK}>and {count:,} more on the status page</a>'
 
 
 def _words(status: str) -> str:
@@ -245,38 +285,54 @@ class _Page:
             f'<ul class="counts">{states}</ul><p class="chsum">{" · ".join(channels)}</p></section>'
         )
 
-    def providers(self, providers: list[BoardProvider], needle: str) -> str:
-        """Providers with something to show as cards, the others as compact tiles; each list in the board's order."""
-        cards = [self.card(p) for p in providers if _has_details(p)]
-        tiles = [self.tile(p) for p in providers if not _has_details(p)]
+    def providers(self, providers: list[BoardProvider], needle: str) -> tuple[str, int]:
+        """Providers with something to tell as cards (while CARDS_BUDGET lasts), the others as compact
+        tiles, each list in the board's order; and how many have a tile for want of room."""
+        cards: list[str] = []
+        tiles: list[str] = []
+        budget, crowded = CARDS_BUDGET, 0
+        for p in providers:
+            if _has_details(p) and not crowded:
+                card = self.card(p)
+                budget -= len(card.encode())
+                if budget >= 0:
+                    cards.append(card)
+                    continue
+            crowded += _has_details(p)
+            tiles.append(self.tile(p))
         # Shown when a filter leaves no provider; board.js shows and hides it as one types.
         hidden = "" if needle and not providers else " hidden"
+        crowded_note = (f'<p class="none">{_plural(crowded, "provider", "providers")} with more to tell '
+                        "are tiles here, to keep the page light: filter by name to see their details.</p>"
+                        if crowded else "")
         return "".join([
             '<section aria-labelledby="h-providers"><h2 id="h-providers">Providers</h2>',
             f'<p id="nomatch" class="none"{hidden}>No provider matches the filter.</p>',
             f'<ol class="cards">{"".join(cards)}</ol>' if cards else "",
+            crowded_note,
             f'<ol class="tiles">{"".join(tiles)}</ol>' if tiles else "",
             "</section>",
-        ])
+        ]), crowded
 
     def tile(self, p: BoardProvider) -> str:
         read = "" if p.last_success_at is None else self.time(p.last_success_at)
+        incidents = f" · {_plural(len(p.incidents), 'incident', 'incidents')}" if p.incidents else ""
         return (f'<li class="p s-{p.state}" data-f="{_filter_key(p.name, p.title)}">{_symbol(SYMBOLS[p.state])}'
-                f'{_link(p.url, p.title)}<span class="st">{STATE_WORDS[p.state]}</span>{read}</li>')
+                f'{_link(p.url, p.title)}<span class="st">{STATE_WORDS[p.state]}{incidents}</span>{read}</li>')
 
     def card(self, p: BoardProvider) -> str:
-        parts = [
+        return "".join([
             f'<li class="p card s-{p.state}" data-f="{_filter_key(p.name, p.title)}">',
             f'<h3>{_link(p.url, p.title)}</h3><p class="st">{_state(p.state)}</p>',
             self.poll(p),
-            self.incidents("Ongoing incidents", p.incidents),
-        ]
-        if p.components:
-            parts.append(f'<h4>Components not operational</h4><ul class="comps">{"".join(map(_component, p.components))}</ul>')
-        parts.append(self.incidents("Maintenance in progress", p.maintenances_in_progress))
-        parts.append(self.incidents("Maintenance upcoming", p.maintenances_upcoming))
-        parts.append("</li>")
-        return "".join(parts)
+            self.listed("Ongoing incidents", "incs", p.incidents, self.incident, SHOWN_INCIDENTS, p.url),
+            self.listed("Components not operational", "comps", p.components, _component, SHOWN_COMPONENTS, p.url),
+            self.listed("Maintenance in progress", "incs", p.maintenances_in_progress, self.maintenance,
+                        SHOWN_MAINTENANCES, p.url),
+            self.listed("Maintenance upcoming", "incs", p.maintenances_upcoming, self.maintenance,
+                        SHOWN_MAINTENANCES, p.url),
+            "</li>",
+        ])
 
     def poll(self, p: BoardProvider) -> str:
         if p.last_success_at is not None:
@@ -291,31 +347,45 @@ class _Page:
         times = f" ({p.consecutive_errors:,} in a row)" if p.consecutive_errors > 1 else ""
         when = "" if p.last_poll_at is None else f", {self.time(p.last_poll_at)}"
         return (f'{line}<p class="err">{_symbol(SYMBOLS["unreadable"])} The last poll failed{times}{when}: '
-                f'<span dir="auto">{_text(p.error)}</span></p>')
+                f"<bdi>{_text(p.error)}</bdi></p>")
 
-    def incidents(self, heading: str, incidents: Iterable[BoardIncident]) -> str:
-        items = [self.incident(i) for i in incidents]
-        return f'<h4>{heading}</h4><ul class="incs">{"".join(items)}</ul>' if items else ""
+    def listed(self, heading: str, kind: str, items: Sequence[T], render: Callable[[T], str], limit: int,
+               url: str) -> str:
+        """A card's list of `items` under `heading`, at most `limit` of them; the rest are counted."""
+        if not items:
+            return ""
+        shown = "".join(map(render, items[:limit]))
+        rest = len(items) - limit
+        if rest > 0:
+            shown += f'<li class="more">{_more(rest, url)}</li>'
+        return f'<h4>{heading}</h4><ul class="{kind}">{shown}</ul>'
 
     def incident(self, i: BoardIncident) -> str:
         facts = [f'<span class="tag">{_words(i.status)}</span>']
-        if i.impact and i.impact not in ("none", "maintenance"):
+        if i.impact not in ("none", "maintenance"):
             facts.append(f"{_words(i.impact)} impact")
+        facts += self.span(i)
+        update = ""
+        if i.latest_update is not None:
+            latest = i.latest_update
+            when = "" if latest.at is None else f" {self.time(latest.at)}"
+            update = (f'<p class="upd"><b>{_words(latest.status)}</b>{when}: '
+                      f"<bdi>{_body(latest.body)}</bdi></p>")
+        return f"<li>{_link(i.url, i.title)} {' · '.join(facts)}{update}</li>"
+
+    def maintenance(self, m: BoardIncident) -> str:
+        """A maintenance: its phase once it is more than scheduled, and when it starts and ends."""
+        facts = [] if m.status == "scheduled" else [f'<span class="tag">{_words(m.status)}</span>']
+        return f"<li>{_link(m.url, m.title)} {' · '.join(facts + self.span(m))}</li>"
+
+    def span(self, i: BoardIncident) -> list[str]:
+        """When an incident began, or when a maintenance starts and ends."""
+        facts = []
         if i.started_at is not None:
             facts.append(f"{'starts' if i.started_at > self.now else 'began'} {self.time(i.started_at)}")
         if i.scheduled_until is not None:
             facts.append(f"{'ends' if i.scheduled_until > self.now else 'was due to end'} {self.time(i.scheduled_until)}")
-        parts = [f"<li>{_link(i.url, i.title)} {' · '.join(facts)}"]
-        if i.latest_update is not None:
-            update = i.latest_update
-            when = "" if update.at is None else f" {self.time(update.at)}"
-            parts.append(f'<p class="upd"><b>{_words(update.status)}</b>{when}: '
-                         f'<span dir="auto">{escape(plain_text(update.body), quote=True)}</span></p>')
-        if i.components:
-            names = ", ".join(f'<span dir="auto">{_text(name)}</span>' for name in i.components)
-            parts.append(f'<p class="aff">Affects {names}</p>')
-        parts.append("</li>")
-        return "".join(parts)
+        return facts
 
     def channels(self, channels: tuple[BoardChannel, ...]) -> str:
         if not channels:
@@ -331,12 +401,12 @@ class _Page:
     def channel(self, c: BoardChannel) -> str:
         symbol, words = CHANNEL_STATES[c.state]
         if c.disabled_reason:
-            words = f'{words}: <span dir="auto">{_text(c.disabled_reason)}</span>'
+            words = f"{words}: <bdi>{_text(c.disabled_reason)}</bdi>"
         numbers = "".join(f'<td class="n" data-l="{label}">{value:,}</td>' for label, value in (
             ("Backlog", c.backlog), ("Held", c.held), ("Deferred", c.deferred), ("Suppressed", c.suppressed),
             ("Delivered", c.delivered), ("Given up", c.given_up)))
         last = "never" if c.last_delivery_at is None else self.time(c.last_delivery_at)
-        return (f'<tr class="c-{c.state}"><th scope="row" dir="auto">{_text(c.name)}</th>'
+        return (f'<tr class="c-{c.state}"><th scope="row"><bdi>{_text(c.name)}</bdi></th>'
                 f'<td data-l="Type">{_text(c.type)}</td><td data-l="State"><span>{_symbol(symbol)} {words}</span></td>'
                 f'{numbers}<td data-l="Last delivery">{last}</td></tr>')
 
@@ -350,9 +420,9 @@ class _Page:
         colour = f' class="s-{state}"' if state else ""
         what = EVENT_WORDS.get(e.type) or _words(e.type.replace(".", " "))
         impact = f" · {_words(e.impact)} impact" if state and state != "maintenance" else ""
-        text = f'<p class="txt" dir="auto">{escape(plain_text(e.text), quote=True)}</p>' if e.text else ""
+        text = f'<p class="txt">{_body(e.text)}</p>' if e.text else ""
         return (f'<li{colour} data-f="{_filter_key(e.provider, e.provider_title)}">{self.time(e.at)} '
-                f'<b dir="auto">{_text(e.provider_title)}</b> {what}: {_link(e.url, e.title)} '
+                f'<b>{_text(e.provider_title)}</b> {what}: {_link(e.url, e.title)} '
                 f'<span class="tag">{_words(e.status)}</span>{impact}{text}</li>')
 
     def footer(self, version: str) -> str:
@@ -367,13 +437,13 @@ def _has_details(p: BoardProvider) -> bool:
 
 
 def _filter_key(name: str, title: str) -> str:
-    """What the live filter searches (board.js): the name and the title, lower case, each once."""
-    name, title = name.lower(), one_line(title).lower()
+    """The filter's keys for board.js, each once."""
+    name, title = _searched(name, title)
     return escape(name if title == name else f"{name}\n{title}", quote=True)
 
 
 def _component(c: BoardComponent) -> str:
     state = COMPONENT_STATES.get(c.status, "unknown")
-    group = f'<span dir="auto">{_text(c.group)}</span> › ' if c.group else ""
-    return (f'<li class="s-{state}">{_symbol(SYMBOLS[state])} {group}<span dir="auto">{_text(c.name)}</span>: '
-            f"{_words(c.status)}</li>")
+    group = f"<bdi>{_text(c.group)}</bdi> › " if c.group else ""
+    # Its symbol is the stylesheet's (by its class): a card may list several.
+    return f'<li class="s-{state}">{group}<bdi>{_text(c.name)}</bdi>: {_words(c.status)}</li>'

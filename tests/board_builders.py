@@ -153,3 +153,33 @@ def large_board(count: int = 1000, troubled_every: int = 20, events: int = 50) -
     channels = [channel(f"channel-{n}", backlog=n) for n in range(4)]
     timeline = [event(n, f"provider-{n * troubled_every % count:04d}", minutes=n * 7) for n in range(events)]
     return board(providers, channels, timeline)
+
+
+# An update as long as the board shows one (bot.board_provider.LATEST_UPDATE_TEXT).
+LONG_UPDATE = ("We are investigating elevated error rates and latency for requests in the EU region. "
+               "Some customers may see timeouts when saving changes. Our engineers have identified a faulty "
+               "deployment and are rolling it back; we will post another update within 30 minutes or as soon as "
+               "we know more.")[:300]
+
+
+def busy(name: str, title: str) -> BoardProvider:
+    """A provider with as much to tell as a large real page on a bad day: an incident with a long
+    update, three degraded components, a maintenance in progress and two upcoming."""
+    return provider(
+        name, "degraded", title,
+        incidents=[incident(title=f"Elevated errors for {title} API (eu-west)", impact="major",
+                            url=f"https://stspg.io/{name[:8]}", update=latest(LONG_UPDATE, "identified"))],
+        components=[component(f"{word} service (eu-west)", "degraded_performance", group="EU WEST")
+                    for word in ("Checkout", "Search", "Webhooks")],
+        in_progress=[maintenance("m0", f"Scheduled maintenance of {title} database", "in_progress", -30, 120,
+                                 url=f"https://stspg.io/{name[:6]}m0")],
+        upcoming=[maintenance(f"m{n}", f"Scheduled maintenance of {title} storage", starts_in=n * 1440,
+                              url=f"https://stspg.io/{name[:6]}m{n}") for n in (1, 2)])
+
+
+def busy_board(count: int = 1000) -> Board:
+    """`count` providers, every one of them `busy`: the heaviest board a large deployment shows."""
+    return board([busy(f"provider-{n:04d}", f"Provider {n:04d}") for n in range(count)],
+                 [channel(f"channel-{n}", backlog=n) for n in range(4)],
+                 [event(n, f"provider-{n:04d}", minutes=n * 7) for n in range(100)])
+

@@ -9,6 +9,7 @@
 
 (() => {
   const REFRESH_MS = 15000;
+  const TYPING_PAUSE_MS = 300;
 
   const box = document.getElementById("q");
   const form = box && box.form;
@@ -77,12 +78,17 @@
     window.history.replaceState(null, "", url);
   }
 
-  // The server filtered the page by the query it was asked; a query that is not narrower needs
-  // the providers it left out.
+  // The server filtered the page by the query it was asked: a query that is not narrower needs the
+  // providers it left out. On a crowded board (some providers were tiles for want of room) any new
+  // query may bring back cards. Either way it asks once typing pauses.
   function filterChanged() {
     applyFilter();
     keepQueryInAddress();
-    if (!needle().includes(board().dataset.q || "")) refresh();
+    const main = board();
+    if (!needle().includes(main.dataset.q || "") || "crowded" in main.dataset) {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(refresh, TYPING_PAUSE_MS);
+    }
   }
 
   function showOffline() {
