@@ -22,7 +22,7 @@ async def build_board(config: Config, store: SqlStore, now: float) -> Board:
     left out), every configured channel and the newest events, as of `now` (unix seconds)."""
     moment = datetime.fromtimestamp(now, UTC)
     rows = {row.name: row for row in await store.provider_rows()}
-    pages = await store.pages({provider.name for provider in config.providers})
+    pages = await store.current_pages({provider.name: provider.components for provider in config.providers})
     platforms = await store.platforms()
     providers = [board_provider(provider, rows.get(provider.name), pages.get(provider.name),
                                 _kind(provider, platforms.get(provider.name)),

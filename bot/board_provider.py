@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 
 from bot.board_model import STATE_WORDS, STATES, BoardComponent, BoardIncident, BoardProvider, LatestUpdate, State
 from bot.config import ProviderConfig
-from bot.detect import scope
 from bot.model import COMPONENT_OK, Component, Incident, Snapshot
 from bot.store_base import ProviderRow
 from bot.text import one_line, truncate
@@ -38,11 +37,11 @@ _NEVER = datetime.max.replace(tzinfo=UTC)
 
 def board_provider(provider: ProviderConfig, row: ProviderRow | None, page: Snapshot | None, kind: str, url: str,
                    now: datetime) -> BoardProvider:
-    """The board's view of `provider`: `row` is what the database says of its polls, `page` what it
-    showed when last read (scoped to the provider's `components`, as the bot announces it), `kind`
-    the platform it is read as, `url` its public address."""
+    """The board's view of `provider`: `row` is what the database says of its polls, `page` how it
+    stands as last read (None: never read), within its `components` as the bot announces it
+    (SqlStore.current_pages), `kind` the platform it is read as, `url` its public address."""
     failing = row is not None and row.consecutive_errors > 0
-    shown = Snapshot() if page is None else scope(page, provider.components)
+    shown = page or Snapshot()
     broken, incidents, in_progress = _broken(shown), _open_incidents(shown), _in_progress(shown, now)
     state: State = "unknown" if page is None else _state(broken, incidents, in_progress, failing)
     return BoardProvider(

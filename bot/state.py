@@ -54,7 +54,8 @@ async def _digest_document_urls(db: aiosqlite.Connection) -> None:
 # shows it; bounded, see store_base.EVENTS_KEPT); each page's last successful poll beside its last
 # poll, failed or not (before this version the last success is known only where the last poll
 # succeeded, else as the last change at least); and each document's snapshot digest, so that the
-# board reads and parses again only the pages that changed.
+# board reads and parses again only the pages that changed (the digests are read from an index: in
+# the table each one follows its snapshot, which SQLite would read through to reach it).
 _BOARD_TABLES = """
     CREATE TABLE events (
         seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -71,7 +72,8 @@ _BOARD_TABLES = """
     );
     ALTER TABLE providers ADD COLUMN last_success_at REAL;
     UPDATE providers SET last_success_at = CASE WHEN consecutive_errors = 0 THEN last_poll_at ELSE last_change_at END;
-    ALTER TABLE documents ADD COLUMN snapshot_digest TEXT NOT NULL DEFAULT ''
+    ALTER TABLE documents ADD COLUMN snapshot_digest TEXT NOT NULL DEFAULT '';
+    CREATE INDEX documents_digests ON documents (provider, url_digest, snapshot_digest)
 """
 
 

@@ -13,15 +13,16 @@ import hashlib
 import json
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import NamedTuple
 
 from bot.board_model import BoardEvent
+from bot.detect import scope
 from bot.message import compose
-from bot.model import Event, Snapshot, StatusbotError, ThreadRef, Validators
+from bot.model import COMPONENT_OK, Event, Snapshot, StatusbotError, ThreadRef, Validators
 from bot.noise.group import Ties, ties
 from bot.noise.rows import Decision, Reason, Reminder, Waiting
 from bot.noise.stage import NoiseStage
@@ -138,9 +139,9 @@ class SqlStore(ABC):
         self.path = path  # what logs and errors call the database (never with a password)
         self._hidden = frozenset(hidden)  # secrets that no error text written here may carry
         self._served: dict[str, str] = {}  # channel -> the provider whose message went out last
-        # The pages read by the last call of `pages`, parsed, by their documents' snapshot digests:
-        # a page unchanged since is not read nor parsed again.
-        self._parsed: dict[tuple[str, ...], Snapshot] = {}
+        # What the last call of `current_pages` read, by scope and documents' snapshot digests: a
+        # page unchanged since is not read nor parsed again.
+        self._standing: dict[tuple[tuple[str, ...], tuple[str, ...]], Snapshot] = {}
 
     # ------------------------------------------------------------ the primitives of a database
 
@@ -227,30 +228,36 @@ class SqlStore(ABC):
         rows = await self._all("SELECT snapshot FROM documents WHERE provider = ?", (provider,))
         return _merged(Snapshot.model_validate_json(snapshot) for (snapshot,) in rows) if rows else None
 
-    async def pages(self, providers: Collection[str]) -> dict[str, Snapshot]:
-        """What each of `providers` that was ever read showed when last read (as `page`). The
-        documents' digests are read first: only pages whose documents changed since the last call
-        are read and parsed (a history can weigh 100 kB a page, a thousand pages a second)."""
+    async def current_pages(self, scopes: Mapping[str, tuple[str, ...]]) -> dict[str, Snapshot]:
+        """How each page of `scopes` (provider -> its `components` setting; empty: all) stands as
+        last read, within that scope (bot.detect.scope): its components that are not operational
+        and its incidents and maintenances that are not over; pages never read are left out. What
+        the status board shows, kept between calls: only pages whose documents changed since (by
+        their digests, read first) are read and parsed again, and only what is wrong is kept (a
+        thousand pages' healthy components and histories in memory would slow every garbage
+        collection of the process)."""
         digests: dict[str, list[str]] = {}
         for provider, digest in await self._all("SELECT provider, snapshot_digest FROM documents"
                                                 " ORDER BY provider, url_digest"):
-            if provider in providers:
+            if provider in scopes:
                 digests.setdefault(provider, []).append(digest)
-        keys = {provider: tuple(page) for provider, page in digests.items()}
-        changed = [provider for provider, key in keys.items() if key not in self._parsed]
+        keys = {provider: (scopes[provider], tuple(page)) for provider, page in digests.items()}
+        changed = [provider for provider, key in keys.items() if key not in self._standing]
         texts: dict[str, list[tuple[str, str]]] = {}
         for provider, digest, snapshot in await self._all_among(
                 "SELECT provider, snapshot_digest, snapshot FROM documents WHERE provider IN ({marks})"
                 " ORDER BY provider, url_digest", changed):
             texts.setdefault(provider, []).append((digest, snapshot))
-        parsed = {key: self._parsed[key] for key in keys.values() if key in self._parsed}
+        standing = {key: self._standing[key] for key in keys.values() if key in self._standing}
         for provider, documents in texts.items():  # as they are now: a poll may have changed them since the digests
-            key = tuple(digest for digest, _ in documents)
-            keys[provider] = key
-            if key not in parsed:
-                parsed[key] = _merged(Snapshot.model_validate_json(snapshot) for _, snapshot in documents)
-        self._parsed = parsed  # only what was read now: the cache never outgrows the pages
-        return {provider: parsed[key] for provider, key in keys.items() if key in parsed}
+            key = keys[provider] = (scopes[provider], tuple(digest for digest, _ in documents))
+            if key not in standing:
+                page = scope(_merged(Snapshot.model_validate_json(snapshot) for _, snapshot in documents), key[0])
+                standing[key] = Snapshot(
+                    components={cid: c for cid, c in page.components.items() if c.status != COMPONENT_OK},
+                    incidents={iid: incident for iid, incident in page.incidents.items() if not incident.is_final})
+        self._standing = standing  # only what was read now: the cache never outgrows the pages
+        return {provider: standing[key] for provider, key in keys.items() if key in standing}
 
     async def validators(self, provider: str, urls: Iterable[str]) -> dict[str, Validators]:
         """Only what conditional requests need, without the (large) snapshots."""

@@ -48,8 +48,8 @@ def page(*items: Component | Incident) -> Snapshot:
                     incidents={i.id: i for i in items if isinstance(i, Incident)})
 
 
-def provider(name: str = "acme", components: tuple[str, ...] = (), url: str = "https://status.acme.test") -> ProviderConfig:
-    return ProviderConfig(name, name.title(), "statuspage", url, 60, components)
+def provider(name: str = "acme") -> ProviderConfig:
+    return ProviderConfig(name, name.title(), "statuspage", f"https://status.{name}.test", 60)
 
 
 def row(errors: int = 0, error: str | None = None) -> ProviderRow:
@@ -139,20 +139,14 @@ def test_incidents_most_recently_updated_first_with_their_latest_update():
     assert quiet.started_at == NOW - 5 * HOUR and shown_now.state == "partial"
 
 
-def test_components_worst_first_within_the_providers_components():
+def test_components_worst_first():
     shown = page(component("web", "degraded_performance", "Front"), component("api", "major_outage"),
                  component("db", "partial_outage", "Data"), component("cdn", "under_maintenance", "Front"),
-                 component("ok", "operational", "Front"),
-                 incident("on-db", impact="critical", component_ids=("db",)), incident("anywhere"))
+                 component("ok", "operational", "Front"))
     everything = board_provider(provider(), row(), shown, "statuspage", "", NOW)
     assert [(c.name, c.group, c.status) for c in everything.components] == [
         ("API", None, "major_outage"), ("DB", "Data", "partial_outage"), ("WEB", "Front", "degraded_performance"),
         ("CDN", "Front", "under_maintenance")]
-    # Only the components the provider is configured for, as the bot announces them (by name or group),
-    # and the incidents touching them or naming none.
-    scoped = board_provider(provider(components=("Front",)), row(), shown, "statuspage", "", NOW)
-    assert [c.name for c in scoped.components] == ["WEB", "CDN"]
-    assert [i.id for i in scoped.incidents] == ["anywhere"] and scoped.state == "degraded"
 
 
 def test_hostile_page_text_stays_data_and_lines_stay_lines():
@@ -310,3 +304,32 @@ async def test_a_detected_platform_is_shown_for_a_page_of_kind_auto(store: Store
     await store.record_platform("moved", "https://old.moved.test", "cachet", None, keep=[])  # another address
     board = await build_board(config, store, NOW.timestamp())
     assert {p.name: p.kind for p in board.providers} == {"acme": "instatus", "moved": "auto"}
+
+
+async def test_only_the_providers_components_count_and_only_what_is_wrong_is_kept(any_store: SqlStore, tmp_path: Path):
+    config = load(tmp_path, """
+[[providers]]
+name = "front"
+kind = "statuspage"
+url = "https://status.acme.test"
+components = ["Front"]
+
+[[providers]]
+name = "all"
+kind = "statuspage"
+url = "https://status.acme.test"
+""" + CHANNELS)
+    whole = page(component("web", "degraded_performance", "Front"), component("api", "major_outage"),
+                 component("cdn", "operational", "Front"), incident("on-api", impact="critical", component_ids=("api",)),
+                 incident("on-cdn", impact="major", component_ids=("cdn",)), incident("anywhere"),
+                 incident("over", "resolved", "critical"))
+    for name in ("front", "all"):
+        await any_store.commit_poll(name, [document(whole)], [], [], True)
+    # By name or group, as the bot announces them; an incident counts if it touches them or names none.
+    standing = await any_store.current_pages({"front": ("Front",), "all": ()})
+    assert (set(standing["front"].components), set(standing["front"].incidents)) == ({"web"}, {"on-cdn", "anywhere"})
+    assert (set(standing["all"].components), set(standing["all"].incidents)) == (
+        {"web", "api"}, {"on-api", "on-cdn", "anywhere"})
+    board = {p.name: p for p in (await build_board(config, any_store, NOW.timestamp())).providers}
+    assert board["front"].state == "partial" and [c.name for c in board["front"].components] == ["WEB"]
+    assert board["all"].state == "outage" and [c.name for c in board["all"].components] == ["API", "WEB"]

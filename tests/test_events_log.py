@@ -155,20 +155,24 @@ async def test_the_last_success_is_kept_beside_the_last_poll(any_store):
 
 async def test_every_page_is_read_in_one_go_and_parsed_once(any_store):
     components = {f"c{n}": Component(id=f"c{n}", name=f"C{n}", status="operational") for n in range(3)}
+    over = incident().model_copy(update={"id": "i0", "status": "resolved"})
     await any_store.commit_poll("acme", [document(Snapshot(components=components)),
-                                         document(Snapshot(incidents={"i1": incident()}), URL + "?2")], [], [], True)
+                                         document(Snapshot(incidents={"i0": over, "i1": incident()}), URL + "?2")],
+                                [], [], True)
     await any_store.commit_poll("nova", [document(Snapshot())], [], [], True)
     await any_store.commit_poll("gone", [document(Snapshot())], [], [], True)  # no longer configured
 
-    pages = await any_store.pages({"acme", "nova", "never"})
-    assert pages == {"acme": await any_store.page("acme"), "nova": Snapshot()}
-    assert set(pages["acme"].components) == {"c0", "c1", "c2"} and set(pages["acme"].incidents) == {"i1"}
-    again = await any_store.pages({"acme", "nova"})
+    scopes: dict[str, tuple[str, ...]] = {"acme": (), "nova": (), "never": ()}
+    pages = await any_store.current_pages(scopes)
+    # Only what is wrong: no operational component, no incident that is over.
+    assert pages == {"acme": Snapshot(incidents={"i1": incident()}), "nova": Snapshot()}
+    assert set((await any_store.page("acme")).incidents) == {"i0", "i1"}, "the page itself is all there"
+    again = await any_store.current_pages(scopes)
     assert again["acme"] is pages["acme"], "an unchanged page is not parsed again"
     broken = {"c0": components["c0"].model_copy(update={"status": "major_outage"})}
     await any_store.commit_poll("acme", [document(Snapshot(components=broken))], [], [], True)
-    changed = await any_store.pages({"acme"})
-    assert changed["acme"].components["c0"].status == "major_outage" and changed["acme"] == await any_store.page("acme")
+    changed = await any_store.current_pages(scopes)
+    assert changed["acme"] == Snapshot(components=broken, incidents={"i1": incident()})
 
 
 # ------------------------------------------------------------ from the schema before
@@ -223,7 +227,7 @@ async def test_a_postgresql_database_of_the_schema_before_is_upgraded(postgres_u
 
 async def assert_upgraded(store: SqlStore) -> None:
     """The providers' last successes as known before the log existed, and a log that works."""
-    assert await store.pages({"well", "failing"}) == {"well": Snapshot.model_validate_json(STORED)}
+    assert await store.current_pages({"well": (), "failing": ()}) == {"well": Snapshot.model_validate_json(STORED)}
     rows = {row.name: row.last_success_at for row in await store.provider_rows()}
     # The last poll if it succeeded; else the last change, which only a successful poll writes.
     assert rows == {"well": 200.0, "failing": 100.0, "never": None}
