@@ -1,9 +1,10 @@
 """The status board in a real browser: Debian's Chromium, driven by Playwright, at desktop and phone
-widths, with JavaScript on and off, against a local HTTP server that serves the page and its two
-static files under the endpoint's Content-Security-Policy and asks for a token.
+widths, with JavaScript on and off. Most tests open the real endpoint (bot.endpoint, in process,
+behind a token, with its Content-Security-Policy) serving boards the test builds; the last opens a
+running bot's board and sees a status page's new incident arrive.
 
 Screenshots are kept in tests/artifacts/ (not committed). The page's timers run on Playwright's
-fake clock: a refresh happens when the test moves the clock, never after a real wait.
+clock: a refresh happens when the test moves the clock, never after a real wait.
 """
 
 from __future__ import annotations
@@ -13,17 +14,24 @@ import contextlib
 import shutil
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from aiohttp import web
 
-from bot.board_html import board_asset, board_page
 from bot.board_model import Board
+from bot.endpoint import Endpoint
+from bot.endpoint_board import BOARD_FOR
+from bot.metrics import Metrics
+from bot.store_base import DatabaseUnavailable
 from tests.board_builders import NOW, board, channel, event, incident, provider, troubled
+from tests.bot_process import BotProcess
+from tests.eventually import eventually
+from tests.fakes.status_page import StatusPageServer
+from tests.fakes.webhook_receiver import WebhookReceiver
 from tests.ports import free_port
+from tests.test_endpoint import HandClock, healthy
+from tests.world import World
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, ConsoleMessage, Page, Response, ViewportSize
@@ -36,11 +44,11 @@ playwright_api = pytest.importorskip("playwright.sync_api")
 expect, sync_playwright = playwright_api.expect, playwright_api.sync_playwright
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-       "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+HOST = "127.0.0.1"
 TOKEN = "wall-screen-token-0123456789"
 DESKTOP: ViewportSize = {"width": 1280, "height": 800}
 PHONE: ViewportSize = {"width": 390, "height": 844}
+REFRESH = 16_000  # ms of the page's clock that hold one refresh (board.js: every 15 s)
 NAMES = ("Proseware CI", "Wingtip Storage", "Fourth Coffee Maps", "Lucerne Auth", "Margie Queue", "Trey Analytics",
          "Coho Builds", "Alpine Push", "Humongous Video", "Woodgrove Ledger", "Blue Yonder Air", "Relecloud Chat")
 
@@ -67,55 +75,44 @@ def showcase() -> Board:
     return board(providers, channels, events)
 
 
-@dataclass
 class BoardServer:
-    """Serves `board` at / (filtered by ?q=) and the static files, as the endpoint does, to holders of TOKEN;
-    answers 503 while `failing`."""
+    """The real endpoint (bot.endpoint), in a thread of its own, serving `board` behind TOKEN; while
+    `failing`, the board cannot be built (the database is down) and the page is a 503."""
 
-    board: Board
-    failing: bool = False
-    port: int = field(default_factory=free_port)
+    def __init__(self, board: Board):
+        self.board = board
+        self.failing = False
+        self.clock = HandClock()
+        self.endpoint = Endpoint(f"{HOST}:{free_port()}", Metrics(), healthy, self.clock, board=self.source,
+                                 token=TOKEN)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/?token={TOKEN}"
+        return f"http://{HOST}:{self.endpoint.port}/?token={TOKEN}"
 
-    async def page(self, request: web.Request) -> web.StreamResponse:
-        if request.query.get("token") != TOKEN:
-            return web.Response(status=401, text="token required\n")
-        if request.path == "/":
-            if self.failing:
-                return web.Response(status=503, text="unavailable\n")
-            html = board_page(self.board, request.query.get("q", ""), request.query.get("token"))
-            return web.Response(text=html, content_type="text/html", headers=_headers())
-        asset = board_asset(request.path.lstrip("/"))
-        if asset is None:
-            return web.Response(status=404, text="not found\n")
-        body, content_type = asset
-        return web.Response(body=body, content_type=content_type, charset="utf-8", headers=_headers())
+    async def source(self) -> Board:
+        if self.failing:
+            raise DatabaseUnavailable("the database is unreachable")
+        return self.board
+
+    def show(self, board: Board | None = None, failing: bool = False) -> None:
+        """From now on, `board` (or the same one), or a database that fails."""
+        self.board, self.failing = board or self.board, failing
+        self.clock.time += BOARD_FOR  # the board the endpoint keeps for a while is now too old
 
     @contextlib.contextmanager
     def serving(self) -> Iterator[BoardServer]:
         loop = asyncio.new_event_loop()
-        app = web.Application()
-        app.router.add_get("/{path:.*}", self.page)
-        runner = web.AppRunner(app, access_log=None)
-        loop.run_until_complete(runner.setup())
-        loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", self.port).start())
-        thread = threading.Thread(target=loop.run_forever, name="board-server", daemon=True)
+        thread = threading.Thread(target=loop.run_forever, name="board-endpoint", daemon=True)
         thread.start()
+        asyncio.run_coroutine_threadsafe(self.endpoint.start(), loop).result(10)
         try:
             yield self
         finally:
-            asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(10)
+            asyncio.run_coroutine_threadsafe(self.endpoint.stop(), loop).result(10)
             loop.call_soon_threadsafe(loop.stop)
             thread.join(10)
             loop.close()
-
-
-def _headers() -> dict[str, str]:
-    return {"Content-Security-Policy": CSP, "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "no-store"}
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +124,7 @@ def server() -> Iterator[BoardServer]:
 @pytest.fixture
 def board_server(server: BoardServer) -> BoardServer:
     """The module's server, showing the showcase again for each test."""
-    server.board, server.failing = showcase(), False
+    server.show(showcase())
     return server
 
 
@@ -218,8 +215,8 @@ def test_filter_refresh_and_offline_in_place(board_server: BoardServer, browser:
 
     # A new incident on the server: the next refresh shows it, the filter and the typing intact.
     news = provider("contoso", "outage", "Contoso Cloud", incidents=[incident(title="Region eu-west down")])
-    board_server.board = board([news, *(p for p in board_server.board.providers if p.name != "contoso")])
-    page.clock.run_for(16_000)
+    board_server.show(board([news, *(p for p in board_server.board.providers if p.name != "contoso")]))
+    page.clock.run_for(REFRESH)
     page.wait_for_selector("text=Region eu-west down")
     assert page.evaluate("window.loadedOnce") is True
     assert page.evaluate("document.activeElement.id") == "q"
@@ -232,8 +229,8 @@ def test_filter_refresh_and_offline_in_place(board_server: BoardServer, browser:
     assert len(_shown_providers(page)) == 120 and "q=" not in page.url
 
     # The server fails: the last board stays, with a notice; it comes back on the next refresh.
-    board_server.failing = True
-    page.clock.run_for(16_000)
+    board_server.show(failing=True)
+    page.clock.run_for(REFRESH)
     page.wait_for_selector("#offline:not([hidden])")
     assert (page.text_content("#offline") or "").startswith("Offline since")
     assert len(_shown_providers(page)) == 120
@@ -241,8 +238,8 @@ def test_filter_refresh_and_offline_in_place(board_server: BoardServer, browser:
     page.clock.run_for(180_000)
     expect(page.locator(".asof time")).to_have_text("3 min ago")
     assert page.get_attribute(".asof time", "title")  # the exact time, in the reader's zone
-    board_server.failing = False
-    page.clock.run_for(16_000)
+    board_server.show()
+    page.clock.run_for(REFRESH)
     page.wait_for_selector("#offline", state="hidden")
     # The only errors are the failed refresh's: the 503 the test asked for.
     assert [error for error in tab.errors if "503" not in error] == []
@@ -263,3 +260,36 @@ def test_without_javascript_the_page_and_its_filter_work(board_server: BoardServ
     assert f"token={TOKEN}" in page.url
     assert _shown_providers(page) == [p.title for p in board_server.board.providers if "proseware" in p.title.lower()]
     assert tab.errors == []
+
+
+def test_a_running_bots_board_shows_a_new_incident_without_a_reload(browser: Browser, opened: list[Opened],
+                                                                     tmp_path: Path) -> None:
+    with StatusPageServer() as pages, WebhookReceiver() as receiver:
+        world = World(tmp_path, pages, receiver)
+        port = free_port()
+        config = world.config(settings=f'http = "{HOST}:{port}"\nhttp_token = "{TOKEN}"')
+        with BotProcess("run", "--config", str(config), cwd=tmp_path) as running:
+            running.wait_for_output("serving /healthz")
+            tab = Opened(browser, DESKTOP)
+            opened.append(tab)
+            page = tab.page
+            page.clock.install()
+            page.goto(f"http://{HOST}:{port}/?token={TOKEN}")
+            page.evaluate("window.loadedOnce = true")  # gone if the page were reloaded
+            eventually(lambda: _refreshed(page, ".tiles .s-operational", 2), what="both pages read, on the board")
+
+            world.nova.open_incident("01JINC00000000000000000001", "Chat is slow", "Investigating.", impact="minor")
+            world.publish()
+            eventually(lambda: _refreshed(page, ".cards .s-degraded:has-text('Chat is slow')"),
+                       what="Nova's incident on the open board")
+            assert page.evaluate("window.loadedOnce") is True
+            assert _shown_providers(page) == ["Nova", "Acme"]
+            assert tab.errors == []
+
+
+def _refreshed(page: Page, selector: str, count: int = 1) -> bool:
+    """Whether, after the page's next refresh, `count` elements match `selector`."""
+    shown = page.locator("#board").element_handle()
+    page.clock.run_for(REFRESH)
+    shown.wait_for_element_state("hidden")  # detached: the refreshed board took its place
+    return page.locator(selector).count() == count
