@@ -18,7 +18,7 @@ from datetime import datetime
 from html import escape
 from importlib import resources
 from typing import TypeVar
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from bot.board_model import (
     STATE_WORDS,
@@ -33,6 +33,7 @@ from bot.board_model import (
     State,
 )
 from bot.text import iso_utc, one_line, plain_text, truncate
+from bot.urls import is_web_link
 
 T = TypeVar("T")
 
@@ -167,14 +168,7 @@ def _body(value: str) -> str:
 
 def _href(url: str) -> str | None:
     """`url` escaped for an href when it is an http(s) address, else None: no javascript:, data: or relative link."""
-    url = one_line(url)
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return None
-    return escape(url, quote=True)
+    return escape(url, quote=True) if is_web_link(url) else None
 
 
 def _link(url: str, text: str) -> str:

@@ -14,6 +14,7 @@ import pytest
 
 from bot.board_html import ASSETS, age, board_asset, board_page
 from bot.board_model import STATE_WORDS, STATES, Board, BoardProvider
+from bot.urls import is_web_link
 from tests.board_builders import (
     HOSTILE_TEXTS,
     HOSTILE_URLS,
@@ -324,13 +325,14 @@ def test_hostile_page_text_stays_text(text: str) -> None:
     assert providers_shown(document)[0].attrs["data-f"] == f"acme\n{cleaned.lower()}"
 
 
-@pytest.mark.parametrize("url", HOSTILE_URLS)
+@pytest.mark.parametrize("url", [*HOSTILE_URLS, "https://ok.example/incidents/1?a=1&b=2"])
 def test_only_http_links_are_made(url: str) -> None:
+    """A link is made of an http(s) address with nothing in it that could end the attribute."""
     document = parse(board_page(hostile_board("Title", url)))
 
     assert_inert(document)
     hrefs = [a.attrs["href"] for a in document.all("a")]
-    if url.startswith("https://"):
+    if is_web_link(url):
         assert hrefs.count(url) == 4  # the provider, its incident, its maintenance, the event
     else:
         assert not [h for h in hrefs if url in h]
