@@ -4,6 +4,7 @@ per period however many screens ask, and a database that cannot build one."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -16,7 +17,7 @@ import pytest
 from bot.board_model import Board
 from bot.endpoint import Endpoint
 from bot.endpoint_access import SECURITY_HEADERS
-from bot.endpoint_board import BOARD_FOR
+from bot.endpoint_board import BOARD_FOR, Renderings
 from bot.metrics import Metrics
 from bot.store_base import DatabaseUnavailable
 from tests.board_builders import sample_board
@@ -154,3 +155,22 @@ async def test_no_token_is_written_to_the_log(caplog, token):
     ours = [record.getMessage() for record in caplog.records if not record.name.startswith(("httpx", "httpcore"))]
     assert ours, "the endpoint logs that it serves"
     assert not [message for message in ours if TOKEN in message]
+
+
+async def test_each_view_of_a_board_is_rendered_once_however_many_ask_at_once():
+    renders: list[str] = []
+
+    def render(name: str) -> bytes:
+        renders.append(name)
+        return name.encode()
+
+    rendered, first, second = Renderings(most=2), sample_board(), sample_board()
+    answers = await asyncio.gather(*(rendered(first, ("page", "q"), lambda: render("page q")) for _ in range(20)),
+                                   rendered(first, ("json",), lambda: render("json")))
+    assert answers == [b"page q"] * 20 + [b"json"]
+    assert sorted(renders) == ["json", "page q"]
+    await rendered(first, ("page", "other"), lambda: render("page other"))  # a third view: the oldest goes
+    await rendered(first, ("page", "q"), lambda: render("page q"))
+    assert renders.count("page q") == 2
+    await rendered(second, ("json",), lambda: render("json"))  # a new board is rendered anew
+    assert renders.count("json") == 2
