@@ -15,7 +15,9 @@ machine and the page weighs under 1 MB.
             and maintenances are announced), so every row is written by the bot's own write paths;
             its channels: a console (delivered), and webhooks to a closed port: a backlog, a hold,
             a digest. Then the breaking pages answer an HTML error page, `--changes` updates land
-            on the incident pages, and the harness waits until the board shows all of it.
+            on the incident pages, and the harness waits until the board shows all of it. Until
+            then it watches the bot's /metrics, not its board: a board asked for too early would
+            be shown for BOARD_FOR seconds more, hiding what the bot read meanwhile.
 3. measure: `--requests` rounds of one GET of each path in turn, one at a time, each on a new
             connection (the endpoint closes every one): /healthz (the baseline: same server, same
             client, no board), /, /board.css, /board.js, /api/v1/status, /events.atom. A board is
@@ -37,10 +39,13 @@ import signal
 import sys
 import tempfile
 import time
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from prometheus_client.parser import text_string_to_metric_families
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout's bot and bench
 
@@ -162,6 +167,10 @@ def post_update(farm: Farm, i: int, update_id: str, body: str) -> None:
 # ---------------------------------------------------------------------- the bot
 
 
+def page_name(i: int) -> str:
+    return f"page{i:04d}"
+
+
 def write_config(path: Path, farm: Farm, shown: list[str], server_url: str, database: Path, http: str,
                  interval: float, fast: float) -> None:
     """One provider per page (the incident and breaking pages polled every `fast` seconds, to see
@@ -170,7 +179,7 @@ def write_config(path: Path, farm: Farm, shown: list[str], server_url: str, data
              f'http = "{http}"', ""]
     for i, profile in enumerate(shown):
         url = f"{server_url}/gone/{i}" if profile == SILENT else f"{server_url}{farm.page_path(i)}"
-        lines += ["[[providers]]", f'name = "page{i:04d}"', f'title = "Provider {i:04d}"',
+        lines += ["[[providers]]", f'name = "{page_name(i)}"', f'title = "Provider {i:04d}"',
                   f'kind = "{farm.flavours[i]}"', f'url = "{url}"']
         lines += [f"interval = {fast}", ""] if profile in (INCIDENT, BREAKING) else [""]
     nowhere = f"http://127.0.0.1:{free_port()}/hook"
@@ -202,6 +211,28 @@ def board_json(base: tuple[str, int]) -> dict[str, Any]:
 def providers_showing(base: tuple[str, int], check) -> bool:
     """Whether every provider of the board passes `check(provider)`."""
     return all(check(provider) for provider in board_json(base)["providers"])
+
+
+def polls_by_provider(base: tuple[str, int]) -> defaultdict[str, Counter[str]]:
+    """Each provider's finished polls by result (changed, unchanged, not_modified, error), from
+    the bot's /metrics: unlike the board, never a copy kept from seconds ago."""
+    status, body = get(base, "/metrics")
+    if status != 200:
+        raise RuntimeError(f"/metrics answered {status}: {body[:200]!r}")
+    polls: defaultdict[str, Counter[str]] = defaultdict(Counter)
+    for family in text_string_to_metric_families(body.decode()):
+        if family.name == "statusbot_polls":
+            for sample in family.samples:
+                if sample.name == "statusbot_polls_total":
+                    polls[sample.labels["provider"]][sample.labels["result"]] += int(sample.value)
+    return polls
+
+
+def polled_twice_since(base: tuple[str, int], earlier: defaultdict[str, Counter[str]], names: list[str]) -> bool:
+    """Whether each of `names` finished two polls since `earlier` was read: one of them began after
+    it (a poll in flight then may have read the page before)."""
+    now = polls_by_provider(base)
+    return all(now[name].total() - earlier[name].total() >= 2 for name in names)
 
 
 # ---------------------------------------------------------------------- measuring
@@ -295,11 +326,13 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         bot = bot_process(REPO, config, workdir, "bot")
         started = time.monotonic()
 
-        def read_all(provider: dict[str, Any]) -> bool:
-            return provider["last_poll_at"] is not None and (provider["last_success_at"] is not None
-                                                             or shown[int(provider["name"][4:])] == SILENT)
+        def read_all() -> bool:
+            """Every page read, as /metrics tells (a silent page never answers: tried is all it can be)."""
+            polls = polls_by_provider(base)
+            return all(polls[page_name(i)].total() > (0 if profile == SILENT else polls[page_name(i)]["error"])
+                       for i, profile in enumerate(shown))
 
-        ready = wait_until(lambda: _answers(base) and providers_showing(base, read_all), args.timeout, 0.5, bot)
+        ready = wait_until(lambda: _answers(base) and read_all(), args.timeout, 0.1, bot)
         if ready is None:
             raise RuntimeError(f"the bot did not read every page within {args.timeout:g}s")
         log(f"bot: every page read {ready:.1f}s after start")
@@ -312,9 +345,15 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             i = incidents[n % len(incidents)]
             last[i] = f"Update {n} from the benchmark: engineers keep working on a fix."
             post_update(farm, i, f"bench-update-{n}", last[i])
+        changed = [page_name(i) for i, profile in enumerate(shown) if profile == BREAKING or i in last]
+        posted = polls_by_provider(base)
+        if wait_until(lambda: polled_twice_since(base, posted, changed), args.timeout, 0.1, bot) is None:
+            raise RuntimeError(f"the bot did not poll the changed pages again within {args.timeout:g}s")
 
         def settled(provider: dict[str, Any]) -> bool:
             i = int(provider["name"][4:])
+            if provider["last_poll_at"] is None or (provider["last_success_at"] is None and shown[i] != SILENT):
+                return False
             if shown[i] == BREAKING:
                 return provider["state"] == "unreadable"
             return i not in last or last[i] in json.dumps(provider)
