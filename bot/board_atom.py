@@ -6,8 +6,11 @@ is sent as `type="text"`, never as HTML, so a reader never renders a page's mark
 
 The feed's address is the one it was asked at, without its query: a `?token=` (a secret) is never
 written into the feed, and neither is a user and password in the address. Its ids are `urn:uuid`s,
-derived (uuid5) from that address for the feed and from the event's id for an entry: the same
-feed and the same event keep the same id across requests and restarts, whatever token was used.
+derived (uuid5) from that address for the feed, and for an entry from the event's id and the time
+it was found: an event's id is not unique in the log (a component that flaps back to a status it
+had before makes an event with the id of the first time), and a reader drops an entry whose id it
+has seen. The time is the database's, so the same feed and the same logged event keep the same id
+across requests and restarts, whatever token was used.
 """
 
 from __future__ import annotations
@@ -54,7 +57,7 @@ def events_feed(board: Board, feed_url: str) -> bytes:
 
 def _entry(feed: ElementTree.Element, event: BoardEvent) -> None:
     entry = _add(feed, "entry")
-    _add(entry, "id", uuid.uuid5(EVENT_NAMESPACE, event.id).urn)
+    _add(entry, "id", _entry_id(event))
     _add(entry, "title", _title(event), type="text")
     _add(entry, "updated", _time(event.at))
     _add(entry, "published", _time(event.at))
@@ -64,6 +67,11 @@ def _entry(feed: ElementTree.Element, event: BoardEvent) -> None:
     _add(entry, "category", term=event.type)
     # Content is always there (as text): an entry without content would need an alternate link.
     _add(entry, "content", event.text or _title(event), type="text")
+
+
+def _entry_id(event: BoardEvent) -> str:
+    """The entry's id: one per logged event (its id and when it was found, to the microsecond)."""
+    return uuid.uuid5(EVENT_NAMESPACE, f"{event.id} {as_utc(event.at).isoformat(timespec='microseconds')}").urn
 
 
 def _title(event: BoardEvent) -> str:

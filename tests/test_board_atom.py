@@ -13,7 +13,10 @@ import feedparser
 import pytest
 
 from bot.board_atom import ATOM, events_feed
+from bot.board_model import BoardEvent
+from bot.state import Store
 from tests.board_builders import HOSTILE_TEXTS, HOSTILE_URLS, NOW, board, event, large_board, sample_board
+from tests.builders import component_event
 
 FEED_URL = "http://127.0.0.1:9108/events.atom"
 NS = {"a": ATOM}
@@ -71,6 +74,34 @@ def test_ids_are_urn_uuids_stable_across_requests_tokens_and_boards():
     assert set(ids) < {entry.id for entry in parsed(events_feed(later, FEED_URL)).entries}
     # Another feed address is another feed.
     assert parsed(events_feed(sample, "https://bot.example/events.atom")).feed.id != parsed(feed).feed.id
+
+
+async def test_an_event_id_logged_again_makes_another_entry_whose_id_stays_across_reads_and_restarts(tmp_path):
+    """A component that flaps back to a status it had before logs an event with the id of the
+    first time (ids derive from the change): its entry id takes the time it was found as well, or a
+    reader would drop it. Read again, and from the database opened again, every entry keeps its id."""
+    down, up = component_event("api", "operational", "major_outage"), component_event("api", "major_outage", "operational")
+    store = await Store.open(tmp_path / "state.db")
+    try:
+        for flap in (down, up, down):
+            await store.commit_poll("acme", [], [], [], True, events=[flap])
+        logged = await store.recent_events(10)
+        read_again = await store.recent_events(10)
+    finally:
+        await store.close()
+    reopened = await Store.open(tmp_path / "state.db")
+    try:
+        after_restart = await reopened.recent_events(10)
+    finally:
+        await reopened.close()
+    assert [e.id for e in logged] == [down.id, up.id, down.id] and logged[0].at != logged[2].at
+
+    def entry_ids(events: list[BoardEvent]) -> list[str]:
+        return [entry.id for entry in parsed(events_feed(board(events=events), FEED_URL)).entries]
+
+    ids = entry_ids(logged)
+    assert len(set(ids)) == 3
+    assert entry_ids(read_again) == entry_ids(after_restart) == ids
 
 
 def test_rfc4287_required_elements_and_timestamps():
