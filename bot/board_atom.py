@@ -5,12 +5,15 @@ escapes markup, each string is cleaned of the characters XML 1.0 cannot carry at
 is sent as `type="text"`, never as HTML, so a reader never renders a page's markup.
 
 The feed's address is the one it was asked at, without its query: a `?token=` (a secret) is never
-written into the feed, and neither is a user and password in the address. Its ids are `urn:uuid`s,
-derived (uuid5) from that address for the feed, and for an entry from the event's id and the time
-it was found: an event's id is not unique in the log (a component that flaps back to a status it
-had before makes an event with the id of the first time), and a reader drops an entry whose id it
-has seen. The time is the database's, so the same feed and the same logged event keep the same id
-across requests and restarts, whatever token was used.
+written into the feed, and neither is a user and password in the address. The board (`/` beside
+the feed, without the query either) is the feed's alternate link, and that of every entry without
+a web link of its own.
+
+Ids are `urn:uuid`s, derived (uuid5) from that address for the feed, and for an entry from the
+event's id and the time it was found: an event's id is not unique in the log (a component that
+flaps back to a status it had before makes an event with the id of the first time), and a reader
+drops an entry whose id it has seen. The time is the database's, so the same feed and the same
+logged event keep the same id across requests and restarts, whatever token was used.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ def events_feed(board: Board, feed_url: str) -> bytes:
     """The board's events as an Atom 1.0 document (UTF-8), newest first. `feed_url`: the address
     the feed was requested at (its query and any credentials are dropped)."""
     self_url = _public(feed_url)
+    board_url = urljoin(self_url, "./")  # the board, `/` beside `/events.atom`
     # Unqualified names under a default namespace declared on the root: every element is Atom's.
     feed = ElementTree.Element("feed", xmlns=ATOM)
     _add(feed, "id", uuid.uuid5(uuid.NAMESPACE_URL, self_url).urn)
@@ -48,24 +52,28 @@ def events_feed(board: Board, feed_url: str) -> bytes:
     _add(feed, "updated", _time(newest))
     _add(_add(feed, "author"), "name", "statusbot")
     _add(feed, "link", rel="self", type=MEDIA_TYPE, href=self_url)
-    _add(feed, "link", rel="alternate", type="text/html", href=urljoin(self_url, "./"))
+    _add(feed, "link", rel="alternate", type="text/html", href=board_url)
     _add(feed, "generator", "statusbot", version=board.version)
     for event in board.events:
-        _entry(feed, event)
+        _entry(feed, event, board_url)
     return ElementTree.tostring(feed, encoding="utf-8", xml_declaration=True)
 
 
-def _entry(feed: ElementTree.Element, event: BoardEvent) -> None:
+def _entry(feed: ElementTree.Element, event: BoardEvent, board_url: str) -> None:
     entry = _add(feed, "entry")
     _add(entry, "id", _entry_id(event))
     _add(entry, "title", _title(event), type="text")
     _add(entry, "updated", _time(event.at))
     _add(entry, "published", _time(event.at))
     _add(_add(entry, "author"), "name", event.provider_title or event.provider)
+    # Without a web link of its own an entry links the board: readers (feedparser among them) would
+    # otherwise offer its urn:uuid id as its link.
     if urlsplit(event.url).scheme in ("http", "https"):
         _add(entry, "link", rel="alternate", href=event.url)
+    else:
+        _add(entry, "link", rel="alternate", type="text/html", href=board_url)
     _add(entry, "category", term=event.type)
-    # Content is always there (as text): an entry without content would need an alternate link.
+    # Content is always there, as text: the update's words, or the title for an event without any.
     _add(entry, "content", event.text or _title(event), type="text")
 
 

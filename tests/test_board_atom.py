@@ -55,7 +55,7 @@ def test_feed_readers_read_every_event_newest_first_with_its_link():
     assert first.content[0].value == "We are looking into it." and first.content[0].type == "text/plain"
     assert first.tags[0].term == "incident.created" and first.author == "P-Outage"
     assert first.updated_parsed[:6] == sample.events[0].at.timetuple()[:6]
-    assert not [link for link in component_change.get("links", []) if link.rel == "alternate"], "no page: no link"
+    assert component_change.link == "http://127.0.0.1:9108/", "no page of its own: the board"
     assert component_change.content[0].value == "P-Degraded: API — Degraded performance"
     assert {(link.rel, link.href) for link in feed.feed.links} == {("self", FEED_URL), ("alternate", "http://127.0.0.1:9108/")}
     assert feed.feed.generator_detail.version == "1.0.0"
@@ -153,11 +153,11 @@ def test_characters_xml_cannot_carry_are_dropped_and_the_rest_kept():
 
 
 @pytest.mark.parametrize("url", [*HOSTILE_URLS, "ftp://files.example/x", ""])
-def test_only_http_links_become_entry_links(url):
-    feed = events_feed(board(events=[event(1, "acme", url=url)]), FEED_URL)
+def test_only_http_links_become_entry_links_and_any_other_entry_links_the_board(url):
+    feed = events_feed(board(events=[event(1, "acme", url=url)]), f"{FEED_URL}?token=s3cret-token-0123456789")
     links = [link.get("href") for link in only(xml(feed), "entry").findall("a:link", NS)]
-    assert links == ([url] if url.startswith("https://") else [])
-    parsed(feed)
+    assert links == [url if url.startswith("https://") else "http://127.0.0.1:9108/"]
+    assert parsed(feed).entries[0].link == links[0], "a reader follows it, not the urn:uuid id"
 
 
 def test_a_token_or_credentials_in_the_feed_address_never_reach_the_feed():
@@ -166,6 +166,8 @@ def test_a_token_or_credentials_in_the_feed_address_never_reach_the_feed():
     assert secret.encode() not in feed and b"pa55word" not in feed and b"user" not in feed and b"token" not in feed
     links = {link.get("rel"): link.get("href") for link in xml(feed).findall("a:link", NS)}
     assert links == {"self": "https://bot.example/board/events.atom", "alternate": "https://bot.example/board/"}
+    entry_links = {link.get("href") for link in xml(feed).iterfind("a:entry/a:link", NS)}
+    assert entry_links == {"https://status.example/incidents/i1", "https://bot.example/board/"}
 
 
 def test_a_big_board_makes_a_valid_feed():
