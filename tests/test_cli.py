@@ -1,4 +1,9 @@
-"""The command line as an operator uses it: exit statuses and what each command prints."""
+"""The command line as an operator uses it: exit statuses and what each command prints.
+
+Most commands run in process (`statusbot`, below): what they print and return is the program's
+logic. The program as a process (`python -m bot`: its version, its exit when a reader leaves)
+is tested with a child process.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,8 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -21,26 +28,52 @@ from tests.ports import free_port
 TOKEN = "T0KEN-abcdef123456"
 
 
-def test_providers_lists_the_catalog(tmp_path):
-    listing = BotProcess("providers", cwd=tmp_path)
-    assert listing.run() == 0
+@dataclass
+class Ran:
+    code: int
+    stdout: list[str]  # lines, each with its newline
+    stderr: list[str]
+
+
+@pytest.fixture
+def statusbot(tmp_path, monkeypatch, capsys) -> Callable[..., Ran]:
+    """Runs one command in process, in `tmp_path` (where .env is read from), with the environment
+    given added to the test's own: its exit status and what it printed."""
+    monkeypatch.chdir(tmp_path)
+
+    def run(*args: str, env: dict[str, str] | None = None) -> Ran:
+        for name, value in (env or {}).items():
+            monkeypatch.setenv(name, value)
+        try:
+            code = main(list(args))
+        except SystemExit as exit:  # argparse's usage errors
+            code = int(exit.code or 0)
+        out, err = capsys.readouterr()
+        return Ran(code, out.splitlines(keepends=True), err.splitlines(keepends=True))
+
+    return run
+
+
+def test_providers_lists_the_catalog(statusbot):
+    listing = statusbot("providers")
+    assert listing.code == 0
     names = {line.split()[0] for line in listing.stdout[1:]}
     assert {"openai", "github", "cloudflare", "anthropic", "discord", "atlassian"} <= names
 
 
-def test_check_on_built_in_defaults(tmp_path):
-    check = BotProcess("check", cwd=tmp_path, env={"STATUSBOT_PROVIDERS": "github,openai"})
-    assert check.run() == 0
+def test_check_on_built_in_defaults(tmp_path, statusbot):
+    check = statusbot("check", env={"STATUSBOT_PROVIDERS": "github,openai"})
+    assert check.code == 0
     out = "".join(check.stdout)
     assert "provider github" in out and "provider openai" in out and "channel console" in out
     assert not (tmp_path / "statusbot.db").exists(), "check writes nothing"
 
 
-def test_unknown_command_is_a_usage_error(tmp_path):
-    assert BotProcess("frobnicate", cwd=tmp_path).run() == 2
+def test_unknown_command_is_a_usage_error(statusbot):
+    assert statusbot("frobnicate").code == 2
 
 
-def test_send_test_reaches_the_channel_or_says_why(tmp_path):
+def test_send_test_reaches_the_channel_or_says_why(tmp_path, statusbot):
     config = tmp_path / "statusbot.toml"
     with WebhookReceiver() as receiver:
         config.write_text(f"""
@@ -52,13 +85,13 @@ name = "hooks"
 type = "webhook"
 url = "{receiver.url}/hook/{TOKEN}"
 """)
-        ok = BotProcess("send-test", "hooks", "--config", str(config), cwd=tmp_path)
-        assert ok.run() == 0 and "delivered to channel hooks" in "".join(ok.stdout)
+        ok = statusbot("send-test", "hooks", "--config", str(config))
+        assert ok.code == 0 and "delivered to channel hooks" in "".join(ok.stdout)
         receiver.respond(403)
-        refused = BotProcess("send-test", "hooks", "--config", str(config), cwd=tmp_path)
-        assert refused.run() == 1
-        unknown = BotProcess("send-test", "nope", "--config", str(config), cwd=tmp_path)
-        assert unknown.run() == 2
+        refused = statusbot("send-test", "hooks", "--config", str(config))
+        assert refused.code == 1
+        unknown = statusbot("send-test", "nope", "--config", str(config))
+        assert unknown.code == 2
     assert len(receiver.requests) == 2
     assert "Test message from statusbot" in receiver.requests[0].body.decode()
     [line] = refused.stderr
@@ -102,9 +135,9 @@ def unreachable(tmp_path) -> Path:
     ("run", "--once", "--log-format", "json"),
     ("--log-format", "text", "run", "--log-format", "json", "--once"),  # the last one given wins
 ])
-def test_global_options_go_before_or_after_the_command(unreachable, args):
-    bot = BotProcess(*args, "--config", str(unreachable), cwd=unreachable.parent)
-    assert bot.run() == 1, "the page is unreachable"
+def test_global_options_go_before_or_after_the_command(unreachable, statusbot, args):
+    bot = statusbot(*args, "--config", str(unreachable))
+    assert bot.code == 1, "the page is unreachable"
     records = [json.loads(line) for line in bot.stderr]
     assert any(r["level"] == "ERROR" and "provider acme" in r["message"] for r in records)
 
@@ -124,7 +157,7 @@ def test_demo_refuses_a_speed_it_cannot_play(speed, capsys):
 def test_a_reader_that_leaves_early_gets_no_traceback(unreachable, args, codes):
     here = unreachable.parent
     if args == ("status",):  # a database to report on
-        BotProcess("run", "--once", "--config", str(unreachable), cwd=here).run()
+        main(["run", "--once", "--config", str(unreachable)])
     read, write = os.pipe()
     os.close(read)  # the reader left before the first line, as `| head -0` would
     with os.fdopen(write, "wb") as stdout:
@@ -133,17 +166,17 @@ def test_a_reader_that_leaves_early_gets_no_traceback(unreachable, args, codes):
     assert done.stderr == "" and done.returncode in codes
 
 
-def test_send_test_to_a_missing_channel_says_what_would_add_it(tmp_path):
+def test_send_test_to_a_missing_channel_says_what_would_add_it(statusbot):
     unset = {"SLACK_BOT_TOKEN": "", "SLACK_CHANNEL": "", "SLACK_WEBHOOK_URL": "", "DISCORD_WEBHOOK_URL": "",
              "TEAMS_WEBHOOK_URL": "", "GOOGLECHAT_WEBHOOK_URL": "", "MATTERMOST_WEBHOOK_URL": "",
              "WEBHOOK_URL": "", "WEBHOOK_SECRET": "", "STATUSBOT_CONFIG": ""}
-    slack = BotProcess("send-test", "slack", cwd=tmp_path, env=unset)
-    assert slack.run() == 2
+    slack = statusbot("send-test", "slack", env=unset)
+    assert slack.code == 2
     [line] = slack.stderr
     assert "no channel named 'slack'; configured: console" in line
     assert "set SLACK_BOT_TOKEN + SLACK_CHANNEL (in the environment or .env)" in line
-    other = BotProcess("send-test", "pager", cwd=tmp_path, env=unset)
-    assert other.run() == 2
+    other = statusbot("send-test", "pager", env=unset)
+    assert other.code == 2
     [line] = other.stderr
     assert ("the environment adds these channels: slack with SLACK_BOT_TOKEN + SLACK_CHANNEL, slack-webhook with "
             "SLACK_WEBHOOK_URL, discord with DISCORD_WEBHOOK_URL, teams with TEAMS_WEBHOOK_URL, googlechat with "
@@ -151,14 +184,14 @@ def test_send_test_to_a_missing_channel_says_what_would_add_it(tmp_path):
             "(+ WEBHOOK_SECRET)") in line
 
 
-def test_the_environment_adds_teams_google_chat_and_mattermost_channels(tmp_path):
+def test_the_environment_adds_teams_google_chat_and_mattermost_channels(statusbot):
     env = {"STATUSBOT_CONFIG": "", "SLACK_BOT_TOKEN": "", "SLACK_WEBHOOK_URL": "", "DISCORD_WEBHOOK_URL": "",
            "WEBHOOK_URL": "",
            "TEAMS_WEBHOOK_URL": "https://prod.example.com/workflows/0a1b/triggers/manual/paths/invoke?sv=1.0&sig=s1gs1g",
            "GOOGLECHAT_WEBHOOK_URL": "https://chat.googleapis.com/v1/spaces/AAAA/messages?key=k3yk3y&token=t0kt0k",
            "MATTERMOST_WEBHOOK_URL": "https://mattermost.example.com/hooks/h00kh00k"}
-    check = BotProcess("check", cwd=tmp_path, env=env)
-    assert check.run() == 0
+    check = statusbot("check", env=env)
+    assert check.code == 0
     output = "".join(check.stdout + check.stderr)
     for name in ("teams", "googlechat", "mattermost"):
         assert f"channel {name}: type={name}" in output
