@@ -11,6 +11,7 @@ samples here fails `test_every_format_has_samples`.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -87,6 +88,7 @@ class Sample:
         return f"{self.kind}:{self.path.name}"
 
 
+@functools.cache  # globbed once, not for each example
 def samples(kind: str, folder: Path, real: bool = False) -> list[Sample]:
     spec = SAMPLES[kind].real if real else SAMPLES[kind].authored
     return [Sample(kind, role, path) for role, pattern in spec for path in sorted(folder.glob(pattern))]
@@ -249,6 +251,7 @@ def test_arbitrary_json(kind: str, data: st.DataObject, value: object) -> None:
     parsed_or_refused(FORMATS[kind].parse, role, json.dumps(value).encode(), BASE)
 
 
+@functools.cache  # read once, not for each example (the mutations copy what they change)
 def json_documents(kind: str) -> list[object]:
     found = []
     for sample in samples(kind, PAYLOADS):
