@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from bot.cli import main
 from bot.config import load_config
 from bot.message import compose
 from bot.model import ConfigError, Event, Incident, PermanentError, RetryableError, Update
@@ -20,7 +21,7 @@ from bot.retry_after import UnexpectedAnswer
 from notifiers import DESTINATIONS
 from notifiers.apprise_channel import BODY_MAX, DESTINATION, ZWSP, AppriseNotifier, AppriseSettings, body_of
 from providers import FORMATS, PRESETS
-from tests.bot_process import REPO, BotProcess
+from tests.bot_process import REPO
 from tests.builders import component_event, incident_event
 from tests.fakes.ntfy import FakeNtfy
 from tests.fakes.status_page import StatusPageServer
@@ -315,14 +316,16 @@ def test_one_incidents_life_through_the_bot(world: tuple[World, WebhookReceiver]
     assert not any(PASSWORD in line for line in bot.stderr + bot.stdout)
 
 
-def test_send_test_and_check(world: tuple[World, WebhookReceiver], tmp_path: Path) -> None:
+def test_send_test_and_check(world: tuple[World, WebhookReceiver], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                             capsys: pytest.CaptureFixture[str]) -> None:
+    # In process, as tests/test_cli.py runs the commands' logic.
     w, hook = world
     config = w.config(extra=apprise_channel(hook))
-    sent = BotProcess("send-test", "ops-apprise", "--config", str(config), cwd=tmp_path)
-    assert sent.run() == 0 and "delivered to channel ops-apprise (apprise)" in "".join(sent.stdout)
+    monkeypatch.chdir(tmp_path)
+    assert main(["send-test", "ops-apprise", "--config", str(config)]) == 0
+    assert "delivered to channel ops-apprise (apprise)" in capsys.readouterr().out
     assert "Test message from statusbot" in json.dumps(posted(hook))
-    check = BotProcess("check", "--config", str(config), cwd=tmp_path)
-    assert check.run() == 0
-    output = "".join(check.stdout + check.stderr)
+    assert main(["check", "--config", str(config)]) == 0
+    output = "".join(capsys.readouterr())
     assert "ops-apprise" in output and "apprise" in output
     assert PASSWORD not in output and "json://" not in output
