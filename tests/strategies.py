@@ -72,13 +72,21 @@ def mutated(draw: st.DrawFn, document: object) -> object:
     if not nodes:
         return document
     for _ in range(draw(st.integers(1, 4))):
-        path = draw(st.sampled_from([path for path, _ in _nodes(document)[1:]] or [()]))
-        if not path:
+        paths = [path for path, _ in _nodes(document)[1:]]
+        if not paths:
             break
+        # Items are drawn by index: sampled_from over a whole document's nodes hashes every one of
+        # them for the strategy's label, on every draw.
+        path = paths[draw(st.integers(0, len(paths) - 1))]
         drop = draw(st.booleans()) and draw(st.booleans())
         values = [value for _, value in nodes]
         same_key = [value for other, value in nodes if other[-1:] == path[-1:]] or values
-        new = draw(st.one_of(JSON_VALUES, st.sampled_from(same_key), st.sampled_from(values)))
+        source = draw(st.integers(0, 2))  # anything, what the same key holds elsewhere, any other node
+        if source == 0:
+            new = draw(JSON_VALUES)
+        else:
+            pool = same_key if source == 1 else values
+            new = pool[draw(st.integers(0, len(pool) - 1))]
         document = _replaced(document, path, new, drop)
     return document
 

@@ -96,8 +96,7 @@ def fakes() -> Iterator[Fakes]:
 def _fresh(fake: ThreadedFake[Any, Any]) -> Callable[[], int]:
     """Forget the replies a previous test left queued (a Slack code that is not resent leaves its
     second one); how many requests the fake has seen since."""
-    with fake._changed:
-        fake._script.clear()
+    fake.forget_script()
     seen = len(fake.requests)
     return lambda: len(fake.requests) - seen
 

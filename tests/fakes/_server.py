@@ -78,6 +78,11 @@ class ThreadedFake(Generic[Logged, Scripted]):
         with self._changed:
             self._script.extend(replies)
 
+    def forget_script(self) -> None:
+        """Drop the replies still queued: a fake shared by several tests starts each one afresh."""
+        with self._changed:
+            self._script.clear()
+
     def _scripted(self) -> Scripted | None:
         """The next scripted reply, or None once the script has run out."""
         with self._changed:
