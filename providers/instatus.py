@@ -170,7 +170,10 @@ def _id(item: JSON, kind: str) -> str | None:
     found = ident(item)
     if found is not None:
         return found
-    segments = urlsplit(text(item, "url").strip()).path.rstrip("/").split("/")
+    try:
+        segments = urlsplit(text(item, "url").strip()).path.rstrip("/").split("/")
+    except ValueError:  # a malformed address ("https://[host/…") names no id
+        return None
     if len(segments) >= 2 and segments[-2] == kind:
         return segments[-1] or None
     return None

@@ -8,6 +8,7 @@ https://instatus.com/help/api/public-data's example) and other projects' clients
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -309,3 +310,10 @@ def test_the_sign_refuses_an_unknown_page_status() -> None:
     odd = Answer(url=f"{BASE}/summary.json", status=200, content_type="application/json",
                  body=b'{"page": {"status": "GREEN"}, "activeIncidents": []}')
     assert SIGN.read(BASE, odd) is None
+
+
+def test_an_item_whose_link_is_no_valid_address_and_has_no_id_is_skipped_not_a_crash() -> None:
+    body = json.loads((HERE / "summary-docs-example.json").read_text())
+    body["activeMaintenances"][0]["url"] = "https://[status.acme.test/maintenance/cm7n5a2kd000608l2h7rz3p4c"
+    snapshot = instatus.FORMAT.parse("summary", json.dumps(body).encode(), BASE)
+    assert [i.kind for i in snapshot.incidents.values()] == ["incident"]
