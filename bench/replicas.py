@@ -89,7 +89,8 @@ def postmaster_pid(server: PostgresServer) -> int:
     """The server's main process: the parent of any backend."""
     with psycopg.connect(server.url("postgres"), autocommit=True) as admin:
         backend = admin.execute("SELECT pg_backend_pid()").fetchone()[0]
-    return int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        # Read while connected: a closed connection's backend exits, and its /proc entry with it.
+        return int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
 
 
 def tree_cpu(pid: int) -> float:
