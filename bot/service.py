@@ -26,16 +26,15 @@ from bot.noise.stage import NoiseStage
 from bot.noise.worker import NoiseWorker
 from bot.plan import PollTarget
 from bot.poll import PollResult, ProviderPoller
-from bot.replicas import ReplicaKeeper, beat_for
 from bot.route import mention_for
 from bot.schedule import PollScheduler
-from bot.state_pg import PostgresStore
 from bot.store_base import DatabaseUnavailable, SqlStore, StateError
 from bot.store_open import open_store
 
 if TYPE_CHECKING:
     from bot.board_model import Board
     from bot.endpoint import Endpoint
+    from bot.replicas import ReplicaKeeper
 
 log = logging.getLogger("statusbot")
 
@@ -115,8 +114,13 @@ class Service:
         """Where replicas share the database: join them, take a first share of the pages and beat
         until `stop` (the keeper and its heartbeat's task). A heartbeat that fails outright stops
         the service."""
-        if not isinstance(store, PostgresStore):
+        if store.replica is None:  # SQLite: a database of one bot
             return None
+        # Replicas need psycopg (the postgres extra): loaded only when the database is PostgreSQL.
+        from bot.replicas import ReplicaKeeper, beat_for
+        from bot.state_pg import PostgresStore
+
+        assert isinstance(store, PostgresStore)
         keeper = ReplicaKeeper(store, [p.name for p in self.config.providers], self.clock,
                                beat_for([p.interval for p in self.config.providers]))
         await keeper.start()
