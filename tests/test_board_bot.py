@@ -60,11 +60,15 @@ def test_the_running_bots_board_shows_every_page_worst_first_behind_its_token(bo
     def read() -> list[dict]:
         return status(client)["providers"]
 
+    expected = [("acme", "partial"), ("broken", "unknown"), ("nova", "operational")]
+
+    def shown() -> bool:
+        providers = read()
+        return [(p["name"], p["state"]) for p in providers] == expected and bool(providers[1]["error"])
+
     # Each page's first poll lands on the board with the board after it (a board is kept 2 s).
-    eventually(lambda: read()[0]["incidents"] and read()[1]["error"], what="the incident and the error on the board")
+    eventually(shown, what=lambda: f"every page's first poll on the board: {read()}")
     providers = read()
-    assert [(p["name"], p["state"]) for p in providers] == [
-        ("acme", "partial"), ("broken", "unknown"), ("nova", "operational")]
     acme, broken, _ = providers
     assert acme["incidents"][0]["title"] == "Elevated <b>API</b> errors"
     assert acme["components"] == [{"name": "API", "group": None, "status": "partial_outage"}]
