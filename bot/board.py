@@ -28,7 +28,7 @@ async def build_board(config: Config, store: SqlStore, now: float) -> Board:
                                 _kind(provider, platforms.get(provider.name)),
                                 public_address(provider.url, config.secrets), moment)
                  for provider in config.providers]
-    channels = await board_channels(config, store)
+    channels = await _channels(config, store)
     return Board(
         generated_at=moment,
         version=__version__,
@@ -39,7 +39,7 @@ async def build_board(config: Config, store: SqlStore, now: float) -> Board:
     )
 
 
-async def board_channels(config: Config, store: SqlStore) -> list[BoardChannel]:
+async def _channels(config: Config, store: SqlStore) -> list[BoardChannel]:
     """Each configured channel's figures, in the configuration's order."""
     rows = {row.name: row for row in await store.channel_rows()}
     waiting = await store.waiting_counts()
