@@ -71,7 +71,7 @@ from bot.model import (
 )
 from bot.text import one_line, tidy
 from providers._parse import Caps, chronological, ident, load_object, mapping, objects, text, timestamp
-from providers._signs import json_object
+from providers._signs import at_path, json_object
 
 INDEX = "index.json"
 
@@ -279,10 +279,6 @@ def _impact(attributes: JSON, updates: list[JSON]) -> str:
 # ---------------------------------------------------------------- detection
 
 
-def _ask(address: str) -> str:
-    return f"{_base(address)}/{INDEX}"
-
-
 def _read_sign(address: str, answer: Answer) -> str | None:
     """The page's base URL when the answer is a Better Stack index.json: status 200, JSON, and
     `data` a status page with an `aggregate_state` (a hosted page answers any path with its HTML)."""
@@ -300,5 +296,5 @@ FORMAT = Format(
     description="Better Stack (Better Uptime) hosted status pages (/index.json)",
     documents=documents,
     read=read,
-    signs=(Sign(ask=_ask, read=_read_sign),),
+    signs=(Sign(ask=at_path(f"/{INDEX}"), read=_read_sign),),
 )

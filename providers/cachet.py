@@ -65,7 +65,7 @@ from bot.model import (
 from bot.text import one_line, tidy
 from bot.urls import is_web_link
 from providers._parse import Caps, chronological, ident, load_object, mapping, objects, text, timestamp
-from providers._signs import json_object
+from providers._signs import at_path, json_object
 
 API = "/api/v1"
 PING = f"{API}/ping"
@@ -239,10 +239,6 @@ def _schedule(item: JSON) -> Incident | None:
 # ---------------------------------------------------------------- detection
 
 
-def _ping(address: str) -> str:
-    return f"{address.rstrip('/')}{PING}"
-
-
 def _pong(address: str, answer: Answer) -> str | None:
     """The base URL when the answer is Cachet's ping, `{"data": "Pong!"}`, wherever it redirected."""
     document = json_object(answer)
@@ -259,5 +255,5 @@ FORMAT = Format(
     description="Cachet 2.x self-hosted status page API (url: the page's address, e.g. https://status.example.com)",
     documents=documents,
     read=read,
-    signs=(Sign(ask=_ping, read=_pong),),
+    signs=(Sign(ask=at_path(PING), read=_pong),),
 )

@@ -289,6 +289,10 @@ def test_the_sign_asks_for_index_json(address: str) -> None:
     assert SIGN.ask(address) == f"{BASE}/index.json"
 
 
+def test_the_sign_asks_for_index_json_before_a_query_the_address_carries() -> None:
+    assert SIGN.ask(f"{BASE}/?key=k1") == f"{BASE}/index.json?key=k1"
+
+
 @pytest.mark.parametrize("content_type", ["application/json", "application/vnd.api+json"])
 def test_the_sign_accepts_a_status_page_and_proposes_its_base_url(content_type: str) -> None:
     assert SIGN.read(BASE, answer(body("index-1.json"), content_type=content_type)) == BASE

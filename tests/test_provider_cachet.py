@@ -239,6 +239,10 @@ def test_the_sign_asks_the_ping(address: str) -> None:
     assert SIGN.ask(address) == PING
 
 
+def test_the_sign_asks_the_ping_before_a_query_the_address_carries() -> None:
+    assert SIGN.ask(f"{BASE}/?key=k1") == f"{PING}?key=k1"
+
+
 def test_the_sign_proposes_the_base_url_of_the_ping() -> None:
     assert SIGN.read(BASE, answer(PONG)) == BASE
     assert SIGN.read(BASE, answer(b'\xef\xbb\xbf{ "data" : "Pong!" }\n')) == BASE
