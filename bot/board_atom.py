@@ -21,11 +21,12 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import datetime
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin
 from xml.etree import ElementTree
 
 from bot.board_model import Board, BoardEvent
 from bot.text import as_utc, counted, readable
+from bot.urls import is_web_link, public_address
 
 ATOM = "http://www.w3.org/2005/Atom"
 MEDIA_TYPE = "application/atom+xml"
@@ -41,7 +42,7 @@ _NOT_XML = re.compile("[^\t\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U001
 def events_feed(board: Board, feed_url: str) -> bytes:
     """The board's events as an Atom 1.0 document (UTF-8), newest first. `feed_url`: the address
     the feed was requested at (its query and any credentials are dropped)."""
-    self_url = _public(feed_url)
+    self_url = public_address(feed_url, ())  # no query, fragment, user or password
     board_url = urljoin(self_url, "./")  # the board, `/` beside `/events.atom`
     # Unqualified names under a default namespace declared on the root: every element is Atom's.
     feed = ElementTree.Element("feed", xmlns=ATOM)
@@ -68,7 +69,7 @@ def _entry(feed: ElementTree.Element, event: BoardEvent, board_url: str) -> None
     _add(_add(entry, "author"), "name", event.provider_title or event.provider)
     # Without a web link of its own an entry links the board: readers (feedparser among them) would
     # otherwise offer its urn:uuid id as its link.
-    if urlsplit(event.url).scheme in ("http", "https"):
+    if is_web_link(event.url):
         _add(entry, "link", rel="alternate", href=event.url)
     else:
         _add(entry, "link", rel="alternate", type="text/html", href=board_url)
@@ -86,13 +87,6 @@ def _title(event: BoardEvent) -> str:
     """E.g. "OpenAI: Elevated errors — Investigating"."""
     title = f"{event.provider_title or event.provider}: {event.title}"
     return f"{title} — {readable(event.status)}" if event.status else title
-
-
-def _public(url: str) -> str:
-    """`url` without its query, fragment, user and password: what the feed may say of itself."""
-    parts = urlsplit(url)
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
 def _add(parent: ElementTree.Element, tag: str, text: str | None = None, **attributes: str) -> ElementTree.Element:

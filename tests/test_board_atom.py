@@ -15,6 +15,7 @@ import pytest
 from bot.board_atom import ATOM, events_feed
 from bot.board_model import BoardEvent
 from bot.state import Store
+from bot.urls import is_web_link
 from tests.board_builders import HOSTILE_TEXTS, HOSTILE_URLS, NOW, board, event, large_board, sample_board
 from tests.builders import component_event
 
@@ -152,11 +153,12 @@ def test_characters_xml_cannot_carry_are_dropped_and_the_rest_kept():
     assert parsed(feed).entries[0].content[0].value == "abcdefghij\tk\nl é 👩‍💻 \u202eRTL"
 
 
-@pytest.mark.parametrize("url", [*HOSTILE_URLS, "ftp://files.example/x", ""])
+@pytest.mark.parametrize("url", [*HOSTILE_URLS, "ftp://files.example/x", "", "https://ok.example/incidents/1?a=1&b=2"])
 def test_only_http_links_become_entry_links_and_any_other_entry_links_the_board(url):
+    """A link is an http(s) address with nothing in it that could end an attribute, as on the board."""
     feed = events_feed(board(events=[event(1, "acme", url=url)]), f"{FEED_URL}?token=s3cret-token-0123456789")
     links = [link.get("href") for link in only(xml(feed), "entry").findall("a:link", NS)]
-    assert links == [url if url.startswith("https://") else "http://127.0.0.1:9108/"]
+    assert links == [url if is_web_link(url) else "http://127.0.0.1:9108/"]
     assert parsed(feed).entries[0].link == links[0], "a reader follows it, not the urn:uuid id"
 
 
