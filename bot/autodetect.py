@@ -21,7 +21,7 @@ from bot.fetch import Fetcher
 from bot.model import FetchError, Format, ParseError
 from bot.plan import PollTarget
 from bot.redaction import scrub
-from bot.store_base import SqlStore, url_digest
+from bot.store_base import SqlStore
 from bot.urls import redacted
 
 log = logging.getLogger("statusbot.poll")
@@ -50,7 +50,7 @@ class AutoPlatform:
     async def current(self, lease: int | None) -> Platform:
         """The platform to read: as stored for this address, else detected now and stored."""
         stored = await self.store.platform(self.target.name)
-        if stored is not None and stored.address_digest == url_digest(self.target.url) and stored.kind in self.formats:
+        if stored is not None and stored.detected_at(self.target.url) and stored.kind in self.formats:
             return Platform(self.formats[stored.kind], stored.url or self.target.url)
         found = await discover(self.target.url, self.fetcher, self.formats)
         log.info("provider %s: detected %s", self.target.name, self._shown(found.account))

@@ -10,7 +10,7 @@ from bot.board_model import STATES, Board, BoardChannel, BoardCounts, BoardProvi
 from bot.board_provider import board_provider
 from bot.config import Config, ProviderConfig
 from bot.model import AUTO_KIND
-from bot.store_base import ChannelRow, SqlStore, StoredPlatform, url_digest
+from bot.store_base import ChannelRow, SqlStore, StoredPlatform
 from bot.urls import public_address
 
 EVENTS_SHOWN = 100  # the newest events of the log the board (and its feed) show
@@ -66,7 +66,7 @@ async def _channels(config: Config, store: SqlStore) -> list[BoardChannel]:
 
 def _kind(provider: ProviderConfig, detected: StoredPlatform | None) -> str:
     """The platform the page is read as: for kind "auto", the one detected at its address, if any."""
-    if provider.kind == AUTO_KIND and detected is not None and detected.address_digest == url_digest(provider.url):
+    if provider.kind == AUTO_KIND and detected is not None and detected.detected_at(provider.url):
         return detected.kind
     return provider.kind
 

@@ -76,6 +76,10 @@ class StoredPlatform:
     url: str | None
     address_digest: str
 
+    def detected_at(self, address: str) -> bool:
+        """Whether it was detected at `address`: a page given another address is detected anew."""
+        return self.address_digest == url_digest(address)
+
 
 def page_snapshot(documents: Iterable[DocumentState]) -> Snapshot:
     """What a page shows: the partial snapshots of its documents, merged."""
